@@ -1,0 +1,2 @@
+/// Namespace of the PRIMAAlign module; filled by its own issue.
+public enum PRIMAAlign {}

@@ -1,0 +1,2 @@
+/// Namespace of the PRIMAFusion module; filled by its own issue.
+public enum PRIMAFusion {}

@@ -1,0 +1,77 @@
+extension Tensor {
+    /// True when this tensor is on the autodiff tape (a leaf that collects gradients or the result of
+    /// a recorded op).
+    public var requiresGrad: Bool { node != nil }
+
+    /// The gradient accumulated into this leaf by ``backward(_:)``.
+    public var grad: Tensor? { node?.grad }
+
+    /// A leaf copy of this tensor (sharing storage) that collects gradients.
+    public func requiringGrad(_ flag: Bool = true) -> Tensor {
+        Tensor(storage: storage, shape: shape, node: flag ? GradNode(leafWithShape: shape) : nil)
+    }
+
+    /// The same values, cut off from the tape.
+    public func detached() -> Tensor { Tensor(storage: storage, shape: shape, node: nil) }
+
+    /// Clears the gradient collected by this leaf.
+    public func zeroGrad() { node?.clearGrad() }
+
+    /// Records `result` on the tape as a function of `inputs` when gradients are enabled and any input
+    /// requires them. `backward` receives the output gradient and returns one gradient per input.
+    public static func record(_ result: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return result }
+        var out = result
+        out.node = GradNode(shape: result.shape, inputs: inputs.map(\.node), backward: backward)
+        return out
+    }
+
+    /// Back-propagates from this tensor. Without `gradient` the tensor must hold one element and the
+    /// seed is 1. Gradients add up in the leaves across calls until cleared.
+    public func backward(_ gradient: Tensor? = nil) {
+        guard let root = node else {
+            preconditionFailure("backward() on a tensor that does not require gradients")
+        }
+        let seed: Tensor
+        if let gradient {
+            precondition(gradient.shape == shape, "seed gradient shape \(gradient.shape) for \(shape)")
+            seed = gradient.detached()
+        } else {
+            precondition(count == 1, "backward() without a seed needs a one-element tensor, got \(shape)")
+            seed = Tensor(repeating: 1, shape: shape)
+        }
+        noGrad {
+            let order = Self.topologicalOrder(from: root)
+            root.accumulate(seed)
+            for node in order.reversed() {
+                guard !node.isLeaf, let function = node.backwardFunction, let g = node.grad else { continue }
+                let inputGrads = function(g)
+                for (input, ig) in zip(node.inputs, inputGrads) {
+                    if let input, let ig { input.accumulate(ig) }
+                }
+                // Free saved activations and the transient gradient as soon as they are used.
+                node.backwardFunction = nil
+                node.inputs = []
+                node.grad = nil
+            }
+        }
+    }
+
+    /// Nodes reachable from `root`, each after all of its inputs (iterative DFS; graphs can be deep).
+    static func topologicalOrder(from root: GradNode) -> [GradNode] {
+        var order: [GradNode] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(GradNode, Bool)] = [(root, false)]
+        while let (node, expanded) = stack.popLast() {
+            if expanded { order.append(node); continue }
+            let id = ObjectIdentifier(node)
+            if visited.contains(id) { continue }
+            visited.insert(id)
+            stack.append((node, true))
+            for case let input? in node.inputs where !visited.contains(ObjectIdentifier(input)) {
+                stack.append((input, false))
+            }
+        }
+        return order
+    }
+}

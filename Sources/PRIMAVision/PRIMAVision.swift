@@ -1,0 +1,2 @@
+/// Namespace of the PRIMAVision module; filled by its own issue.
+public enum PRIMAVision {}

@@ -1,0 +1,21 @@
+/// Every numeric tolerance of the test suite, in one place.
+///
+/// Forward values are compared by max absolute error scaled by max(1, |reference|); gradients by the
+/// relative error `|a - b| / max(|b|, floor)`.
+public enum Tolerance {
+    /// Elementwise/layout ops against PyTorch (float32 both sides, different summation order).
+    public static let forward: Float = 1e-5
+    /// Gradients against PyTorch.
+    public static let gradient: Float = 1e-4
+    /// Floor of the denominator in relative errors, so near-zero references do not blow up.
+    public static let relativeFloor: Float = 1e-3
+    /// Vectorised transcendental approximations (exp, erf, tanh) against libm / PyTorch.
+    public static let transcendental: Float = 2e-6
+    /// Central finite differences in float32 (step ``finiteDifferenceStep``) against autodiff.
+    public static let finiteDifference: Float = 1e-2
+    public static let finiteDifferenceStep: Float = 1e-2
+    /// Model-level parity with Hugging Face (DINOv3, ModernBERT, BERT, Qwen3): hidden states / logits.
+    public static let modelForward: Float = 1e-4
+    /// Model-level gradients (relative).
+    public static let modelGradient: Float = 1e-3
+}
