@@ -57,7 +57,8 @@ import PRIMATestSupport
                 mismatches.append(value)
             }
         }
-        #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(5).map { String($0.bitPattern, radix: 16) })")
+        let firstMismatches = mismatches.prefix(5).map { String($0.bitPattern, radix: 16) }
+        #expect(mismatches.count == 0, "first mismatching inputs (bits): \(firstMismatches)")
     }
 
     @Test func everyBFloat16PatternSurvivesARoundTripThroughFloat() {
