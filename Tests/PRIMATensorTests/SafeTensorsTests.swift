@@ -71,7 +71,8 @@ import PRIMATestSupport
         let pythonBytes = Array(try Data(contentsOf: url))
         let file = try SafeTensorsFile(contentsOf: url)
         #expect(file.entries.values.contains { $0.shape == [] } && file.entries.values.contains { $0.elementCount == 0 })
-        let tensors = try Dictionary(uniqueKeysWithValues: file.keys.map { ($0, try file.tensor($0)) })
+        let tensors = try file.tensors()
+        #expect(tensors.keys.sorted() == file.keys)
         let dtypes = file.entries.mapValues(\.dtype)
 
         let serialized = try SafeTensors.serialize(tensors, dtypes: dtypes, metadata: file.metadata)

@@ -14,7 +14,8 @@ import Darwin
 /// Opening reads only the header; ``tensor(_:)`` converts one tensor's bytes to a Float32 ``Tensor``
 /// when asked, so a large checkpoint costs no more memory than the tensors taken from it. Every read
 /// stays inside the mapping: the header is checked (see ``SafeTensorsError/Kind``) before any data is
-/// touched. The mapping is released when the object is deallocated.
+/// touched. As in the reference library, the tensors must tile the data buffer exactly: overlaps, gaps
+/// and trailing bytes are all errors. The mapping is released when the object is deallocated.
 ///
 /// ```swift
 /// let file = try SafeTensorsFile(contentsOf: url)
@@ -22,7 +23,8 @@ import Darwin
 /// let weight = try file.tensor("model.embed_tokens.weight")
 /// ```
 ///
-/// The file must not be truncated by another process while it is open (as with any memory map).
+/// The object is immutable, so tensors may be read from several threads at once. The file must not be
+/// truncated by another process while it is open (as with any memory map).
 public final class SafeTensorsFile: @unchecked Sendable {
     /// The file's location.
     public let url: URL
@@ -96,6 +98,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
     public func withUnsafeBytes<Result>(of key: String, _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
         let range = try entry(key).byteRange
         return try body(UnsafeRawBufferPointer(rebasing: mapping[(dataStart + range.lowerBound)..<(dataStart + range.upperBound)]))
+    }
+
+    /// Every tensor, converted to Float32 (see ``tensor(_:)``), by key.
+    public func tensors() throws -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for key in entries.keys { result[key] = try tensor(key) }
+        return result
     }
 
     /// Tensor `key` converted to Float32: floats exactly (F64 rounded to nearest), integers and

@@ -13,6 +13,7 @@ public struct RandomGenerator: Sendable, Codable, Equatable {
     /// The four state words, for saving; ``init(state:)`` restores them.
     public var state: [UInt64] { [s0, s1, s2, s3] }
 
+    /// A generator whose state is expanded from `seed` by SplitMix64 (so nearby seeds give unrelated streams).
     public init(seed: UInt64) {
         var s = seed
         s0 = RandomGenerator.splitMix(&s)
@@ -43,6 +44,7 @@ public struct RandomGenerator: Sendable, Codable, Equatable {
         }
     }
 
+    /// Encodes `{"state": [w0, w1, w2, w3]}`.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(state, forKey: .state)
