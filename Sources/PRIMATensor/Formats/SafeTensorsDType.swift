@@ -25,7 +25,7 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
     }
 
     /// Rank in the reference library's dtype order (alignment first): its writer lays tensors out by
-    /// descending rank, then by name, and so does ``SafeTensors/write(_:dtypes:metadata:to:)``.
+    /// descending rank, then by name, and so does ``SafeTensors/write(_:dtypes:defaultDType:metadata:to:)``.
     var layoutRank: Int {
         switch self {
         case .bool: return 0
