@@ -9,11 +9,17 @@ kernel is measured against the exact result rather than against another float32 
 
 Writes Tests/PRIMATensorTests/Fixtures/attention.json (small cases) and attention_blocks.json (several
 blocks of 64 queries/keys).
+
+Also writes rotary_embedding.json for Tensor.applyingRotaryEmbedding / Tensor.rotaryEmbedding
+(Ops/RotaryEmbedding.swift) from transformers' own LlamaRotaryEmbedding and apply_rotary_pos_emb.
 """
 import math
 
 import torch
 import torch.nn.functional as F
+
+from transformers import LlamaConfig
+from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding, apply_rotary_pos_emb
 
 from fixture import case, probe, write
 
@@ -120,6 +126,30 @@ def main():
         make_case("blocks_full_more_keys", 1, 1, 1, 20, 130, 4, seed=12, pad_lengths=[100]),
     ]
     write("PRIMATensorTests", "attention_blocks", "Scripts/reference/gen_attention.py", blocks)
+    write("PRIMATensorTests", "rotary_embedding", "Scripts/reference/gen_attention.py", rope_cases())
+
+
+def rope_case(name, b, h, head_dim, theta, position_ids, seed):
+    """position_ids: [B, L] (HF layout); cos/sin come out [B, L, D] and broadcast as [B, 1, L, D]."""
+    config = LlamaConfig(hidden_size=h * head_dim, num_attention_heads=h, head_dim=head_dim, rope_theta=theta)
+    rotary = LlamaRotaryEmbedding(config)
+    positions = torch.tensor(position_ids)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(b, h, positions.shape[1], head_dim, generator=g).requires_grad_()
+    cos, sin = rotary(x, positions)
+    out, _ = apply_rotary_pos_emb(x, x, cos, sin)
+    w = probe(out.shape, seed=seed + 1)
+    (out * w).sum().backward()
+    return case(name, {"x": x, "positions": positions.float(), "probe": w},
+                {"out": out, "cos": cos, "sin": sin, "inverseFrequencies": rotary.inv_freq},
+                {"x": x.grad}, {"theta": theta, "headDim": head_dim})
+
+
+def rope_cases():
+    return [
+        rope_case("shared_positions", 2, 3, 8, 10000.0, [[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]], seed=20),
+        rope_case("per_batch_positions", 2, 2, 16, 1000000.0, [[3, 7, 100, 1000, 2047], [0, 5, 9, 11, 12]], seed=21),
+    ]
 
 
 if __name__ == "__main__":
