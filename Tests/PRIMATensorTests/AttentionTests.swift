@@ -71,6 +71,21 @@ import PRIMATestSupport
         #expect(maxScaledError(biased, masked) < Tolerance.forward)
     }
 
+    @Test func matrixBiasBroadcastsOverBatchAndHeads() {
+        var rng = RandomGenerator(seed: 7)
+        let q = Tensor.randomNormal([2, 3, 4, 4], using: &rng), k = Tensor.randomNormal([2, 3, 6, 4], using: &rng)
+        let v = Tensor.randomNormal([2, 3, 6, 4], using: &rng)
+        let matrix = Tensor.randomNormal([4, 6], using: &rng).requiringGrad()
+        let full = matrix.detached().expanded(to: [2, 3, 4, 6]).requiringGrad()
+        let probe = probeWeights([2, 3, 4, 4])
+        let viaMatrix = Tensor.scaledDotProductAttention(query: q, key: k, value: v, bias: matrix, pattern: .causal)
+        let viaFull = Tensor.scaledDotProductAttention(query: q, key: k, value: v, bias: full, pattern: .causal)
+        (viaMatrix * probe).sum().backward()
+        (viaFull * probe).sum().backward()
+        #expect(maxScaledError(viaMatrix, viaFull) < Tolerance.forward)
+        #expect(maxRelativeError(matrix.grad!, full.grad!.sum(axes: [0, 1])) < Tolerance.gradient)
+    }
+
     @Test func groupedQueryAttentionEqualsRepeatedHeads() {
         var rng = RandomGenerator(seed: 4)
         let q = Tensor.randomNormal([1, 4, 9, 8], using: &rng).requiringGrad()

@@ -30,8 +30,13 @@ extension Tensor {
     ///     scaling; `-infinity` entries mask keys out. It receives a gradient when it requires one.
     ///   - pattern: positional mask (causal, sliding windows); see ``AttentionPattern``.
     ///   - scale: defaults to `1 / sqrt(D)`.
-    /// - Returns: `[B, Hq, Lq, D]`. A query row whose keys are all masked gets an all-zero output (not NaN)
-    ///   and passes no gradient.
+    /// - Returns: `[B, Hq, Lq, D]`. A query row whose keys are all masked (by padding, pattern or `-infinity`
+    ///   bias, e.g. the first rows of a causal call with `Lq > Lk`) gets an all-zero output, not NaN, and
+    ///   passes no gradient. A large finite negative bias (`-3.4e38`) is an ordinary score, as in PyTorch.
+    ///
+    /// Memory: the backward pass keeps the inputs and one log-sum-exp per query row, and recomputes the
+    /// scores in strips of 64 query rows; nothing of size `Lq × Lk` per head is ever allocated (except the
+    /// bias gradient, when the bias requires one).
     public static func scaledDotProductAttention(
         query: Tensor, key: Tensor, value: Tensor,
         keyPaddingMask: Tensor? = nil, bias: Tensor? = nil,
