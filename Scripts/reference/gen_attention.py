@@ -19,24 +19,30 @@ import torch
 import torch.nn.functional as F
 
 from transformers import LlamaConfig
+from transformers.masking_utils import (causal_mask_function, sliding_window_bidirectional_mask_function,
+                                        sliding_window_causal_mask_function)
 from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding, apply_rotary_pos_emb
 
 from fixture import case, probe, write
 
 
 def position_mask(lq, lk, pattern, size):
-    """Boolean [Lq, Lk], True where query i may see key j."""
-    p = torch.arange(lq)[:, None] + (lk - lq)
-    j = torch.arange(lk)[None, :]
+    """Boolean [Lq, Lk], True where query i (at key position i + Lk - Lq) may see key j, from the mask
+    functions transformers builds its attention masks with."""
+    q_idx = torch.arange(lq)[:, None] + (lk - lq)
+    kv_idx = torch.arange(lk)[None, :]
+    zero = torch.zeros((), dtype=torch.long)
     if pattern == "full":
         return torch.ones(lq, lk, dtype=torch.bool)
     if pattern == "causal":
-        return j <= p
-    if pattern == "bidirectionalWindow":  # ModernBERT local attention: |p - j| <= local_attention // 2
-        return (p - j).abs() <= size
-    if pattern == "causalWindow":  # Mistral/Qwen3 sliding window: 0 <= p - j < window
-        return (j <= p) & (p - j < size)
-    raise ValueError(pattern)
+        function = causal_mask_function
+    elif pattern == "bidirectionalWindow":  # ModernBERT local layers: sliding_window = local_attention // 2
+        function = sliding_window_bidirectional_mask_function(size)
+    elif pattern == "causalWindow":  # Mistral/Qwen3 sliding_window
+        function = sliding_window_causal_mask_function(size)
+    else:
+        raise ValueError(pattern)
+    return function(zero, zero, q_idx, kv_idx).expand(lq, lk)
 
 
 def reference(q, k, v, pad, bias, pattern, size, scale):
