@@ -18,4 +18,6 @@ public enum Tolerance {
     public static let modelForward: Float = 1e-4
     /// Model-level gradients (relative).
     public static let modelGradient: Float = 1e-3
+    /// Classification metrics (accuracy, F1, AUC, fold mean/SD) against scikit-learn, in Double.
+    public static let metrics: Double = 1e-6
 }

@@ -1,2 +1,0 @@
-/// Namespace of the PRIMAData module; filled by its own issue.
-public enum PRIMAData {}
