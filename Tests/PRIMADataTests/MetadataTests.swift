@@ -11,7 +11,7 @@ import Testing
 
     @Test func rendersSelectedFieldsInSchemaOrderOmittingMissingOnes() {
         let text = MetadataTextRenderer(schema: PADUFES.schema).render(record)
-        #expect(text == "Age 55. Female. Fitzpatrick skin type 3. Lesion on the forearm. Largest diameter 6 mm. Second diameter 5.5 mm. "
+        #expect(text == "Age 55. Female. Fitzpatrick skin type 3. Lesion on the forearm. Diameter 6 mm. Second diameter 5.5 mm. "
                 + "It itches. It has not grown. Non-smoker. Father's background: pomerania. Mother's background: chile.")
         #expect(MetadataTextRenderer(schema: PADUFES.schema).render([:]) == "")
     }

@@ -20,4 +20,7 @@ public enum Tolerance {
     public static let modelGradient: Float = 1e-3
     /// Classification metrics (accuracy, F1, AUC, fold mean/SD) against scikit-learn, in Double.
     public static let metrics: Double = 1e-6
+    /// Largest gap between a cross-validation fold's class proportions and the whole set's (a few hundred
+    /// samples, PAD-UFES-20's class balance).
+    public static let foldClassProportion: Double = 0.03
 }

@@ -47,7 +47,7 @@ public enum PADUFES {
                 MetadataField(name: "fitspatrick", kind: .number, bins: [2, 3, 4, 5, 6],
                               text: MetadataPhrase(template: "Fitzpatrick skin type {value}.")),
                 MetadataField(name: "region", kind: .category, values: regions, text: MetadataPhrase(template: "Lesion on the {value}.")),
-                MetadataField(name: "diameter_1", kind: .number, bins: diameterBins, text: MetadataPhrase(template: "Largest diameter {value} mm.")),
+                MetadataField(name: "diameter_1", kind: .number, bins: diameterBins, text: MetadataPhrase(template: "Diameter {value} mm.")),
                 MetadataField(name: "diameter_2", kind: .number, bins: diameterBins, text: MetadataPhrase(template: "Second diameter {value} mm.")),
                 yesNo("itch", "It itches.", "It does not itch."),
                 yesNo("grew", "It has grown.", "It has not grown."),
