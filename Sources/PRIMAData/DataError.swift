@@ -22,6 +22,7 @@ public struct DataError: Error, Equatable, CustomStringConvertible, Sendable {
         case invalidArgument
     }
 
+    /// The kind of problem.
     public let kind: Kind
     /// The file the problem is in, as given by the caller.
     public let file: String?
@@ -34,6 +35,7 @@ public struct DataError: Error, Equatable, CustomStringConvertible, Sendable {
     /// What was expected and what was found.
     public let message: String
 
+    /// An error of `kind` at the given place; `message` says what was expected and found.
     public init(_ kind: Kind, file: String? = nil, line: Int? = nil, record: Int? = nil, column: String? = nil, _ message: String) {
         self.kind = kind
         self.file = file

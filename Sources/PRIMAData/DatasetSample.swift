@@ -14,6 +14,7 @@ public struct DatasetSample: Sendable, Equatable {
     /// The metadata fields (never the label or the fields that leak it).
     public let metadata: MetadataRecord
 
+    /// Creates a sample; `imagePaths` must not be empty.
     public init(id: String, patientID: String, imagePaths: [URL], label: Int, metadata: MetadataRecord) {
         precondition(!imagePaths.isEmpty, "a sample needs at least one image")
         self.id = id
@@ -39,6 +40,7 @@ public struct LoadReport: Sendable, Equatable, CustomStringConvertible {
     /// The error of each skipped row, in file order.
     public let skipped: [DataError]
 
+    /// A report of `rowCount` rows of which `skipped` were left out.
     public init(rowCount: Int, skipped: [DataError]) {
         self.rowCount = rowCount
         self.skipped = skipped

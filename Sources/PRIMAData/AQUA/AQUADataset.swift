@@ -4,7 +4,9 @@ import Foundation
 public struct AQUADataset: Sendable {
     /// One photo of the manifest.
     public struct Photo: Sendable, Equatable {
+        /// The patient.
         public let patientID: String
+        /// The photo file.
         public let url: URL
         /// Illumination or modality, as written (lower-cased).
         public let illumination: String
@@ -12,7 +14,9 @@ public struct AQUADataset: Sendable {
         public let label: Int
     }
 
+    /// The dataset folder.
     public let root: URL
+    /// The fields and classes (from `schema.json` unless given).
     public let schema: MetadataSchema
     /// The usable photos, in manifest order.
     public let photos: [Photo]

@@ -6,9 +6,13 @@ import Foundation
 public struct FoldAssignment: Sendable, Equatable {
     /// One sample's place.
     public struct Entry: Sendable, Equatable {
+        /// The sample's ``DatasetSample/id``.
         public let sampleID: String
+        /// The sample's patient.
         public let patientID: String
+        /// The sample's class index.
         public let label: Int
+        /// The fold, 0-based: the sample is tested in this fold and trained on in the others.
         public let fold: Int
     }
 

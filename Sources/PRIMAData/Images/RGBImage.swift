@@ -2,11 +2,14 @@ import PRIMATensor
 
 /// An 8-bit RGB image, pixels interleaved row by row (`R G B R G B …`), as decoded from a file.
 public struct RGBImage: Sendable, Equatable {
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
     /// `height × width × 3` bytes.
     public var pixels: [UInt8]
 
+    /// An image from interleaved RGB bytes (`width × height × 3`).
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(width > 0 && height > 0 && pixels.count == width * height * 3,
                      "\(pixels.count) bytes for a \(width)×\(height) RGB image")

@@ -14,8 +14,11 @@ import PRIMATensor
 public final class TwoViewLoader: Sendable {
     /// Batching and threading options.
     public struct Configuration: Sendable {
+        /// Samples per batch.
         public var batchSize: Int
+        /// Shuffle the samples each epoch (else keep their order).
         public var shuffle: Bool
+        /// Seed of the shuffling and of every augmentation.
         public var seed: UInt64
         /// Drop a last batch smaller than `batchSize` (contrastive losses prefer full batches).
         public var dropLast: Bool
@@ -24,6 +27,7 @@ public final class TwoViewLoader: Sendable {
         /// Threads decoding and augmenting the samples of one batch.
         public var workerCount: Int
 
+        /// Options; by default shuffled, two batches prefetched, one decoding thread per core.
         public init(batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false,
                     prefetchDepth: Int = 2, workerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
             self.batchSize = batchSize
@@ -35,7 +39,9 @@ public final class TwoViewLoader: Sendable {
         }
     }
 
+    /// The samples, indexed by ``TwoViewBatch/sampleIndices``.
     public let samples: [DatasetSample]
+    /// Batching and threading options.
     public let configuration: Configuration
     let transform: ImageTransform
     let renderer: MetadataTextRenderer

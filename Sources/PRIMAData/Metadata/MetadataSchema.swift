@@ -14,8 +14,11 @@ import Foundation
 public struct MetadataSchema: Codable, Sendable, Equatable {
     /// The label column and its classes; class i is `classes[i]`.
     public struct Label: Codable, Sendable, Equatable {
+        /// The label column.
         public var field: String
+        /// The class names; the class index is the position.
         public var classes: [String]
+        /// A label column and its classes.
         public init(field: String, classes: [String]) { self.field = field; self.classes = classes }
     }
 
@@ -28,6 +31,7 @@ public struct MetadataSchema: Codable, Sendable, Equatable {
     /// Cells that mean "missing" (default `""` and `UNK`), compared after trimming spaces.
     public var missingTokens: [String]
 
+    /// A schema; call ``validate(fileName:)`` before use when it comes from outside.
     public init(label: Label, fields: [MetadataField], excludedFromText: [String] = [], missingTokens: [String] = ["", "UNK"]) {
         self.label = label
         self.fields = fields
@@ -120,7 +124,9 @@ public struct MetadataSchema: Codable, Sendable, Equatable {
 
     /// Why a cell did not parse.
     public struct ParseFailure: Error, Sendable {
+        /// What was expected and what was found.
         public let message: String
+        /// A failure with `message`.
         public init(_ message: String) { self.message = message }
     }
 }
@@ -132,6 +138,7 @@ public struct MetadataField: Codable, Sendable, Equatable {
 
     /// The column name.
     public var name: String
+    /// The type of the field's values.
     public var kind: Kind
     /// Category values, in vector order (required for categories).
     public var values: [String]?
@@ -148,6 +155,7 @@ public struct MetadataField: Codable, Sendable, Equatable {
     /// Whether the field enters the soft-target vector (default true).
     public var inVector: Bool?
 
+    /// A field; see the properties for what each option means.
     public init(name: String, kind: Kind, values: [String]? = nil, aliases: [String: String]? = nil, allowsOther: Bool? = nil,
                 bins: [Double]? = nil, text: MetadataPhrase? = nil, inVector: Bool? = nil) {
         self.name = name
@@ -168,11 +176,16 @@ public struct MetadataField: Codable, Sendable, Equatable {
 /// lower-cased with underscores as spaces. Numbers are written without a decimal point when whole, else
 /// with at most two decimals.
 public struct MetadataPhrase: Codable, Sendable, Equatable {
+    /// Numbers and categories: the phrase, with `{value}` replaced.
     public var template: String?
+    /// Booleans: the phrase for true.
     public var whenTrue: String?
+    /// Booleans: the phrase for false.
     public var whenFalse: String?
+    /// Categories: how each value is written.
     public var valueNames: [String: String]?
 
+    /// A phrase; fill the parts that fit the field's type.
     public init(template: String? = nil, whenTrue: String? = nil, whenFalse: String? = nil, valueNames: [String: String]? = nil) {
         self.template = template
         self.whenTrue = whenTrue

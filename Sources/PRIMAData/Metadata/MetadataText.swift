@@ -9,8 +9,10 @@ import Foundation
 ///
 /// With ``PADUFES/schema``: `"Age 55. Female. Fitzpatrick skin type 3. Lesion on the forearm. ..."`.
 public struct MetadataTextRenderer: Sendable {
+    /// The fields and their phrasing.
     public let schema: MetadataSchema
 
+    /// A renderer for `schema`.
     public init(schema: MetadataSchema) { self.schema = schema }
 
     /// The description of `record`.

@@ -20,13 +20,16 @@ public struct MetadataVectorEncoder: Sendable {
         case labelsOnly
     }
 
+    /// The fields and classes encoded.
     public let schema: MetadataSchema
+    /// Metadata and label, or the label only.
     public let variant: Variant
     /// The factor on the label one-hot.
     public let labelWeight: Float
     /// A readable name per slot, e.g. `smoke=true`, `age∈[30,45)`, `region=FACE`, `diagnostic=BCC`.
     public let slotNames: [String]
 
+    /// An encoder with the label one-hot weighted by `labelWeight` (3 in the paper).
     public init(schema: MetadataSchema, variant: Variant = .metadataAndLabel, labelWeight: Float = 3) {
         self.schema = schema
         self.variant = variant

@@ -2,7 +2,9 @@ import Foundation
 
 /// A mean and standard deviation over folds, reported as "mean (SD)".
 public struct MeanSD: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// The arithmetic mean.
     public let mean: Double
+    /// The standard deviation with ``ddof`` delta degrees of freedom.
     public let sd: Double
     /// Delta degrees of freedom of ``sd``: 0 divides by n (numpy's `std` and scikit-learn's cross-validation
     /// reports, the default), 1 by n − 1 (the sample SD).
@@ -29,8 +31,11 @@ public struct MeanSD: Sendable, Equatable, Codable, CustomStringConvertible {
 
 /// The paper's cross-validation summary: macro F1, accuracy and balanced accuracy as mean (SD) over folds.
 public struct FoldSummary: Sendable, Equatable, Codable {
+    /// Macro F1 over folds.
     public let macroF1: MeanSD
+    /// Accuracy over folds.
     public let accuracy: MeanSD
+    /// Balanced accuracy over folds.
     public let balancedAccuracy: MeanSD
     /// Macro one-vs-rest AUC over the folds where it is defined; `nil` if it is defined in none.
     public let macroAUC: MeanSD?

@@ -2,34 +2,53 @@ import Foundation
 
 /// One row of PAD-UFES-20's `metadata.csv`, typed. `nil` is a missing value (an empty cell or `UNK`).
 public struct PADUFESRecord: Sendable, Equatable {
+    /// `patient_id`, e.g. `PAT_1516`.
     public var patientID: String
+    /// `lesion_id`.
     public var lesionID: Int
+    /// `smoke`: the patient smokes.
     public var smoke: Bool?
+    /// `drink`: the patient drinks alcohol.
     public var drink: Bool?
     /// Upper case, `BRASIL` folded into `BRAZIL`.
     public var backgroundFather: String?
+    /// `background_mother`, like ``backgroundFather``.
     public var backgroundMother: String?
+    /// `age` in years.
     public var age: Int?
+    /// `pesticide`: exposed to pesticides.
     public var pesticide: Bool?
     /// `FEMALE` or `MALE`.
     public var gender: String?
+    /// `skin_cancer_history`: the patient had skin cancer before.
     public var skinCancerHistory: Bool?
+    /// `cancer_history`: cancer in the family.
     public var cancerHistory: Bool?
+    /// `has_piped_water`.
     public var hasPipedWater: Bool?
+    /// `has_sewage_system`.
     public var hasSewageSystem: Bool?
     /// Fitzpatrick skin type 1…6 (the file's `fitspatrick`; written `3` or `3.0`).
     public var fitzpatrick: Int?
     /// Body region, one of ``PADUFES/regions``.
     public var region: String?
-    /// Lesion diameters in millimetres.
+    /// `diameter_1` in millimetres.
     public var diameter1: Double?
+    /// `diameter_2` in millimetres.
     public var diameter2: Double?
+    /// `diagnostic`: the label.
     public var diagnostic: PADUFESDiagnosis
+    /// `itch`: the lesion itches.
     public var itch: Bool?
+    /// `grew`: the lesion has grown.
     public var grew: Bool?
+    /// `hurt`: the lesion hurts.
     public var hurt: Bool?
+    /// `changed`: the lesion has changed.
     public var changed: Bool?
+    /// `bleed`: the lesion has bled.
     public var bleed: Bool?
+    /// `elevation`: the lesion is raised.
     public var elevation: Bool?
     /// The photo's file name, with `.png`.
     public var imageID: String

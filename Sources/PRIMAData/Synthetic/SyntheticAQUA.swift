@@ -8,7 +8,9 @@ import PRIMATensor
 public enum SyntheticAQUA {
     /// What to generate.
     public struct Configuration: Sendable {
+        /// Number of patients.
         public var patientCount: Int
+        /// The seed; the same configuration writes the same bytes.
         public var seed: UInt64
         /// Photos per patient, drawn uniformly.
         public var photosPerPatient: ClosedRange<Int>
@@ -17,6 +19,7 @@ public enum SyntheticAQUA {
         /// Share of fungal patients.
         public var fungalFraction: Double
 
+        /// Defaults: 60 patients with 2–6 photos of 48–80 pixels a side, half fungal.
         public init(patientCount: Int = 60, seed: UInt64 = 0, photosPerPatient: ClosedRange<Int> = 2...6,
                     imageSides: ClosedRange<Int> = 48...80, fungalFraction: Double = 0.5) {
             self.patientCount = patientCount

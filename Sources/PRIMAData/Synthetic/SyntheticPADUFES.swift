@@ -17,6 +17,7 @@ public enum SyntheticPADUFES {
     public struct Configuration: Sendable {
         /// Number of photos (rows of `metadata.csv`).
         public var imageCount: Int
+        /// The seed; the same configuration writes the same bytes.
         public var seed: UInt64
         /// Photo width and height, each drawn uniformly from this range.
         public var imageSides: ClosedRange<Int>
@@ -27,6 +28,7 @@ public enum SyntheticPADUFES {
         /// Probability that a patient's questionnaire (risk factors, Fitzpatrick, diameters) is empty.
         public var missingQuestionnaireProbability: Double
 
+        /// Defaults: 240 photos of 48–96 pixels a side, the real dataset's photo, lesion and patient ratios.
         public init(imageCount: Int = 240, seed: UInt64 = 0, imageSides: ClosedRange<Int> = 48...96,
                     photosPerLesion: [Double] = [0.72, 0.18, 0.10], secondLesionProbability: Double = 0.17,
                     missingQuestionnaireProbability: Double = 0.3) {
