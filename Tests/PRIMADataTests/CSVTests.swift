@@ -31,6 +31,11 @@ import Testing
         #expect(error?.line == 2)
     }
 
+    @Test func duplicateHeaderNameIsAnError() {
+        let error = #expect(throws: DataError.self) { try CSVTable(text: "a,b,a\n1,2,3\n", fileName: "h.csv") }
+        #expect(error?.kind == .duplicate && error?.column == "a")
+    }
+
     @Test func rowOfWrongWidthNamesLineAndRecord() {
         let error = #expect(throws: DataError.self) { try CSVTable(text: "a,b\n1,2\n3\n", fileName: "w.csv") }
         #expect(error?.kind == .missingColumn)

@@ -82,6 +82,18 @@ import Testing
         withExtendedLifetime(dir) {}
     }
 
+    @Test func loadOrCreateReusesSavedFolds() throws {
+        let dir = TemporaryDirectory()
+        let url = dir.url.appendingPathComponent("folds.csv")
+        let s = Self.samples()
+        let created = try FoldAssignment.loadOrCreate(at: url, samples: s, seed: 1)
+        // A different seed must not matter once the file exists.
+        let reused = try FoldAssignment.loadOrCreate(at: url, samples: s, seed: 2)
+        #expect(reused == created)
+        #expect(throws: DataError.self) { try FoldAssignment.loadOrCreate(at: url, samples: Array(s.dropLast()), seed: 1) }
+        withExtendedLifetime(dir) {}
+    }
+
     @Test func badFoldFilesAreReported() throws {
         let dir = TemporaryDirectory()
         let url = dir.write("sample_id,patient_id,label,fold\nA,P1,0,0\nB,P2,1,x\n", to: "folds.csv")

@@ -49,6 +49,18 @@ private func row(_ index: Int, setting column: String, to value: String) -> Stri
         #expect(data.report.skipped.isEmpty && data.report.loadedCount == 3)
     }
 
+    /// Two rows as they appear in the real `metadata.csv` (pandas writes `3.0` and `6.0`, `UNK` for unknown answers).
+    @Test func readsRowsOfTheRealFile() throws {
+        let rows = ["PAT_771,1491,True,True,ITALY,ITALY,69,False,MALE,False,True,True,True,3.0,FACE,6.0,3.0,BCC,True,UNK,False,UNK,False,True,PAT_771_1491_390.png,True",
+                    "PAT_1516,1765,,,,,8,,,,,,,,ARM,,,NEV,False,False,False,False,False,False,PAT_1516_1765_530.png,False"]
+        let dir = makeDataset(rows: rows, images: ["PAT_771_1491_390.png": "imgs_part_2", "PAT_1516_1765_530.png": "imgs_part_1"])
+        let data = try load(dir)
+        let a = data.records[0], b = data.records[1]
+        #expect(a.backgroundFather == "ITALY" && a.age == 69 && a.gender == "MALE" && a.fitzpatrick == 3 && a.region == "FACE")
+        #expect(a.diameter1 == 6 && a.diameter2 == 3 && a.grew == nil && a.changed == nil && a.elevation == true && a.biopsed == true)
+        #expect(b.age == 8 && b.smoke == nil && b.fitzpatrick == nil && b.diameter1 == nil && b.diagnostic == .NEV && b.bleed == false)
+    }
+
     @Test func metadataLeavesOutIdsLabelAndBiopsed() throws {
         let data = try load(makeDataset(rows: goodRows))
         let m = data.records[0].metadata

@@ -27,13 +27,18 @@ public struct CSVTable: Sendable {
 
     /// Parses `text`. `fileName` is only used in error messages.
     /// - Throws: ``DataError`` with kind `.malformedCSV` (unterminated quote, text after a closing quote,
-    ///   empty file) or `.missingColumn` (a record whose width differs from the header's).
+    ///   empty file), `.duplicate` (a column named twice in the header) or `.missingColumn` (a record whose
+    ///   width differs from the header's).
     public init(text: String, fileName: String) throws {
         self.fileName = fileName
         var parser = Parser(bytes: Array(text.utf8), fileName: fileName)
         let records = try parser.parseAll()
         guard let first = records.first else { throw DataError(.malformedCSV, file: fileName, "the file is empty; expected a header row") }
         header = first.cells
+        var seen = Set<String>()
+        for name in header where !name.isEmpty && !seen.insert(name).inserted {
+            throw DataError(.duplicate, file: fileName, line: first.line, column: name, "the header names this column twice")
+        }
         var rows: [Row] = []
         rows.reserveCapacity(records.count - 1)
         for (index, record) in records.dropFirst().enumerated() {

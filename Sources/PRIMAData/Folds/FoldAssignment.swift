@@ -38,6 +38,25 @@ public struct FoldAssignment: Sendable, Equatable {
         self.foldCount = foldCount
     }
 
+    /// Reads the assignment at `url` if it exists (checking that it covers exactly `samples`), else computes
+    /// one and writes it there — so that every run of an experiment uses the same folds.
+    public static func loadOrCreate(at url: URL, samples: [DatasetSample], folds: Int = 5, seed: UInt64,
+                                    groupBy: Grouping = .patient) throws -> FoldAssignment {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            let created = try FoldAssignment(samples: samples, folds: folds, seed: seed, groupBy: groupBy)
+            try created.write(to: url)
+            return created
+        }
+        let saved = try FoldAssignment(contentsOf: url)
+        let foldOfSample = try saved.folds(of: samples)
+        guard saved.entries.count == samples.count else {
+            throw DataError(.invalidArgument, file: url.lastPathComponent,
+                            "the saved folds list \(saved.entries.count) samples but the data has \(samples.count)")
+        }
+        let entries = zip(samples, foldOfSample).map { Entry(sampleID: $0.id, patientID: $0.patientID, label: $0.label, fold: $1) }
+        return FoldAssignment(entries: entries, foldCount: saved.foldCount)
+    }
+
     /// Indices (into ``entries``) of the training and test samples of fold `k`.
     public func split(_ k: Int) -> (train: [Int], test: [Int]) {
         precondition((0..<foldCount).contains(k), "fold \(k) outside 0..<\(foldCount)")

@@ -74,13 +74,14 @@ public struct PADUFESRecord: Sendable, Equatable {
         return m
     }
 
-    /// The 26 cells of this record in ``PADUFES/columns`` order, as the dataset writes them (missing → empty).
+    /// The 26 cells of this record in ``PADUFES/columns`` order, as the real file writes them: missing → empty,
+    /// and the float columns (`fitspatrick`, diameters) in Python's style, `3.0`, `5.5`.
     public var cells: [String] {
         func b(_ v: Bool?) -> String { v.map { $0 ? "True" : "False" } ?? "" }
-        func n(_ v: Double?) -> String { v.map(MetadataTextRenderer.formatNumber) ?? "" }
+        func n(_ v: Double?) -> String { v.map(\.description) ?? "" }
         return [patientID, String(lesionID), b(smoke), b(drink), backgroundFather ?? "", backgroundMother ?? "",
                 age.map(String.init) ?? "", b(pesticide), gender ?? "", b(skinCancerHistory), b(cancerHistory),
-                b(hasPipedWater), b(hasSewageSystem), fitzpatrick.map(String.init) ?? "", region ?? "",
+                b(hasPipedWater), b(hasSewageSystem), n(fitzpatrick.map(Double.init)), region ?? "",
                 n(diameter1), n(diameter2), diagnostic.rawValue, b(itch), b(grew), b(hurt), b(changed), b(bleed),
                 b(elevation), imageID, b(biopsed)]
     }
