@@ -18,6 +18,8 @@ import Testing
         #expect(csv.contains("BRASIL"))
         #expect(!data.records.contains { $0.backgroundFather == "BRASIL" || $0.backgroundMother == "BRASIL" })
         #expect(data.records.map(\.imageID) == written.map(\.imageID))
+        // Image ids follow the real pattern PAT_<patient>_<lesion>_<image>.png, image numbers 1…n in file order.
+        #expect(data.records.enumerated().allSatisfy { i, r in r.imageID == "\(r.patientID)_\(r.lesionID)_\(i + 1).png" })
         // Photos in all three folders; missing values and several photos per lesion occur.
         #expect(Set(data.imageURLs.map { $0.deletingLastPathComponent().lastPathComponent }) == Set(PADUFES.imageFolders))
         #expect(data.records.contains { $0.smoke == nil } && data.records.contains { $0.grew == nil })

@@ -88,9 +88,9 @@ public enum SyntheticPADUFES {
             for (diagnosis, photos) in lesions[next..<(next + count)] {
                 lesionID += 1
                 let base = lesionRecord(patient: patient, lesion: lesionID, diagnosis: diagnosis, profile: profile, using: &rng)
-                for photo in 0..<photos {
+                for _ in 0..<photos {
                     var r = base
-                    r.imageID = "PAT_\(patient)_\(lesionID)_\(records.count + photo + 1).png"
+                    r.imageID = "PAT_\(patient)_\(lesionID)_\(records.count + 1).png"
                     records.append(r)
                 }
             }
