@@ -66,6 +66,20 @@ import Testing
         #expect(summary.accuracy.mean == (a.accuracy + b.accuracy) / 2)
         #expect(summary.accuracy.formatted() == "87.50 (12.50)")
         #expect(summary.macroAUC == nil)
+        #expect(summary.description == "macro F1 \(summary.macroF1.formatted()), accuracy 87.50 (12.50), balanced accuracy \(summary.balancedAccuracy.formatted())")
+    }
+
+    @Test func reportFromScoresUsesArgmax() throws {
+        for c in file.cases where c.name == "perfect" || c.name == "six_classes" {
+            let labels = ints(c.inputs["y_true"]!)
+            let fromScores = try ClassificationReport(labels: labels, scores: c.input("scores"))
+            let scores = c.input("scores"), k = scores.shape[1]
+            let argmax = (0..<labels.count).map { i in (0..<k).max { scores[i, $0] < scores[i, $1] }! }
+            #expect(fromScores == (try ClassificationReport(labels: labels, predictions: argmax, numClasses: k)))
+        }
+        // Ties go to the lower index.
+        let tied = try ClassificationReport(labels: [0, 1], scores: Tensor(shape: [2, 2], scalars: [0.5, 0.5, 0.2, 0.8]))
+        #expect(tied.accuracy == 1)
     }
 
     @Test func badInputIsReported() {

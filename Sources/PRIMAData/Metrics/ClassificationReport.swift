@@ -1,3 +1,5 @@
+import PRIMATensor
+
 /// Accuracy, balanced accuracy, per-class precision/recall/F1, macro F1 and the confusion matrix of one
 /// set of predictions, computed the way scikit-learn computes them.
 ///
@@ -48,6 +50,19 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
             confusion[t][p] += 1
         }
         self.init(confusion: confusion, zeroDivision: zeroDivision)
+    }
+
+    /// Computes the report of the arg-max predictions of `scores` ([N, K] logits or probabilities; ties go to
+    /// the lower class index, as numpy's `argmax`).
+    public init(labels: [Int], scores: Tensor, zeroDivision: Double = 0) throws {
+        guard scores.rank == 2, scores.shape[0] == labels.count, scores.shape[1] >= 1 else {
+            throw DataError(.invalidArgument, "scores of shape \(scores.shape) for \(labels.count) labels; expected [N, K]")
+        }
+        let k = scores.shape[1], values = scores.scalars
+        let predictions = (0..<labels.count).map { i in
+            (0..<k).reduce(0) { best, c in values[i * k + c] > values[i * k + best] ? c : best }
+        }
+        try self.init(labels: labels, predictions: predictions, numClasses: k, zeroDivision: zeroDivision)
     }
 
     /// Computes the report from a K×K confusion matrix (`confusion[true][predicted]`).
