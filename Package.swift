@@ -27,7 +27,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         // libpng from the system (Debian `libpng-dev`): PNG images of the datasets.
-        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         // Vectorised math kernels in C: compiled for AVX2/FMA and AVX-512 with a runtime-dispatched
         // fallback (function multiversioning), which Swift code cannot get without unsafe flags.
         .target(name: "CPRIMAKernels", path: "Sources/CPRIMAKernels", linkerSettings: [.linkedLibrary("m")]),
