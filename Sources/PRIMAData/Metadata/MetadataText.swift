@@ -13,7 +13,11 @@ public struct MetadataTextRenderer: Sendable {
     public let schema: MetadataSchema
 
     /// A renderer for `schema`.
-    public init(schema: MetadataSchema) { self.schema = schema }
+    public init(schema: MetadataSchema) {
+        precondition(!schema.fields.contains { $0.name == schema.label.field || schema.excludedFromText.contains($0.name) },
+                     "the schema lists the label or a leaking field as metadata; schemas from files are checked by validate()")
+        self.schema = schema
+    }
 
     /// The description of `record`.
     public func render(_ record: MetadataRecord) -> String {

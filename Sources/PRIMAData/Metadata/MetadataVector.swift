@@ -31,6 +31,8 @@ public struct MetadataVectorEncoder: Sendable {
 
     /// An encoder with the label one-hot weighted by `labelWeight` (3 in the paper).
     public init(schema: MetadataSchema, variant: Variant = .metadataAndLabel, labelWeight: Float = 3) {
+        precondition(!schema.fields.contains { $0.name == schema.label.field || schema.excludedFromText.contains($0.name) },
+                     "the schema lists the label or a leaking field as metadata; schemas from files are checked by validate()")
         self.schema = schema
         self.variant = variant
         self.labelWeight = labelWeight
