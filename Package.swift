@@ -26,6 +26,8 @@ let package = Package(
             path: "Sources/COpenBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // libpng from the system (Debian `libpng-dev`): PNG images of the datasets.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         // Vectorised math kernels in C: compiled for AVX2/FMA and AVX-512 with a runtime-dispatched
         // fallback (function multiversioning), which Swift code cannot get without unsafe flags.
         .target(name: "CPRIMAKernels", path: "Sources/CPRIMAKernels", linkerSettings: [.linkedLibrary("m")]),
@@ -39,7 +41,7 @@ let package = Package(
             dependencies: ["PRIMATensor", .product(name: "Logging", package: "swift-log")],
             path: "Sources/PRIMANN"
         ),
-        .target(name: "PRIMAData", dependencies: ["PRIMANN"], path: "Sources/PRIMAData"),
+        .target(name: "PRIMAData", dependencies: ["PRIMANN", "CPNG"], path: "Sources/PRIMAData"),
         .target(name: "PRIMAVision", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAVision"),
         .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAText"),
         .target(name: "PRIMAAlign", dependencies: ["PRIMAVision", "PRIMAText"], path: "Sources/PRIMAAlign"),
@@ -56,6 +58,8 @@ let package = Package(
         .testTarget(name: "PRIMATensorTests", dependencies: ["PRIMATensor", "PRIMATestSupport"], path: "Tests/PRIMATensorTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMANNTests", dependencies: ["PRIMANN", "PRIMATestSupport"], path: "Tests/PRIMANNTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

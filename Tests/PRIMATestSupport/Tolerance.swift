@@ -25,4 +25,9 @@ public enum Tolerance {
     public static let modelForward: Float = 1e-4
     /// Model-level gradients (relative).
     public static let modelGradient: Float = 1e-3
+    /// Classification metrics (accuracy, F1, AUC, fold mean/SD) against scikit-learn, in Double.
+    public static let metrics: Double = 1e-6
+    /// Largest gap between a cross-validation fold's class proportions and the whole set's (a few hundred
+    /// samples, PAD-UFES-20's class balance).
+    public static let foldClassProportion: Double = 0.03
 }
