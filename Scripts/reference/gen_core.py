@@ -35,7 +35,7 @@ def separated(*shape, offset=0.0):
     n = 1
     for d in shape:
         n *= d
-    return ((torch.randperm(n).float() - n / 2 + offset) * 0.1).reshape(tuple(shape))
+    return ((torch.randperm(n).float() - n // 2 + offset) * 0.1).reshape(tuple(shape))
 
 
 def run(name, fn, diff, consts=None, params=None):

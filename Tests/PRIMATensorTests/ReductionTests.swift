@@ -98,7 +98,9 @@ import Testing
         }
         let total = x.sum().item
         let reference = v.reduce(0.0) { $0 + Double($1) }
-        #expect(Swift.abs(Double(total) - reference) < 1e-3)
+        let magnitude = v.reduce(0.0) { $0 + Double(Swift.abs($1)) }
+        // A blocked float32 sum stays within a few ulps of the total magnitude; a dropped element would not.
+        #expect(Swift.abs(Double(total) - reference) < 1e-6 * magnitude)
     }
 
     @Test func nanPropagatesThroughMaxAndMin() {

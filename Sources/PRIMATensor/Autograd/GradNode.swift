@@ -10,6 +10,7 @@ public final class GradNode: @unchecked Sendable {
     var backwardFunction: ((Tensor) -> [Tensor?])?
     /// Accumulated gradient: permanent for leaves, transient for interior nodes.
     public internal(set) var grad: Tensor?
+    /// True for tensors created with ``Tensor/requiringGrad(_:)``: they keep their gradient.
     public let isLeaf: Bool
     let shape: [Int]
 
@@ -27,11 +28,38 @@ public final class GradNode: @unchecked Sendable {
         self.shape = shape
     }
 
+    /// Adds `g` to the gradient, in place when no other tensor shares the accumulated buffer.
     func accumulate(_ g: Tensor) {
         precondition(g.shape == shape, "gradient of shape \(g.shape) for a tensor of shape \(shape)")
-        if let existing = grad { grad = existing.addingInPlace(g) } else { grad = g.detached() }
+        guard var existing = grad else {
+            grad = g.detached()
+            return
+        }
+        grad = nil   // leaves `existing` as the only owner, so the addition can reuse its storage
+        existing.addInPlace(g)
+        grad = existing
     }
 
     /// Forgets the accumulated gradient of a leaf (the optimiser's `zeroGrad`).
     public func clearGrad() { grad = nil }
+
+    /// Drops the saved inputs and backward closure (after the backward pass used them).
+    func releaseSavedState() {
+        backwardFunction = nil
+        inputs = []
+    }
+
+    deinit {
+        // Release long chains iteratively: the default recursive release of a graph of 100k ops (a
+        // graph dropped without calling backward) would overflow the stack.
+        guard !inputs.isEmpty else { return }
+        var pending = inputs.compactMap { $0 }
+        releaseSavedState()
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) {
+                pending.append(contentsOf: node.inputs.lazy.compactMap { $0 })
+                node.releaseSavedState()
+            }
+        }
+    }
 }
