@@ -199,6 +199,19 @@ def matmul_cases():
                     return torch.matmul(a.mT if ta else a, b.mT if tb else b)
                 cases.append(run(f"{name}_t{int(ta)}{int(tb)}", fn, {"a": a, "b": b},
                                  params={"transposeA": ta, "transposeB": tb}))
+    # Above the small-product threshold (m*n*k > 4096), so these go through cblas_sgemm; the second
+    # pair also takes the folded-batch path for a shared 2-D weight.
+    for name, sa, sb, ta, tb in [("blas_broadcast_batch", [2, 1, 17, 16], [2, 16, 17], False, False),
+                                 ("blas_broadcast_batch", [2, 1, 17, 16], [2, 16, 17], True, True),
+                                 ("blas_shared_weight", [2, 9, 16], [16, 32], False, False),
+                                 ("blas_shared_weight", [2, 9, 16], [16, 32], False, True)]:
+        a = randn(*(sa[:-2] + [sa[-1], sa[-2]] if ta else sa))
+        b = randn(*(sb[:-2] + [sb[-1], sb[-2]] if tb else sb))
+        cases.append(run(f"{name}_t{int(ta)}{int(tb)}",
+                         lambda a, b, ta=ta, tb=tb: torch.matmul(a.mT if ta else a, b.mT if tb else b),
+                         {"a": a, "b": b},
+                         # Too many output terms for float32 finite differences; PyTorch is the reference.
+                         params={"transposeA": ta, "transposeB": tb, "finiteDifferences": False}))
     return cases
 
 
