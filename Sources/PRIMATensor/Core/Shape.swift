@@ -15,6 +15,7 @@ public enum Shape {
 
     /// NumPy/PyTorch broadcasting of two shapes; `nil` when they are incompatible.
     public static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+        if a == b { return a }
         let rank = max(a.count, b.count)
         var out = [Int](repeating: 1, count: rank)
         for i in 0..<rank {

@@ -10,18 +10,25 @@ extension Tensor {
         precondition(Shape.count(target) == count, "cannot reshape \(shape) to \(newShape)")
         if target == shape { return self }
         let out = Tensor(storage: storage, shape: target)
+        guard Tensor.needsRecording(self) else { return out }
         let original = shape
-        return Tensor.record(out, inputs: [self]) { g in [g.reshaped(original)] }
+        return Tensor.recordUnary(out, self) { g in g.viewed(as: original) }
     }
 
     /// Reorders axes: result axis `i` is input axis `order[i]`.
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.count == rank && Set(order) == Set(0..<rank), "bad permutation \(order) for rank \(rank)")
-        if order == Array(0..<rank) { return self }
+        precondition(order.count == rank, "bad permutation \(order) for rank \(rank)")
+        var inverse = [Int](repeating: -1, count: rank)
+        var isIdentity = true
+        for (i, o) in order.enumerated() {
+            precondition(o >= 0 && o < rank && inverse[o] < 0, "bad permutation \(order) for rank \(rank)")
+            inverse[o] = i
+            if o != i { isIdentity = false }
+        }
+        if isIdentity { return self }
         let out = permuteCopy(order)
-        var inverse = [Int](repeating: 0, count: rank)
-        for (i, o) in order.enumerated() { inverse[o] = i }
-        return Tensor.record(out, inputs: [self]) { g in [g.permuted(inverse)] }
+        guard Tensor.needsRecording(self) else { return out }
+        return Tensor.recordUnary(out, self) { g in g.permuted(inverse) }
     }
 
     /// Swaps two axes.
@@ -63,8 +70,9 @@ extension Tensor {
         if target == shape { return self }
         precondition(Shape.broadcast(shape, target) == target, "cannot expand \(shape) to \(target)")
         let out = broadcastCopy(to: target)
+        guard Tensor.needsRecording(self) else { return out }
         let original = shape
-        return Tensor.record(out, inputs: [self]) { g in [g.sumToShape(original)] }
+        return Tensor.recordUnary(out, self) { g in g.sumToShape(original) }
     }
 
     private func broadcastCopy(to target: [Int]) -> Tensor {
@@ -123,10 +131,9 @@ extension Tensor {
         Parallel.forEachRange(outer, costPerItem: chunk) { r in
             for o in r { (po + o * chunk).update(from: px + (o * n + start) * inner, count: chunk) }
         }
-        let original = shape
-        return Tensor.record(out, inputs: [self]) { g in
-            [g.padded(axis: a, before: start, after: original[a] - start - length)]
-        }
+        guard Tensor.needsRecording(self) else { return out }
+        let after = shape[a] - start - length
+        return Tensor.recordUnary(out, self) { g in g.padded(axis: a, before: start, after: after) }
     }
 
     /// Python-style slice `[start..<end]` along `axis`.
@@ -148,7 +155,8 @@ extension Tensor {
         Parallel.forEachRange(outer, costPerItem: n * inner) { r in
             for o in r { (po + o * total + before * inner).update(from: px + o * n * inner, count: n * inner) }
         }
-        return Tensor.record(out, inputs: [self]) { g in [g.narrowed(axis: a, start: before, length: n)] }
+        guard Tensor.needsRecording(self) else { return out }
+        return Tensor.recordUnary(out, self) { g in g.narrowed(axis: a, start: before, length: n) }
     }
 
     /// Pads several trailing axes at once, PyTorch `F.pad` order: `[lastBefore, lastAfter, prevBefore, …]`.
@@ -173,22 +181,15 @@ extension Tensor {
         let sizes = tensors.map { $0.shape[a] }
         var outShape = first.shape
         outShape[a] = sizes.reduce(0, +)
-        let out = Tensor(uninitializedShape: outShape)
-        let (outer, total, inner) = out.split3(a)
-        let po = out.storage.pointer
-        var offset = 0
-        for (t, n) in zip(tensors, sizes) {
-            let px = t.storage.pointer, chunk = n * inner, at = offset
-            Parallel.forEachRange(outer, costPerItem: chunk) { r in
-                for o in r { (po + o * total * inner + at * inner).update(from: px + o * chunk, count: chunk) }
-            }
-            offset += n
-        }
+        let out = joined(tensors, sizes: sizes, axis: a, outShape: outShape)
+        guard tensors.contains(where: { $0.requiresGrad }), GradMode.isEnabled else { return out }
+        // Only the flags are kept, not the inputs' storage.
+        let needs = tensors.map(\.requiresGrad)
         return record(out, inputs: tensors) { g in
             var start = 0
-            return sizes.enumerated().map { i, n in
-                defer { start += n }
-                return tensors[i].requiresGrad ? g.narrowed(axis: a, start: start, length: n) : nil
+            return sizes.indices.map { i in
+                defer { start += sizes[i] }
+                return needs[i] ? g.narrowed(axis: a, start: start, length: sizes[i]) : nil
             }
         }
     }
@@ -196,9 +197,38 @@ extension Tensor {
     /// Stacks equally shaped tensors along a new axis.
     public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
         precondition(!tensors.isEmpty, "stack of no tensors")
-        let r = tensors[0].rank
-        let a = axis < 0 ? axis + r + 1 : axis
-        return concat(tensors.map { $0.unsqueezed(a) }, axis: a)
+        let shape = tensors[0].shape
+        for t in tensors { precondition(t.shape == shape, "stack: shape \(t.shape) differs from \(shape)") }
+        let a = axis < 0 ? axis + shape.count + 1 : axis
+        precondition(a >= 0 && a <= shape.count, "stack axis \(axis) out of range for rank \(shape.count)")
+        var outShape = shape
+        outShape.insert(tensors.count, at: a)
+        // Each input is a size-1 slice of the new axis: the same copy as concat, without reshape nodes.
+        let out = joined(tensors, sizes: [Int](repeating: 1, count: tensors.count), axis: a, outShape: outShape)
+        guard tensors.contains(where: { $0.requiresGrad }), GradMode.isEnabled else { return out }
+        let needs = tensors.map(\.requiresGrad)
+        return record(out, inputs: tensors) { g in
+            needs.indices.map { i in needs[i] ? g.narrowed(axis: a, start: i, length: 1).viewed(as: shape) : nil }
+        }
+    }
+
+    /// Copies `tensors` side by side along `axis` of `outShape`, piece `i` taking `sizes[i]` positions.
+    private static func joined(_ tensors: [Tensor], sizes: [Int], axis a: Int, outShape: [Int]) -> Tensor {
+        let out = Tensor(uninitializedShape: outShape)
+        var outer = 1, inner = 1
+        for d in 0..<a { outer *= outShape[d] }
+        for d in (a + 1)..<outShape.count { inner *= outShape[d] }
+        let rowLength = outShape[a] * inner
+        let po = out.storage.pointer
+        var offset = 0
+        for (t, n) in zip(tensors, sizes) {
+            let px = t.storage.pointer, chunk = n * inner, at = offset * inner
+            Parallel.forEachRange(outer, costPerItem: chunk) { r in
+                for o in r { (po + o * rowLength + at).update(from: px + o * chunk, count: chunk) }
+            }
+            offset += n
+        }
+        return out
     }
 
     /// Splits `axis` into pieces of the given sizes.
