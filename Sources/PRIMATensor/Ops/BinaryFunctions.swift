@@ -1,5 +1,6 @@
 /// The scalar functions behind the elementwise binary kernels. Each is a type rather than a closure
-/// so that the generic kernels specialise to a tight, vectorisable loop per function.
+/// so that the generic kernels specialise to a tight, vectorisable loop per function. Selections are
+/// written as nested `?:` rather than `||`, which would branch and keep the loop scalar.
 public protocol BinaryScalarFunction {
     static func apply(_ a: Float, _ b: Float) -> Float
 }
@@ -15,12 +16,12 @@ public enum DivFunction: BinaryScalarFunction { @inlinable public static func ap
 
 /// The larger of `a` and `b`; NaN when either is NaN (as `torch.maximum`).
 public enum MaxFunction: BinaryScalarFunction {
-    @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a >= b || a.isNaN ? a : b }
+    @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a.isNaN ? a : (a >= b ? a : b) }
 }
 
 /// The smaller of `a` and `b`; NaN when either is NaN (as `torch.minimum`).
 public enum MinFunction: BinaryScalarFunction {
-    @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a <= b || a.isNaN ? a : b }
+    @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a.isNaN ? a : (a <= b ? a : b) }
 }
 
 /// Share of the output gradient that `torch.maximum` gives its first operand: 1 where it is larger,

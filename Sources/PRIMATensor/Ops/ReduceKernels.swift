@@ -16,7 +16,7 @@ enum SumReduction: ReductionKernel {
 /// Maximum that propagates NaN (as `torch.amax`).
 enum MaxReduction: ReductionKernel {
     static var identity: Float { -.infinity }
-    @inline(__always) static func combine(_ acc: Float, _ x: Float) -> Float { x > acc || x != x ? x : acc }
+    @inline(__always) static func combine(_ acc: Float, _ x: Float) -> Float { x != x ? x : (x > acc ? x : acc) }
     @inline(__always) static func combine(_ acc: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
         acc.replacing(with: x, where: (x .> acc) .| (x .!= x))
     }
@@ -25,7 +25,7 @@ enum MaxReduction: ReductionKernel {
 /// Minimum that propagates NaN (as `torch.amin`).
 enum MinReduction: ReductionKernel {
     static var identity: Float { .infinity }
-    @inline(__always) static func combine(_ acc: Float, _ x: Float) -> Float { x < acc || x != x ? x : acc }
+    @inline(__always) static func combine(_ acc: Float, _ x: Float) -> Float { x != x ? x : (x < acc ? x : acc) }
     @inline(__always) static func combine(_ acc: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
         acc.replacing(with: x, where: (x .< acc) .| (x .!= x))
     }
@@ -49,6 +49,9 @@ extension Tensor {
                 reduced.append(r)
             }
         }
+        if sizes.count == 1 && reduced[0] {
+            return Tensor(storage: Tensor.reduceAll(self, R.self).storage, shape: keptShape)
+        }
         var current = self
         while let j = reduced.lastIndex(of: true) {
             let outer = sizes[..<j].reduce(1, *), inner = sizes[(j + 1)...].reduce(1, *)
@@ -62,6 +65,32 @@ extension Tensor {
             }
         }
         return Tensor(storage: current.storage, shape: keptShape)
+    }
+
+    /// Reduces every element of `x` into a one-element tensor: fixed blocks reduced in parallel, then
+    /// combined in order, so the result does not depend on the thread count.
+    static func reduceAll<R: ReductionKernel>(_ x: Tensor, _: R.Type) -> Tensor {
+        let out = Tensor(uninitializedShape: [1])
+        let n = x.count, px = x.storage.pointer, block = 4096
+        if n <= block {
+            out.storage.pointer[0] = reduceContiguous(px, count: n, R.self)
+            return out
+        }
+        let blocks = (n + block - 1) / block
+        var partials = [Float](repeating: R.identity, count: blocks)
+        partials.withUnsafeMutableBufferPointer { buffer in
+            let pp = UncheckedSendable(buffer.baseAddress!)
+            Parallel.forEachRange(blocks, costPerItem: block) { r in
+                for b in r {
+                    let start = b * block
+                    pp.value[b] = reduceContiguous(px + start, count: Swift.min(block, n - start), R.self)
+                }
+            }
+        }
+        var result = R.identity
+        for p in partials { result = R.combine(result, p) }
+        out.storage.pointer[0] = result
+        return out
     }
 
     /// Reduces the middle axis of `x` viewed as `[outer, n, inner]` into a new `[outer, inner]` buffer.
