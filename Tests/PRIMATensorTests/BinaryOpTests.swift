@@ -97,4 +97,25 @@ import Testing
         }
         #expect(worst == 0)
     }
+
+    /// A middle-axis broadcast split across cores: each worker starts its row odometer mid-tensor.
+    @Test func largeMiddleAxisBroadcastAgreesWithIndexArithmetic() {
+        var rng = RandomGenerator(seed: 13)
+        let a = Tensor.randomNormal([4, 300, 70], using: &rng)
+        let mid = Tensor.randomNormal([4, 1, 70], using: &rng)
+        let lead = Tensor.randomNormal([300, 1], using: &rng)
+        let diff = a - mid, maxed = Tensor.maximum(lead, a)
+        let pa = a.scalars, pm = mid.scalars, pl = lead.scalars
+        var mismatches = 0
+        for i in 0..<4 {
+            for j in 0..<300 {
+                for k in 0..<70 {
+                    let x = pa[(i * 300 + j) * 70 + k]
+                    if diff[i, j, k] != x - pm[i * 70 + k] { mismatches += 1 }
+                    if maxed[i, j, k] != Swift.max(pl[j], x) { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
 }

@@ -38,4 +38,23 @@ import Testing
         }
         #expect(mismatches == 0)
     }
+
+    /// The scatter-add gradient split across cores by columns equals a serial accumulation.
+    @Test func largeEmbeddingGradientAddsRepeatedRows() {
+        var rng = RandomGenerator(seed: 10)
+        let table = Tensor.randomNormal([20, 300], using: &rng).requiringGrad()
+        let ids = Tensor(shape: [64, 5], scalars: (0..<320).map { Float(($0 * 3) % 20) })
+        let probe = Tensor.randomNormal([64, 5, 300], using: &rng)
+        (table.embeddingLookup(ids) * probe).sum().backward()
+        var expected = [Double](repeating: 0, count: 20 * 300)
+        let pp = probe.scalars
+        for position in 0..<320 {
+            let row = (position * 3) % 20
+            for d in 0..<300 { expected[row * 300 + d] += Double(pp[position * 300 + d]) }
+        }
+        let grad = table.grad!.scalars
+        var worst: Double = 0
+        for i in 0..<expected.count { worst = Swift.max(worst, Swift.abs(Double(grad[i]) - expected[i])) }
+        #expect(worst < 1e-4)
+    }
 }

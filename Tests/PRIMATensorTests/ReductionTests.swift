@@ -109,5 +109,10 @@ import Testing
         #expect(mx[0].isNaN && mn[0].isNaN)
         #expect(mx[1] == 6 && mn[1] == 4)
         #expect(x.argmax(axis: 1).scalars == [1, 2])
+        // Down the columns (the strided kernel): NaN wins in column 1, elsewhere the larger row.
+        #expect(x.argmax(axis: 0).scalars == [1, 0, 1])
+        #expect(x.argmin(axis: 0).scalars == [0, 0, 0])
+        let columnMax = x.max(axis: 0).scalars
+        #expect(columnMax[0] == 4 && columnMax[1].isNaN && columnMax[2] == 6)
     }
 }

@@ -135,24 +135,53 @@ extension Tensor {
         precondition(n > 0, "argmax/argmin over an empty axis")
         let out = Tensor(uninitializedShape: reducedShape([a], keepDims: keepDims))
         let px = storage.pointer, po = out.storage.pointer
-        Parallel.forEachRange(outer * inner, costPerItem: n) { r in
-            for j in r {
-                let o = j / inner, i = j % inner
-                let base = px + o * n * inner + i
-                var best = 0
-                var bestValue = base[0]
-                if bestValue.isNaN { po[j] = 0; continue }
-                for k in 1..<n {
-                    let v = base[k * inner]
-                    if v.isNaN { best = k; break }
-                    if largest ? v > bestValue : v < bestValue {
-                        best = k
-                        bestValue = v
+        if inner == 1 {
+            Parallel.forEachRange(outer, costPerItem: n) { r in
+                for o in r { po[o] = Float(Tensor.bestIndex(px + o * n, count: n, largest: largest)) }
+            }
+            return out
+        }
+        // k outside, i inside: contiguous reads, with the running best values kept in the output row.
+        let blockWidth = 256
+        let blocks = (inner + blockWidth - 1) / blockWidth
+        Parallel.forEachRange(outer * blocks, costPerItem: n * Swift.min(inner, blockWidth)) { r in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: blockWidth) { bestValues in
+                for item in r {
+                    let o = item / blocks, start = (item % blocks) * blockWidth
+                    let width = Swift.min(blockWidth, inner - start)
+                    let base = px + o * n * inner + start, index = po + o * inner + start
+                    for i in 0..<width { bestValues[i] = base[i]; index[i] = 0 }
+                    for k in 1..<n {
+                        let row = base + k * inner
+                        for i in 0..<width {
+                            let v = row[i], best = bestValues[i]
+                            // NaN wins and stays (first NaN), otherwise strict comparison keeps the first tie.
+                            if best.isNaN { continue }
+                            if v.isNaN || (largest ? v > best : v < best) {
+                                bestValues[i] = v
+                                index[i] = Float(k)
+                            }
+                        }
                     }
                 }
-                po[j] = Float(best)
             }
         }
         return out
+    }
+
+    /// Position of the first largest (or smallest) of `count` contiguous values; the first NaN wins.
+    private static func bestIndex(_ p: UnsafePointer<Float>, count n: Int, largest: Bool) -> Int {
+        var best = 0
+        var bestValue = p[0]
+        if bestValue.isNaN { return 0 }
+        for k in 1..<n {
+            let v = p[k]
+            if v.isNaN { return k }
+            if largest ? v > bestValue : v < bestValue {
+                best = k
+                bestValue = v
+            }
+        }
+        return best
     }
 }
