@@ -1,5 +1,6 @@
 /// Shape arithmetic shared by the ops: element counts, row-major strides, broadcasting, axis normalisation.
 public enum Shape {
+    /// Number of elements of `shape` (1 for a scalar).
     @inlinable public static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
     /// Row-major (C-contiguous) strides of `shape`.

@@ -86,6 +86,7 @@ extension Tensor {
         }
     }
 
+    /// Elementwise sum with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, AddFunction.self)
         guard needsRecording(a, b) else { return out }
@@ -93,6 +94,7 @@ extension Tensor {
         return recordBinary(out, a, b) { g in (needA ? g.sumToShape(shapeA) : nil, needB ? g.sumToShape(shapeB) : nil) }
     }
 
+    /// Elementwise difference with broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, SubFunction.self)
         guard needsRecording(a, b) else { return out }
@@ -100,6 +102,7 @@ extension Tensor {
         return recordBinary(out, a, b) { g in (needA ? g.sumToShape(shapeA) : nil, needB ? (-g).sumToShape(shapeB) : nil) }
     }
 
+    /// Elementwise product with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, MulFunction.self)
         guard needsRecording(a, b) else { return out }
@@ -111,6 +114,7 @@ extension Tensor {
         }
     }
 
+    /// Elementwise quotient with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, DivFunction.self)
         guard needsRecording(a, b) else { return out }
@@ -147,47 +151,56 @@ extension Tensor {
         }
     }
 
+    /// Elementwise negation.
     public static prefix func - (a: Tensor) -> Tensor {
         let out = scalarMap(a, -1, scalarFirst: false, MulFunction.self)
         guard needsRecording(a) else { return out }
         return recordUnary(out, a) { g in -g }
     }
 
+    /// Adds a scalar to every element.
     public static func + (a: Tensor, s: Float) -> Tensor {
         let out = scalarMap(a, s, scalarFirst: false, AddFunction.self)
         guard needsRecording(a) else { return out }
         return recordUnary(out, a) { g in g }
     }
+    /// Adds a scalar to every element.
     public static func + (s: Float, a: Tensor) -> Tensor {
         let out = scalarMap(a, s, scalarFirst: true, AddFunction.self)
         guard needsRecording(a) else { return out }
         return recordUnary(out, a) { g in g }
     }
+    /// Subtracts a scalar from every element.
     public static func - (a: Tensor, s: Float) -> Tensor {
         let out = scalarMap(a, s, scalarFirst: false, SubFunction.self)
         guard needsRecording(a) else { return out }
         return recordUnary(out, a) { g in g }
     }
+    /// Subtracts every element from a scalar.
     public static func - (s: Float, a: Tensor) -> Tensor {
         let out = scalarMap(a, s, scalarFirst: true, SubFunction.self)
         guard needsRecording(a) else { return out }
         return recordUnary(out, a) { g in -g }
     }
+    /// Multiplies every element by a scalar.
     public static func * (a: Tensor, s: Float) -> Tensor {
         let out = scalarMap(a, s, scalarFirst: false, MulFunction.self)
         guard needsRecording(a) else { return out }
         return recordUnary(out, a) { g in g * s }
     }
+    /// Multiplies every element by a scalar.
     public static func * (s: Float, a: Tensor) -> Tensor {
         let out = scalarMap(a, s, scalarFirst: true, MulFunction.self)
         guard needsRecording(a) else { return out }
         return recordUnary(out, a) { g in g * s }
     }
+    /// Divides every element by a scalar.
     public static func / (a: Tensor, s: Float) -> Tensor {
         let out = scalarMap(a, s, scalarFirst: false, DivFunction.self)
         guard needsRecording(a) else { return out }
         return recordUnary(out, a) { g in g / s }
     }
+    /// Divides a scalar by every element.
     public static func / (s: Float, a: Tensor) -> Tensor {
         let out = scalarMap(a, s, scalarFirst: true, DivFunction.self)
         guard needsRecording(a) else { return out }
@@ -196,8 +209,11 @@ extension Tensor {
         return recordUnary(out, a) { g in -(g * out) / savedA }
     }
 
+    /// `a = a + b` (recorded like `+`).
     public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    /// `a = a - b` (recorded like `-`).
     public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    /// `a = a * b` (recorded like `*`).
     public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
 
     /// 1 where `predicate(a, b)` holds, else 0 (broadcasting; no gradient).

@@ -16,11 +16,13 @@ public enum DivFunction: BinaryScalarFunction { @inlinable public static func ap
 
 /// The larger of `a` and `b`; NaN when either is NaN (as `torch.maximum`).
 public enum MaxFunction: BinaryScalarFunction {
+    /// `max(a, b)`, NaN if either is NaN.
     @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a.isNaN ? a : (a >= b ? a : b) }
 }
 
 /// The smaller of `a` and `b`; NaN when either is NaN (as `torch.minimum`).
 public enum MinFunction: BinaryScalarFunction {
+    /// `min(a, b)`, NaN if either is NaN.
     @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a.isNaN ? a : (a <= b ? a : b) }
 }
 
