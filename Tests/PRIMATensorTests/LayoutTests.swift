@@ -64,4 +64,24 @@ import Testing
         }
         #expect(mismatches == 0)
     }
+
+    /// Last-axis transposes take the tiled copy (forward, and backward through the inverse permutation).
+    @Test func largeTransposeAndItsGradientAgreeWithIndexArithmetic() {
+        var rng = RandomGenerator(seed: 6)
+        let x = Tensor.randomNormal([3, 40, 50], using: &rng).requiringGrad()
+        let probe = Tensor.randomNormal([3, 50, 40], using: &rng)
+        let t = x.transposed()
+        (t * probe).sum().backward()
+        let grad = x.grad!
+        var mismatches = 0
+        for b in 0..<3 {
+            for i in 0..<40 {
+                for j in 0..<50 {
+                    if t[b, j, i] != x[b, i, j] { mismatches += 1 }
+                    if grad[b, i, j] != probe[b, j, i] { mismatches += 1 }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
 }

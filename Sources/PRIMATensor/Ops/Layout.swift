@@ -45,6 +45,10 @@ extension Tensor {
         let out = Tensor(uninitializedShape: outShape)
         let r = rank
         let inner = outShape[r - 1], innerStride = strides[r - 1]
+        if innerStride != 1, let q = order.firstIndex(of: r - 1), outShape[q] >= 8 && inner >= 8 {
+            transposeTiles(into: out, strides: strides, contiguousAxis: q)
+            return out
+        }
         let rows = count / Swift.max(inner, 1)
         let px = storage.pointer, po = out.storage.pointer
         Parallel.forEachRange(rows, costPerItem: inner) { range in
@@ -63,6 +67,41 @@ extension Tensor {
             }
         }
         return out
+    }
+
+    /// A permutation that moves the input's contiguous last axis to output axis `q` is a batch of 2-D
+    /// transposes between output axes `q` and last: copied in 32×32 tiles so that both the strided
+    /// reads and the contiguous writes stay in cache.
+    private func transposeTiles(into out: Tensor, strides: [Int], contiguousAxis q: Int) {
+        let outShape = out.shape, r = outShape.count
+        let outStrides = Shape.strides(outShape)
+        let rows = outShape[q], columns = outShape[r - 1]
+        let readStride = strides[r - 1], writeStride = outStrides[q]
+        let batchAxes = (0..<(r - 1)).filter { $0 != q }
+        let batchCount = count / Swift.max(rows * columns, 1)
+        let tile = 32, rowTiles = (rows + tile - 1) / tile
+        let px = storage.pointer, po = out.storage.pointer
+        Parallel.forEachRange(batchCount * rowTiles, costPerItem: tile * columns) { range in
+            for item in range {
+                var rem = item / rowTiles, inOffset = 0, outOffset = 0
+                for d in batchAxes.reversed() {
+                    let i = rem % outShape[d]
+                    rem /= outShape[d]
+                    inOffset += i * strides[d]
+                    outOffset += i * outStrides[d]
+                }
+                let p0 = (item % rowTiles) * tile, p1 = Swift.min(p0 + tile, rows)
+                var j0 = 0
+                while j0 < columns {
+                    let j1 = Swift.min(j0 + tile, columns)
+                    for p in p0..<p1 {
+                        let src = px + inOffset + p, dst = po + outOffset + p * writeStride
+                        for j in j0..<j1 { dst[j] = src[j * readStride] }
+                    }
+                    j0 = j1
+                }
+            }
+        }
     }
 
     /// Broadcasts to `target` (materialised copy); the gradient is summed back.
