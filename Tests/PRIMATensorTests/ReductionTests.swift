@@ -103,6 +103,20 @@ import Testing
         #expect(Swift.abs(Double(total) - reference) < 1e-6 * magnitude)
     }
 
+    /// Constants reduced over all axes take a shortcut; it must agree with the recorded path, which the
+    /// PyTorch fixtures check.
+    @Test func fullReductionsOfConstantsEqualTheRecordedPath() {
+        var rng = RandomGenerator(seed: 21)
+        let x = Tensor.randomNormal([7, 5, 3], using: &rng)
+        let tracked = x.requiringGrad()
+        #expect(x.sum().shape == [])
+        #expect(x.sum().item == tracked.sum().item)
+        #expect(x.mean().item == tracked.mean().item)
+        #expect(x.max().item == tracked.max().item)
+        #expect(x.min().item == tracked.min().item)
+        #expect(x.sum(keepDims: true).shape == [1, 1, 1])
+    }
+
     @Test func nanPropagatesThroughMaxAndMin() {
         let x = Tensor(shape: [2, 3], scalars: [1, .nan, 3, 4, 5, 6])
         let mx = x.max(axis: 1), mn = x.min(axis: 1)

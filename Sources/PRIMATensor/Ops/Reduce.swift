@@ -31,6 +31,8 @@ extension Tensor {
 
     /// Sum over `axes` (all axes when nil).
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        // The common loss reduction: straight to a scalar (constants only; no task-local read).
+        if axes == nil && !keepDims && node == nil { return Tensor.reduceAll(self, SumReduction.self) }
         let ax = normalisedAxes(axes)
         let kept = reduceAxes(ax, SumReduction.self)
         let out = keepDims ? kept : kept.viewed(as: reducedShape(ax, keepDims: false))
@@ -44,6 +46,11 @@ extension Tensor {
 
     /// Mean over `axes` (all axes when nil).
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        if axes == nil && !keepDims && node == nil {
+            let total = Tensor.reduceAll(self, SumReduction.self)
+            total.storage.pointer[0] /= Float(Swift.max(count, 1))   // a fresh, unshared buffer
+            return total
+        }
         let ax = normalisedAxes(axes)
         let n = Float(Swift.max(ax.reduce(1) { $0 * shape[$1] }, 1))
         var kept = reduceAxes(ax, SumReduction.self)
@@ -92,6 +99,7 @@ extension Tensor {
     public func min(axis: Int, keepDims: Bool = false) -> Tensor { min(axes: [axis], keepDims: keepDims) }
 
     private func extremum<R: ReductionKernel>(axes: [Int]?, keepDims: Bool, _: R.Type) -> Tensor {
+        if axes == nil && !keepDims && node == nil { return Tensor.reduceAll(self, R.self) }
         let ax = normalisedAxes(axes)
         let kept = reduceAxes(ax, R.self)
         let out = keepDims ? kept : kept.viewed(as: reducedShape(ax, keepDims: false))

@@ -70,7 +70,7 @@ extension Tensor {
     /// Reduces every element of `x` into a one-element tensor: fixed blocks reduced in parallel, then
     /// combined in order, so the result does not depend on the thread count.
     static func reduceAll<R: ReductionKernel>(_ x: Tensor, _: R.Type) -> Tensor {
-        let out = Tensor(uninitializedShape: [1])
+        let out = Tensor(uninitializedShape: [])
         let n = x.count, px = x.storage.pointer, block = 4096
         if n <= block {
             out.storage.pointer[0] = reduceContiguous(px, count: n, R.self)
