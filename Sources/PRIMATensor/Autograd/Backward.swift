@@ -35,24 +35,21 @@ extension Tensor {
     public static func record(_ result: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         // Reading the task-local flag costs more than looking at the inputs, so look first.
         guard inputs.contains(where: { $0.node != nil }), GradMode.isEnabled else { return result }
-        return attach(result, inputs: inputs.map(\.node), backward: backward)
+        return attach(result, inputs: inputs.map(\.node), backward: .general(backward))
     }
 
     /// Records a one-input op; the caller has checked ``needsRecording(_:)``.
     static func recordUnary(_ result: Tensor, _ a: Tensor, backward: @escaping (Tensor) -> Tensor) -> Tensor {
-        attach(result, inputs: [a.node], backward: { g in [backward(g)] })
+        attach(result, inputs: [a.node], backward: .unary(backward))
     }
 
     /// Records a two-input op; the caller has checked ``needsRecording(_:_:)``.
     static func recordBinary(_ result: Tensor, _ a: Tensor, _ b: Tensor,
                              backward: @escaping (Tensor) -> (Tensor?, Tensor?)) -> Tensor {
-        attach(result, inputs: [a.node, b.node], backward: { g in
-            let (ga, gb) = backward(g)
-            return [ga, gb]
-        })
+        attach(result, inputs: [a.node, b.node], backward: .binary(backward))
     }
 
-    private static func attach(_ result: Tensor, inputs: [GradNode?], backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    private static func attach(_ result: Tensor, inputs: [GradNode?], backward: BackwardFunction) -> Tensor {
         var out = result
         out.node = GradNode(shape: result.shape, inputs: inputs, backward: backward)
         return out
@@ -78,10 +75,8 @@ extension Tensor {
             root.accumulate(seed)
             for node in order.reversed() where !node.isLeaf {
                 if let function = node.backwardFunction, let g = node.grad {
-                    let inputGrads = function(g)
-                    for (input, ig) in zip(node.inputs, inputGrads) {
-                        if let input, let ig { input.accumulate(ig) }
-                    }
+                    let inputs = node.inputs
+                    function(g) { i, gradient in inputs[i]?.accumulate(gradient) }
                 }
                 // Free saved activations and the transient gradient as soon as they are used.
                 node.releaseSavedState()

@@ -7,7 +7,7 @@ public final class GradNode: @unchecked Sendable {
     /// Nodes of the op's inputs (nil for inputs that need no gradient).
     var inputs: [GradNode?]
     /// Maps the gradient of the output to one gradient per input (nil where not needed).
-    var backwardFunction: ((Tensor) -> [Tensor?])?
+    var backwardFunction: BackwardFunction?
     /// Accumulated gradient: permanent for leaves, transient for interior nodes.
     public internal(set) var grad: Tensor?
     /// True for tensors created with ``Tensor/requiringGrad(_:)``: they keep their gradient.
@@ -21,7 +21,7 @@ public final class GradNode: @unchecked Sendable {
         self.shape = shape
     }
 
-    init(shape: [Int], inputs: [GradNode?], backward: @escaping (Tensor) -> [Tensor?]) {
+    init(shape: [Int], inputs: [GradNode?], backward: BackwardFunction) {
         self.inputs = inputs
         self.backwardFunction = backward
         self.isLeaf = false
@@ -60,6 +60,27 @@ public final class GradNode: @unchecked Sendable {
                 pending.append(contentsOf: node.inputs.lazy.compactMap { $0 })
                 node.releaseSavedState()
             }
+        }
+    }
+}
+
+/// The backward closure of a node, in the arity it was recorded with (no wrapper closure per op).
+enum BackwardFunction {
+    case unary((Tensor) -> Tensor)
+    case binary((Tensor) -> (Tensor?, Tensor?))
+    case general((Tensor) -> [Tensor?])
+
+    /// Gradients of the inputs, in input order, for the output gradient `g`.
+    func callAsFunction(_ g: Tensor, _ body: (Int, Tensor) -> Void) {
+        switch self {
+        case .unary(let f):
+            body(0, f(g))
+        case .binary(let f):
+            let (ga, gb) = f(g)
+            if let ga { body(0, ga) }
+            if let gb { body(1, gb) }
+        case .general(let f):
+            for (i, gi) in f(g).enumerated() { if let gi { body(i, gi) } }
         }
     }
 }
