@@ -130,11 +130,8 @@ def reduce_cases():
         for axes, x in (separated_list if op in ("amax", "amin") else axes_list):
             for keep in (False, True):
                 def fn(x, op=op, axes=axes, keep=keep):
-                    f = getattr(torch, op)
-                    if axes is None:
-                        return f(x, dim=tuple(range(x.dim())), keepdim=keep) if op in ("amax", "amin") else (
-                            f(x, dim=tuple(range(x.dim())), keepdim=keep))
-                    return f(x, dim=axes, keepdim=keep)
+                    dims = tuple(range(x.dim())) if axes is None else axes
+                    return getattr(torch, op)(x, dim=dims, keepdim=keep)
                 tag = "all" if axes is None else "_".join(str(a) for a in axes)
                 cases.append(run(f"{op}_{tag}_keep{int(keep)}", fn, {"x": x},
                                  params={"op": op, "axes": axes, "keepDims": keep}))
