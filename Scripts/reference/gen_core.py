@@ -249,6 +249,10 @@ def layout_cases():
                      params={"op": "pad", "pads": [0, 1, 2, 1], "value": -1.5}))
     cases.append(run("pad_three_axes", lambda x: F.pad(x, [1, 0, 0, 2, 1, 1], value=0.25), {"x": x},
                      params={"op": "pad", "pads": [1, 0, 0, 2, 1, 1], "value": 0.25}))
+    cases.append(run("pad_negative_crops", lambda x: F.pad(x, [-1, 2, 1, -2]), {"x": x},
+                     params={"op": "pad", "pads": [-1, 2, 1, -2], "value": 0.0}))
+    cases.append(run("expand_keep", lambda x: x.expand(4, -1, 5, -1), {"x": e},
+                     params={"op": "expand", "shape": [4, -1, 5, -1]}))
     cases.append(run("unsqueeze_neg", lambda x: x.unsqueeze(-1), {"x": x}, params={"op": "unsqueeze", "axis": -1}))
     cases.append(run("squeeze", lambda x: x.squeeze(1), {"x": randn(3, 1, 2)}, params={"op": "squeeze", "axis": 1}))
     cases.append(run("flatten_mid", lambda x: x.flatten(1, 2), {"x": x4}, params={"op": "flatten", "start": 1, "end": 2}))

@@ -105,8 +105,18 @@ extension Tensor {
     }
 
     /// Broadcasts to `target` (materialised copy); the gradient is summed back.
+    /// As in `torch.expand`, a `-1` in `target` keeps the size of the matching input axis.
     public func expanded(to target: [Int]) -> Tensor {
         if target == shape { return self }
+        if target.contains(-1) {
+            let lead = target.count - rank
+            var resolved = target
+            for (i, d) in target.enumerated() where d == -1 {
+                precondition(i >= lead, "expand: -1 for new leading axis \(i) of \(target)")
+                resolved[i] = shape[i - lead]
+            }
+            return expanded(to: resolved)
+        }
         precondition(Shape.broadcast(shape, target) == target, "cannot expand \(shape) to \(target)")
         let out = broadcastCopy(to: target)
         guard Tensor.needsRecording(self) else { return out }
@@ -180,10 +190,16 @@ extension Tensor {
         narrowed(axis: axis, start: range.lowerBound, length: range.count)
     }
 
-    /// Pads `axis` with `value`: `before` elements in front, `after` behind.
+    /// Pads `axis` with `value`: `before` elements in front, `after` behind. A negative amount crops
+    /// that many elements instead, as in `F.pad`.
     public func padded(axis: Int, before: Int, after: Int, value: Float = 0) -> Tensor {
         let a = Shape.axis(axis, rank: rank)
-        precondition(before >= 0 && after >= 0, "negative padding")
+        if before < 0 || after < 0 {
+            let cropFront = Swift.max(-before, 0), cropBack = Swift.max(-after, 0)
+            precondition(cropFront + cropBack <= shape[a], "padding [\(before), \(after)] crops more than axis size \(shape[a])")
+            return narrowed(axis: a, start: cropFront, length: shape[a] - cropFront - cropBack)
+                .padded(axis: a, before: Swift.max(before, 0), after: Swift.max(after, 0), value: value)
+        }
         if before == 0 && after == 0 { return self }
         let (outer, n, inner) = split3(a)
         var outShape = shape
@@ -198,7 +214,8 @@ extension Tensor {
         return Tensor.recordUnary(out, self) { g in g.narrowed(axis: a, start: before, length: n) }
     }
 
-    /// Pads several trailing axes at once, PyTorch `F.pad` order: `[lastBefore, lastAfter, prevBefore, …]`.
+    /// Pads several trailing axes at once, PyTorch `F.pad` order: `[lastBefore, lastAfter, prevBefore, …]`;
+    /// negative amounts crop.
     public func padded(_ pads: [Int], value: Float = 0) -> Tensor {
         precondition(pads.count % 2 == 0 && pads.count / 2 <= rank, "pad list \(pads) for rank \(rank)")
         var t = self
