@@ -117,6 +117,31 @@ import Testing
         #expect(x.sum(keepDims: true).shape == [1, 1, 1])
     }
 
+    /// Many rows into one (a bias gradient) takes the split-rows kernel.
+    @Test func reducingManyRowsIntoOneAgreesWithADoublePrecisionReference() {
+        var rng = RandomGenerator(seed: 17)
+        let x = Tensor.randomNormal([1000, 70], using: &rng)
+        let v = x.scalars
+        let s = x.sum(axis: 0), mx = x.max(axis: 0), mn = x.min(axis: 0)
+        let bias = Tensor.randomNormal([70], using: &rng).requiringGrad()
+        (x + bias).sum().backward()
+        var worst: Double = 0
+        var extremaMatch = true
+        for j in 0..<70 {
+            var acc: Double = 0, hi = -Float.infinity, lo = Float.infinity
+            for i in 0..<1000 {
+                acc += Double(v[i * 70 + j])
+                hi = Swift.max(hi, v[i * 70 + j])
+                lo = Swift.min(lo, v[i * 70 + j])
+            }
+            worst = Swift.max(worst, Swift.abs(Double(s[j]) - acc))
+            if mx[j] != hi || mn[j] != lo { extremaMatch = false }
+        }
+        #expect(worst < 1e-3)
+        #expect(extremaMatch)
+        #expect(bias.grad!.scalars == [Float](repeating: 1000, count: 70))
+    }
+
     @Test func nanPropagatesThroughMaxAndMin() {
         let x = Tensor(shape: [2, 3], scalars: [1, .nan, 3, 4, 5, 6])
         let mx = x.max(axis: 1), mn = x.min(axis: 1)

@@ -70,6 +70,7 @@ extension Tensor {
     /// Sums a broadcast gradient back down to `target` (leading axes and axes of size 1 in `target`).
     public func sumToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }
+        precondition(target.count <= rank, "cannot sum \(shape) down to \(target)")
         let lead = rank - target.count
         var axes = Array(0..<lead)
         for (i, d) in target.enumerated() where d == 1 && shape[i + lead] != 1 { axes.append(i + lead) }

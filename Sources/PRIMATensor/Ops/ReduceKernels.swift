@@ -103,6 +103,10 @@ extension Tensor {
             }
             return out
         }
+        if outer == 1 && n >= 64 && n * inner >= 1 << 16 {
+            reduceLeadingAxis(px, po, n: n, inner: inner, R.self)
+            return out
+        }
         // Walk k outside and i inside so both the reads and the accumulators are contiguous; split the
         // inner axis into column blocks so that a single outer row still spreads across cores.
         let blockWidth = 1024
@@ -125,6 +129,32 @@ extension Tensor {
             }
         }
         return out
+    }
+
+    /// One output row from `n` input rows (a bias gradient, a batch sum): the rows are split into a
+    /// fixed number of parts reduced in parallel, then combined in order. The split depends only on the
+    /// sizes, so the result does not depend on the thread count.
+    static func reduceLeadingAxis<R: ReductionKernel>(_ px: UnsafePointer<Float>, _ po: UnsafeMutablePointer<Float>,
+                                                      n: Int, inner: Int, _: R.Type) {
+        let parts = Swift.min(16, n / 32)
+        let partials = Tensor(uninitializedShape: [parts * inner])
+        let pp = partials.storage.pointer
+        Parallel.forEachRange(parts, costPerItem: n / parts * inner) { r in
+            for part in r {
+                let first = n * part / parts, end = n * (part + 1) / parts
+                let acc = pp + part * inner
+                acc.update(from: px + first * inner, count: inner)
+                for k in (first + 1)..<end {
+                    let row = px + k * inner
+                    for i in 0..<inner { acc[i] = R.combine(acc[i], row[i]) }
+                }
+            }
+        }
+        po.update(from: pp, count: inner)
+        for part in 1..<parts {
+            let row = pp + part * inner
+            for i in 0..<inner { po[i] = R.combine(po[i], row[i]) }
+        }
     }
 
     /// Reduces `count` contiguous floats: blocks of 4096 reduced with 8-lane accumulators, then the
