@@ -224,7 +224,15 @@ extension Tensor {
             preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
         let out = Tensor(uninitializedShape: outShape)
-        guard out.count > 0 else { return out }
+        let n = out.count
+        guard n > 0 else { return out }
+        if (a.count == n || a.count == 1) && (b.count == n || b.count == 1) {
+            // Each operand dense or a single value: a flat loop that splits evenly across cores.
+            let pa = a.storage.pointer, pb = b.storage.pointer, po = out.storage.pointer
+            let ia = a.count == n ? 1 : 0, ib = b.count == n ? 1 : 0
+            Parallel.forEachRange(n) { r in for i in r { po[i] = predicate(pa[i * ia], pb[i * ib]) ? 1 : 0 } }
+            return out
+        }
         let layout = BroadcastLayout(a.shape, b.shape, result: outShape)
         let inner = layout.inner
         let ia = layout.stridesA[layout.shape.count - 1], ib = layout.stridesB[layout.shape.count - 1]
