@@ -112,6 +112,16 @@ import PRIMATestSupport
         loss = Tensor(0)
     }
 
+    @Test func secondBackwardThroughAFreedGraphStops() async {
+        await #expect(processExitsWith: .failure) {
+            let x = Tensor([1, 2]).requiringGrad()
+            let shared = x.exp()
+            let first = shared.sum(), second = (shared * 2).sum()
+            first.backward()
+            second.backward()   // `shared` was freed by the first pass
+        }
+    }
+
     @Test func opsWithoutDifferentiableInputsAreNotRecorded() {
         let a = Tensor([1, 2]), b = Tensor([3, 4])
         #expect(!(a + b).requiresGrad)

@@ -74,12 +74,15 @@ extension Tensor {
             let order = Self.topologicalOrder(from: root)
             root.accumulate(seed)
             for node in order.reversed() where !node.isLeaf {
+                // As in PyTorch, a second pass through freed nodes is an error, not a silent zero.
+                precondition(!(node.wasConsumed && node.grad != nil),
+                             "backward() through a graph already freed by an earlier backward(); sum the losses first")
                 if let function = node.backwardFunction, let g = node.grad {
                     let inputs = node.inputs
                     function(g) { i, gradient in inputs[i]?.accumulate(gradient) }
                 }
                 // Free saved activations and the transient gradient as soon as they are used.
-                node.releaseSavedState()
+                node.consume()
                 node.grad = nil
             }
         }

@@ -43,10 +43,19 @@ public final class GradNode: @unchecked Sendable {
     /// Forgets the accumulated gradient of a leaf (the optimiser's `zeroGrad`).
     public func clearGrad() { grad = nil }
 
+    /// Set once a backward pass has used and freed this node's saved state.
+    private(set) var wasConsumed = false
+
     /// Drops the saved inputs and backward closure (after the backward pass used them).
     func releaseSavedState() {
         backwardFunction = nil
         inputs = []
+    }
+
+    /// Frees the saved state after a backward pass, remembering that it is gone.
+    func consume() {
+        releaseSavedState()
+        wasConsumed = true
     }
 
     deinit {
