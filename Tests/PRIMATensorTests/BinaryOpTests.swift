@@ -68,6 +68,14 @@ import Testing
         #expect(eqScalar.scalars == [0, 0, 1, 0, 0, 0])
     }
 
+    @Test func sumToShapeIsDifferentiableInForwardCode() {
+        let x = Tensor(shape: [2, 3, 2], scalars: (0..<12).map(Float.init)).requiringGrad()
+        let reduced = x.sumToShape([3, 1])
+        #expect(reduced.scalars == [14, 22, 30])   // (0+1+6+7), (2+3+8+9), (4+5+10+11)
+        (reduced * Tensor(shape: [3, 1], scalars: [1, 2, 3])).sum().backward()
+        #expect(x.grad!.scalars == [1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3])
+    }
+
     @Test func compoundAssignmentRecordsOnTheTape() {
         let w = Tensor([1, 2, 3]).requiringGrad()
         var y = w * 2

@@ -74,7 +74,11 @@ extension Tensor {
         let lead = rank - target.count
         var axes = Array(0..<lead)
         for (i, d) in target.enumerated() where d == 1 && shape[i + lead] != 1 { axes.append(i + lead) }
-        return Tensor(storage: reduceAxes(axes, SumReduction.self).storage, shape: target)
+        let out = Tensor(storage: reduceAxes(axes, SumReduction.self).storage, shape: target)
+        // Usually called inside backward passes (not recorded there); in forward code it is an op.
+        guard Tensor.needsRecording(self) else { return out }
+        let original = shape
+        return Tensor.recordUnary(out, self) { g in g.expanded(to: original) }
     }
 
     /// `self += other` without autodiff, in this tensor's storage when no other tensor shares it.
