@@ -1,4 +1,5 @@
-/// Shape and layout ops: reshape, permute, expand, narrow, concat, stack, split, pad.
+/// Shape and layout ops: reshape, permute, transpose, expand, squeeze, narrow/slice, pad, flatten.
+/// Joining and splitting along an axis live in `Concat.swift`.
 extension Tensor {
     /// Same elements, new shape (shares storage). One axis may be -1.
     public func reshaped(_ newShape: [Int]) -> Tensor {
@@ -10,18 +11,25 @@ extension Tensor {
         precondition(Shape.count(target) == count, "cannot reshape \(shape) to \(newShape)")
         if target == shape { return self }
         let out = Tensor(storage: storage, shape: target)
+        guard Tensor.needsRecording(self) else { return out }
         let original = shape
-        return Tensor.record(out, inputs: [self]) { g in [g.reshaped(original)] }
+        return Tensor.recordUnary(out, self) { g in g.viewed(as: original) }
     }
 
     /// Reorders axes: result axis `i` is input axis `order[i]`.
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.count == rank && Set(order) == Set(0..<rank), "bad permutation \(order) for rank \(rank)")
-        if order == Array(0..<rank) { return self }
+        precondition(order.count == rank, "bad permutation \(order) for rank \(rank)")
+        var inverse = [Int](repeating: -1, count: rank)
+        var isIdentity = true
+        for (i, o) in order.enumerated() {
+            precondition(o >= 0 && o < rank && inverse[o] < 0, "bad permutation \(order) for rank \(rank)")
+            inverse[o] = i
+            if o != i { isIdentity = false }
+        }
+        if isIdentity { return self }
         let out = permuteCopy(order)
-        var inverse = [Int](repeating: 0, count: rank)
-        for (i, o) in order.enumerated() { inverse[o] = i }
-        return Tensor.record(out, inputs: [self]) { g in [g.permuted(inverse)] }
+        guard Tensor.needsRecording(self) else { return out }
+        return Tensor.recordUnary(out, self) { g in g.permuted(inverse) }
     }
 
     /// Swaps two axes.
@@ -38,6 +46,10 @@ extension Tensor {
         let out = Tensor(uninitializedShape: outShape)
         let r = rank
         let inner = outShape[r - 1], innerStride = strides[r - 1]
+        if innerStride != 1, let q = order.firstIndex(of: r - 1), outShape[q] >= 8 && inner >= 8 {
+            transposeTiles(into: out, strides: strides, contiguousAxis: q)
+            return out
+        }
         let rows = count / Swift.max(inner, 1)
         let px = storage.pointer, po = out.storage.pointer
         Parallel.forEachRange(rows, costPerItem: inner) { range in
@@ -58,13 +70,59 @@ extension Tensor {
         return out
     }
 
+    /// A permutation that moves the input's contiguous last axis to output axis `q` is a batch of 2-D
+    /// transposes between output axes `q` and last: copied in 32×32 tiles so that both the strided
+    /// reads and the contiguous writes stay in cache.
+    private func transposeTiles(into out: Tensor, strides: [Int], contiguousAxis q: Int) {
+        let outShape = out.shape, r = outShape.count
+        let outStrides = Shape.strides(outShape)
+        let rows = outShape[q], columns = outShape[r - 1]
+        let readStride = strides[r - 1], writeStride = outStrides[q]
+        let batchAxes = (0..<(r - 1)).filter { $0 != q }
+        let batchCount = count / Swift.max(rows * columns, 1)
+        let tile = 32, rowTiles = (rows + tile - 1) / tile
+        let px = storage.pointer, po = out.storage.pointer
+        Parallel.forEachRange(batchCount * rowTiles, costPerItem: tile * columns) { range in
+            for item in range {
+                var rem = item / rowTiles, inOffset = 0, outOffset = 0
+                for d in batchAxes.reversed() {
+                    let i = rem % outShape[d]
+                    rem /= outShape[d]
+                    inOffset += i * strides[d]
+                    outOffset += i * outStrides[d]
+                }
+                let p0 = (item % rowTiles) * tile, p1 = Swift.min(p0 + tile, rows)
+                var j0 = 0
+                while j0 < columns {
+                    let j1 = Swift.min(j0 + tile, columns)
+                    for p in p0..<p1 {
+                        let src = px + inOffset + p, dst = po + outOffset + p * writeStride
+                        for j in j0..<j1 { dst[j] = src[j * readStride] }
+                    }
+                    j0 = j1
+                }
+            }
+        }
+    }
+
     /// Broadcasts to `target` (materialised copy); the gradient is summed back.
+    /// As in `torch.expand`, a `-1` in `target` keeps the size of the matching input axis.
     public func expanded(to target: [Int]) -> Tensor {
         if target == shape { return self }
+        if target.contains(-1) {
+            let lead = target.count - rank
+            var resolved = target
+            for (i, d) in target.enumerated() where d == -1 {
+                precondition(i >= lead, "expand: -1 for new leading axis \(i) of \(target)")
+                resolved[i] = shape[i - lead]
+            }
+            return expanded(to: resolved)
+        }
         precondition(Shape.broadcast(shape, target) == target, "cannot expand \(shape) to \(target)")
         let out = broadcastCopy(to: target)
+        guard Tensor.needsRecording(self) else { return out }
         let original = shape
-        return Tensor.record(out, inputs: [self]) { g in [g.sumToShape(original)] }
+        return Tensor.recordUnary(out, self) { g in g.sumToShape(original) }
     }
 
     private func broadcastCopy(to target: [Int]) -> Tensor {
@@ -123,10 +181,9 @@ extension Tensor {
         Parallel.forEachRange(outer, costPerItem: chunk) { r in
             for o in r { (po + o * chunk).update(from: px + (o * n + start) * inner, count: chunk) }
         }
-        let original = shape
-        return Tensor.record(out, inputs: [self]) { g in
-            [g.padded(axis: a, before: start, after: original[a] - start - length)]
-        }
+        guard Tensor.needsRecording(self) else { return out }
+        let after = shape[a] - start - length
+        return Tensor.recordUnary(out, self) { g in g.padded(axis: a, before: start, after: after) }
     }
 
     /// Python-style slice `[start..<end]` along `axis`.
@@ -134,10 +191,16 @@ extension Tensor {
         narrowed(axis: axis, start: range.lowerBound, length: range.count)
     }
 
-    /// Pads `axis` with `value`: `before` elements in front, `after` behind.
+    /// Pads `axis` with `value`: `before` elements in front, `after` behind. A negative amount crops
+    /// that many elements instead, as in `F.pad`.
     public func padded(axis: Int, before: Int, after: Int, value: Float = 0) -> Tensor {
         let a = Shape.axis(axis, rank: rank)
-        precondition(before >= 0 && after >= 0, "negative padding")
+        if before < 0 || after < 0 {
+            let cropFront = Swift.max(-before, 0), cropBack = Swift.max(-after, 0)
+            precondition(cropFront + cropBack <= shape[a], "padding [\(before), \(after)] crops more than axis size \(shape[a])")
+            return narrowed(axis: a, start: cropFront, length: shape[a] - cropFront - cropBack)
+                .padded(axis: a, before: Swift.max(before, 0), after: Swift.max(after, 0), value: value)
+        }
         if before == 0 && after == 0 { return self }
         let (outer, n, inner) = split3(a)
         var outShape = shape
@@ -148,10 +211,12 @@ extension Tensor {
         Parallel.forEachRange(outer, costPerItem: n * inner) { r in
             for o in r { (po + o * total + before * inner).update(from: px + o * n * inner, count: n * inner) }
         }
-        return Tensor.record(out, inputs: [self]) { g in [g.narrowed(axis: a, start: before, length: n)] }
+        guard Tensor.needsRecording(self) else { return out }
+        return Tensor.recordUnary(out, self) { g in g.narrowed(axis: a, start: before, length: n) }
     }
 
-    /// Pads several trailing axes at once, PyTorch `F.pad` order: `[lastBefore, lastAfter, prevBefore, …]`.
+    /// Pads several trailing axes at once, PyTorch `F.pad` order: `[lastBefore, lastAfter, prevBefore, …]`;
+    /// negative amounts crop.
     public func padded(_ pads: [Int], value: Float = 0) -> Tensor {
         precondition(pads.count % 2 == 0 && pads.count / 2 <= rank, "pad list \(pads) for rank \(rank)")
         var t = self
@@ -159,67 +224,6 @@ extension Tensor {
             t = t.padded(axis: rank - 1 - i, before: pads[2 * i], after: pads[2 * i + 1], value: value)
         }
         return t
-    }
-
-    /// Joins tensors along `axis`; all other axes must agree.
-    public static func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "concat of no tensors")
-        let first = tensors[0]
-        let a = Shape.axis(axis, rank: first.rank)
-        for t in tensors {
-            precondition(t.rank == first.rank && t.shape.enumerated().allSatisfy { $0.offset == a || $0.element == first.shape[$0.offset] },
-                         "concat: shape \(t.shape) does not match \(first.shape) outside axis \(a)")
-        }
-        let sizes = tensors.map { $0.shape[a] }
-        var outShape = first.shape
-        outShape[a] = sizes.reduce(0, +)
-        let out = Tensor(uninitializedShape: outShape)
-        let (outer, total, inner) = out.split3(a)
-        let po = out.storage.pointer
-        var offset = 0
-        for (t, n) in zip(tensors, sizes) {
-            let px = t.storage.pointer, chunk = n * inner, at = offset
-            Parallel.forEachRange(outer, costPerItem: chunk) { r in
-                for o in r { (po + o * total * inner + at * inner).update(from: px + o * chunk, count: chunk) }
-            }
-            offset += n
-        }
-        return record(out, inputs: tensors) { g in
-            var start = 0
-            return sizes.enumerated().map { i, n in
-                defer { start += n }
-                return tensors[i].requiresGrad ? g.narrowed(axis: a, start: start, length: n) : nil
-            }
-        }
-    }
-
-    /// Stacks equally shaped tensors along a new axis.
-    public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "stack of no tensors")
-        let r = tensors[0].rank
-        let a = axis < 0 ? axis + r + 1 : axis
-        return concat(tensors.map { $0.unsqueezed(a) }, axis: a)
-    }
-
-    /// Splits `axis` into pieces of the given sizes.
-    public func split(sizes: [Int], axis: Int) -> [Tensor] {
-        let a = Shape.axis(axis, rank: rank)
-        precondition(sizes.reduce(0, +) == shape[a], "split sizes \(sizes) do not add up to \(shape[a])")
-        var start = 0
-        return sizes.map { n in
-            defer { start += n }
-            return narrowed(axis: a, start: start, length: n)
-        }
-    }
-
-    /// Splits `axis` into `chunks` pieces of equal size (the last may be smaller, as in `torch.chunk`).
-    public func chunked(_ chunks: Int, axis: Int) -> [Tensor] {
-        let a = Shape.axis(axis, rank: rank)
-        let size = (shape[a] + chunks - 1) / chunks
-        var sizes: [Int] = []
-        var left = shape[a]
-        while left > 0 { sizes.append(Swift.min(size, left)); left -= size }
-        return split(sizes: sizes, axis: a)
     }
 
     /// Flattens axes `start...end` into one.
