@@ -18,4 +18,6 @@ public enum Tolerance {
     public static let modelForward: Float = 1e-4
     /// Model-level gradients (relative).
     public static let modelGradient: Float = 1e-3
+    /// Optimiser updates against `torch.optim` after each of a few steps (relative, float32 both sides).
+    public static let optimizerStep: Float = 1e-6
 }
