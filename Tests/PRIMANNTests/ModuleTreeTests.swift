@@ -108,3 +108,17 @@ final class Tied2: Module {
         super.init()
     }
 }
+
+@Test func excludedPropertiesAreNotPartOfTheTree() {
+    final class Holder: Module {
+        let own = Linear(weight: Tensor.ones([1, 1]))
+        @Excluded var borrowed: Linear
+        init(borrowed: Linear) {
+            self.borrowed = borrowed
+            super.init()
+        }
+    }
+    let holder = Holder(borrowed: Linear(weight: Tensor.ones([2, 2])))
+    #expect(holder.namedParameters().map(\.key) == ["own.weight"])
+    #expect(holder.borrowed.weight.shape == [2, 2])
+}

@@ -22,12 +22,15 @@ public final class LoRAAdapter: Module {
     public var scaling: Float { alpha / Float(rank) }
     /// True while the update is folded into the base weight.
     public private(set) var isMerged = false
-    /// The layer this adapter belongs to.
-    unowned let base: Linear
+    /// The layer this adapter belongs to: a back reference, hidden from reflection (not a child) and
+    /// unowned (the layer owns the adapter).
+    private let owner: Owner
+    private struct Owner { unowned let layer: Linear }
+    private var base: Linear { owner.layer }
 
     init(base: Linear, rank: Int, alpha: Float, dropout: Float, using rng: inout RandomGenerator) {
         precondition(rank > 0, "LoRA rank must be positive, got \(rank)")
-        self.base = base
+        self.owner = Owner(layer: base)
         self.rank = rank
         self.alpha = alpha
         super.init()

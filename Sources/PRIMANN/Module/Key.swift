@@ -58,3 +58,13 @@ protocol KeyedProperty {
 extension Key: KeyedProperty {
     var anyWrappedValue: Any? { storage.map { $0 as Any } }
 }
+
+/// Hides a stored property of a ``Module`` from reflection: a module or parameter held for reference
+/// (a back link to a parent, a shared helper) that is not part of this module's tree and checkpoint.
+@propertyWrapper
+public struct Excluded<Value> {
+    /// The hidden property.
+    public var wrappedValue: Value
+
+    public init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
+}

@@ -9,6 +9,12 @@ public struct StateDictError: Error, Equatable, CustomStringConvertible {
         public let expected: [Int]
         /// The shape in the state dict.
         public let found: [Int]
+
+        public init(key: String, expected: [Int], found: [Int]) {
+            self.key = key
+            self.expected = expected
+            self.found = found
+        }
     }
 
     /// Keys of the module that the state dict lacks.
