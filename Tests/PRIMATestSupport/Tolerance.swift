@@ -14,6 +14,9 @@ public enum Tolerance {
     /// Central finite differences in float32 (step ``finiteDifferenceStep``) against autodiff.
     public static let finiteDifference: Float = 1e-2
     public static let finiteDifferenceStep: Float = 1e-2
+    /// Statistical checks of random streams (seeded, so deterministic): a sample statistic may differ
+    /// from its expectation by at most this many standard errors.
+    public static let statisticalSigmas: Double = 5
     /// Model-level parity with Hugging Face (DINOv3, ModernBERT, BERT, Qwen3): hidden states / logits.
     public static let modelForward: Float = 1e-4
     /// Model-level gradients (relative).

@@ -6,11 +6,19 @@ import Foundation
 /// `RandomGenerator`, so the same seed reproduces a run exactly. The state is `Codable` and is saved
 /// in training checkpoints; ``split()`` derives independent streams (for example one per worker).
 public struct RandomGenerator: Sendable, Codable, Equatable {
-    public private(set) var state: [UInt64]
+    // Four words in stored properties rather than an array: `next()` runs once per random number, and
+    // array access would add bounds and uniqueness checks to each call.
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// The four state words, for saving; ``init(state:)`` restores them.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
 
     public init(seed: UInt64) {
         var s = seed
-        state = (0..<4).map { _ in RandomGenerator.splitMix(&s) }
+        s0 = RandomGenerator.splitMix(&s)
+        s1 = RandomGenerator.splitMix(&s)
+        s2 = RandomGenerator.splitMix(&s)
+        s3 = RandomGenerator.splitMix(&s)
     }
 
     /// Restores a saved state (four words, not all zero).
@@ -18,7 +26,26 @@ public struct RandomGenerator: Sendable, Codable, Equatable {
         guard state.count == 4, state.contains(where: { $0 != 0 }) else {
             throw TensorError.invalidArgument("random generator state must be four words, not all zero; got \(state)")
         }
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    /// Decodes `{"state": [w0, w1, w2, w3]}`, rejecting states that ``init(state:)`` rejects (a checkpoint
+    /// is outside input).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let words = try container.decode([UInt64].self, forKey: .state)
+        do {
+            try self.init(state: words)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .state, in: container, debugDescription: "\(error)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
     }
 
     static func splitMix(_ x: inout UInt64) -> UInt64 {
@@ -33,14 +60,14 @@ public struct RandomGenerator: Sendable, Codable, Equatable {
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
-        let result = Self.rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = Self.rotl(state[3], 45)
+        let result = Self.rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = Self.rotl(s3, 45)
         return result
     }
 
@@ -64,13 +91,14 @@ public struct RandomGenerator: Sendable, Codable, Equatable {
     /// Uniform integer in `range` (unbiased, Lemire's method).
     public mutating func nextInt(in range: Range<Int>) -> Int {
         precondition(!range.isEmpty, "random integer from an empty range")
-        let span = UInt64(range.count)
+        // Wrapping subtraction gives the true span even when it exceeds Int.max (e.g. Int.min..<Int.max).
+        let span = UInt64(UInt(bitPattern: range.upperBound &- range.lowerBound))
         var m = next().multipliedFullWidth(by: span)
         if m.low < span {
             let threshold = (0 &- span) % span
             while m.low < threshold { m = next().multipliedFullWidth(by: span) }
         }
-        return range.lowerBound + Int(m.high)
+        return range.lowerBound &+ Int(bitPattern: UInt(m.high))
     }
 
     /// A uniformly random permutation of `0..<n` (Fisher–Yates).
