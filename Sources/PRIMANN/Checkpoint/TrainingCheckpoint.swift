@@ -94,7 +94,8 @@ public struct TrainingCheckpoint: Sendable {
     /// the weights must match the model's keys and shapes, the optimiser must be of the saved kind over the
     /// same parameter keys, and every ``RandomStateHolder`` module must have its saved generator.
     ///
-    /// Validation happens before anything is changed for the weights and the module generators.
+    /// Each part is validated before it is changed, the optimiser first, then the weights, then the
+    /// generators and the scheduler; after an error, treat the objects as partly restored and discard them.
     /// - Returns: the caller's generators (those not belonging to modules).
     @discardableResult
     public func restore(model: Module, optimizer: (any Optimizer)? = nil, scheduler: LearningRateScheduler? = nil,
@@ -108,9 +109,9 @@ public struct TrainingCheckpoint: Sendable {
         }
         if optimizer != nil && self.optimizer == nil { throw CheckpointError(path: path, "no optimizer state saved") }
         if scheduler != nil && schedulerStep == nil { throw CheckpointError(path: path, "no scheduler step saved") }
+        if let optimizer, let state = self.optimizer { try optimizer.loadStateDict(state) }
         try model.loadStateDict(weights, strict: true, source: source)
         for (key, holder) in holders { holder.generator = saved[Self.modulePrefix + key]! }
-        if let optimizer, let state = self.optimizer { try optimizer.loadStateDict(state) }
         if let scheduler, let step = schedulerStep { scheduler.restore(step: step) }
         return generators.filter { !$0.key.hasPrefix(Self.modulePrefix) }
     }
