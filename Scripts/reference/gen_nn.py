@@ -1,7 +1,7 @@
 """Reference fixtures for PRIMANN: optimisers (torch.optim), schedules (transformers / torch),
-clip_grad_norm_, layer forwards, and a 10-step AdamW training curve of a small MLP.
+clip_grad_norm_, layer forwards and gradients (Linear, LayerNorm, RMSNorm, Conv1d, Conv2d), and a 10-step AdamW training curve of a small MLP.
 
-Run: /work/venv-ref/bin/python Scripts/reference/gen_nn.py  (writes Tests/PRIMANNTests/Fixtures/nn.json)
+Run: python Scripts/reference/gen_nn.py  (writes Tests/PRIMANNTests/Fixtures/nn.json and nn_conv.json)
 """
 import math
 
@@ -176,6 +176,38 @@ def training_case():
                 params={"lr": 5e-2, "weight_decay": 0.01, "warmup": 2, "steps": steps, "max_norm": 1.0})
 
 
+def conv_cases():
+    g = torch.Generator().manual_seed(17)
+    out = []
+    specs = [
+        ("conv1d_stride_pad", 1, dict(cin=3, cout=4, k=3, stride=2, padding=1, dilation=1, groups=1), (2, 3, 9)),
+        ("conv1d_groups_dilation", 1, dict(cin=4, cout=6, k=2, stride=1, padding=2, dilation=2, groups=2), (2, 4, 7)),
+        ("conv2d_stride_pad", 2, dict(cin=3, cout=4, k=(3, 2), stride=(2, 1), padding=(1, 0), dilation=1, groups=1),
+         (2, 3, 7, 6)),
+        ("conv2d_patches", 2, dict(cin=3, cout=5, k=2, stride=2, padding=0, dilation=1, groups=1), (2, 3, 5, 4)),
+        ("conv2d_groups_dilation", 2, dict(cin=4, cout=4, k=2, stride=(1, 2), padding=1, dilation=(2, 1), groups=2),
+         (1, 4, 6, 5)),
+    ]
+    for name, dims, s, shape in specs:
+        cls = torch.nn.Conv1d if dims == 1 else torch.nn.Conv2d
+        conv = cls(s["cin"], s["cout"], s["k"], stride=s["stride"], padding=s["padding"], dilation=s["dilation"],
+                   groups=s["groups"])
+        with torch.no_grad():
+            conv.weight.copy_(torch.randn(conv.weight.shape, generator=g))
+            conv.bias.copy_(torch.randn(conv.bias.shape, generator=g))
+        x = torch.randn(shape, generator=g).requires_grad_()
+        y = conv(x)
+        probe = torch.randn(y.shape, generator=g)
+        (y * probe).sum().backward()
+        pair = lambda v: list(v) if isinstance(v, tuple) else [v] * dims
+        out.append(case(name, {"x": x, "weight": conv.weight, "bias": conv.bias, "probe": probe}, {"out": y},
+                        grads={"x": x.grad, "weight": conv.weight.grad, "bias": conv.bias.grad},
+                        params={"stride": pair(s["stride"]), "padding": pair(s["padding"]),
+                                "dilation": pair(s["dilation"]), "groups": s["groups"]}))
+    return out
+
+
 if __name__ == "__main__":
     write("PRIMANNTests", "nn", "Scripts/reference/gen_nn.py",
           optimizer_cases() + [schedule_case()] + clip_cases() + layer_cases() + [training_case()])
+    write("PRIMANNTests", "nn_conv", "Scripts/reference/gen_nn.py", conv_cases())

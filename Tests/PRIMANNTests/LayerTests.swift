@@ -90,3 +90,53 @@ import PRIMATestSupport
         #expect(net.namedParameters().map(\.key) == ["0.weight", "2.weight", "2.bias"])
     }
 }
+
+@Suite struct ConvolutionTests {
+    let fixtures = try! FixtureFile.load("nn_conv", in: .module)
+
+    func check(_ name: String, _ make: (FixtureCase) -> (any Layer, Parameter, Parameter)) {
+        let c = fixtures.named(name)
+        let (layer, weight, bias) = make(c)
+        let x = c.input("x").requiringGrad()
+        let out = layer(x)
+        #expect(maxScaledError(out, c.output()) <= Tolerance.forward, "\(name) forward")
+        (out * c.input("probe")).sum().backward()
+        #expect(maxRelativeError(x.grad!, c.grad("x")) <= Tolerance.gradient, "\(name) input gradient")
+        #expect(maxRelativeError(weight.grad!, c.grad("weight")) <= Tolerance.gradient, "\(name) weight gradient")
+        #expect(maxRelativeError(bias.grad!, c.grad("bias")) <= Tolerance.gradient, "\(name) bias gradient")
+    }
+
+    @Test(arguments: ["conv1d_stride_pad", "conv1d_groups_dilation"])
+    func conv1dMatchesTorch(name: String) {
+        check(name) { c in
+            let conv = Conv1d(weight: c.input("weight"), bias: c.input("bias"), stride: c.param("stride").ints[0],
+                              padding: c.param("padding").ints[0], dilation: c.param("dilation").ints[0],
+                              groups: c.param("groups").int)
+            return (conv, conv.weight, conv.bias!)
+        }
+    }
+
+    @Test(arguments: ["conv2d_stride_pad", "conv2d_patches", "conv2d_groups_dilation"])
+    func conv2dMatchesTorch(name: String) {
+        check(name) { c in
+            func size(_ key: String) -> Size2D { let v = c.param(key).ints; return Size2D(v[0], v[1]) }
+            let conv = Conv2d(weight: c.input("weight"), bias: c.input("bias"), stride: size("stride"),
+                              padding: size("padding"), dilation: size("dilation"), groups: c.param("groups").int)
+            return (conv, conv.weight, conv.bias!)
+        }
+    }
+
+    @Test func convolutionGradientsMatchFiniteDifferences() {
+        var rng = RandomGenerator(seed: 8)
+        let conv = Conv2d(inputChannels: 2, outputChannels: 3, kernelSize: Size2D(2, 3), stride: Size2D(2, 1),
+                          padding: Size2D(1), using: &rng)
+        let x = Tensor.randomNormal([1, 2, 4, 5], using: &rng)
+        let probe = probeWeights([1, 3, 3, 5])
+        let f = { (input: Tensor) in (conv(input) * probe).sum() }
+        let numeric = finiteDifferenceGradient(of: f, at: x)
+        #expect(maxRelativeError(autodiffGradient(of: f, at: x), numeric) <= Tolerance.finiteDifference)
+        #expect(conv.weight.shape == [3, 2, 2, 3])
+        let bound = 1 / Float(2 * 2 * 3).squareRoot()
+        #expect(conv.weight.value.scalars.allSatisfy { abs($0) <= bound })
+    }
+}
