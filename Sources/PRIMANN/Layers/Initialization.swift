@@ -1,7 +1,7 @@
 import Foundation
 import PRIMATensor
 
-/// PyTorch's parameter initialisers (`torch.nn.init`), drawing from a ``RandomGenerator``.
+/// PyTorch's parameter initialisers (`torch.nn.init`), drawing from a `RandomGenerator`.
 ///
 /// The formulas match PyTorch; the random streams do not (PyTorch's generator differs), so tests that
 /// compare with PyTorch load the weights from fixtures.

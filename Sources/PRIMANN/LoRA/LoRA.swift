@@ -37,7 +37,7 @@ public enum LoRA {
     /// Base keys stay as they were (`q_proj.weight`); the adapters add `q_proj.lora_A.weight` and
     /// `q_proj.lora_B.weight`.
     /// - Returns: the keys of the adapted layers, in module order.
-    /// - Throws: ``TensorError/invalidArgument(_:)`` when no layer matches (most likely a misspelt target).
+    /// - Throws: `TensorError.invalidArgument` when no layer matches (most likely a misspelt target).
     @discardableResult
     public static func apply(to model: Module, _ configuration: Configuration, freezeBase: Bool = true,
                              using rng: inout RandomGenerator) throws -> [String] {

@@ -3,7 +3,7 @@ import PRIMATensor
 /// A learnable tensor of a ``Module``, shared by reference between the module, its optimiser and
 /// anything else that holds it.
 ///
-/// A trainable parameter's ``value`` is an autodiff leaf (``Tensor/requiringGrad(_:)``), so a backward
+/// A trainable parameter's ``value`` is an autodiff leaf (`Tensor.requiringGrad()`), so a backward
 /// pass through a forward that used it fills ``grad``. A frozen parameter holds a plain constant tensor:
 /// it is never put on the tape and costs no gradient memory.
 public final class Parameter: @unchecked Sendable {

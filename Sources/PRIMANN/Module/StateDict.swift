@@ -59,7 +59,10 @@ extension Module {
     /// (the default) missing and unexpected keys throw too, otherwise they are skipped and reported.
     /// Frozen parameters stay frozen, trainable ones trainable.
     ///
-    /// - Parameter source: a file name or other origin, quoted in the error.
+    /// - Parameters:
+    ///   - stateDict: tensors by parameter key.
+    ///   - strict: whether missing and unexpected keys throw.
+    ///   - source: a file name or other origin, quoted in the error.
     /// - Throws: ``StateDictError`` naming every offending key.
     @discardableResult
     public func loadStateDict(_ stateDict: [String: Tensor], strict: Bool = true, source: String? = nil) throws -> StateDictLoadReport {
