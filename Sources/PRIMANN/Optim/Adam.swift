@@ -88,12 +88,13 @@ public class Adam: Optimizer {
         p.update { theta in
             m.withUnsafeMutableBuffer { m in
                 v.withUnsafeMutableBuffer { v in
+                    // Fused multiply-adds where PyTorch's kernels contract `a + b * c`.
                     for i in 0..<n {
                         var g = pg[i]
-                        if l2 != 0 { g = g + l2 * theta[i] }
+                        if l2 != 0 { g = g.addingProduct(l2, theta[i]) }
                         if decoupled { theta[i] = theta[i] * decay }
                         m[i] = Adam.lerp(m[i], g, w1)
-                        v[i] = v[i] * b2 + (w2 * g) * g
+                        v[i] = (v[i] * b2).addingProduct(w2 * g, g)
                         let denom = v[i].squareRoot() / c2 + e
                         theta[i] = theta[i] + (stepSize * m[i]) / denom
                     }
@@ -105,7 +106,7 @@ public class Adam: Optimizer {
     /// PyTorch's `lerp`: the form depends on which end the weight is closer to.
     @inline(__always)
     static func lerp(_ a: Float, _ b: Float, _ w: Float) -> Float {
-        Swift.abs(w) < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w)
+        Swift.abs(w) < 0.5 ? a.addingProduct(w, b - a) : b.addingProduct(w - 1, b - a)
     }
 
     public func stateDict() -> OptimizerState {

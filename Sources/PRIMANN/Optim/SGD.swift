@@ -48,14 +48,15 @@ public final class SGD: Optimizer {
             var buffer = momentumBuffers[key] ?? (mu != 0 ? Tensor(uninitializedShape: p.shape) : Tensor.zeros([0]))
             p.update { theta in
                 buffer.withUnsafeMutableBuffer { b in
+                    // Fused multiply-adds where PyTorch's vectorised `add(_, alpha:)` uses them.
                     for i in 0..<n {
                         var g = pg[i]
-                        if wd != 0 { g = g + wd * theta[i] }
+                        if wd != 0 { g = g.addingProduct(wd, theta[i]) }
                         if mu != 0 {
-                            b[i] = hadBuffer ? b[i] * mu + keep * g : g
-                            g = nesterov ? g + mu * b[i] : b[i]
+                            b[i] = hadBuffer ? (b[i] * mu).addingProduct(keep, g) : g
+                            g = nesterov ? g.addingProduct(mu, b[i]) : b[i]
                         }
-                        theta[i] = theta[i] - lr * g
+                        theta[i] = theta[i].addingProduct(-lr, g)
                     }
                 }
             }
