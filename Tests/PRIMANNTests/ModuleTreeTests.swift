@@ -86,6 +86,15 @@ import PRIMATensor
         #expect(tying.stateDict().keys.sorted() == ["first.weight"])
     }
 
+    @Test func parameterUpdatesWriteInPlaceAndKeepTheLeaf() {
+        let p = Parameter(Tensor.zeros([1000]))
+        let storage = p.value.storage.pointer, node = p.value.node
+        p.update { $0[0] = 1 }
+        #expect(p.value.storage.pointer == storage)
+        #expect(p.value.node === node)
+        #expect(p.value[0] == 1)
+    }
+
     @Test func parameterValueAssignmentKeepsTrainability() {
         let p = Parameter(Tensor.zeros([2]))
         #expect(p.value.requiresGrad)

@@ -122,7 +122,7 @@ public struct TrainingCheckpoint: Sendable {
     /// - Throws: ``CheckpointError`` when a weight is NaN or infinite (so a diverged run never overwrites
     ///   the last good checkpoint), or the writer's error.
     public func write(to url: URL) throws {
-        for (key, t) in weights where t.scalars.contains(where: { !$0.isFinite }) {
+        for (key, t) in weights where t.withUnsafeBuffer({ $0.contains { !$0.isFinite } }) {
             throw CheckpointError(path: url.path, "weight \(key) holds NaN or infinite values; not saving over the last good checkpoint")
         }
         var tensors: [String: Tensor] = [:]

@@ -126,7 +126,7 @@ open class Module {
     // MARK: Modes
 
     /// Sets training mode (`true`) or evaluation mode (`false`) on this module and every submodule.
-    open func train(_ mode: Bool = true) {
+    public func train(_ mode: Bool = true) {
         for (_, m) in tree().modules { m.isTraining = mode }
     }
 

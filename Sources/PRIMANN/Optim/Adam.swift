@@ -89,14 +89,16 @@ public class Adam: Optimizer {
             m.withUnsafeMutableBuffer { m in
                 v.withUnsafeMutableBuffer { v in
                     // Fused multiply-adds where PyTorch's kernels contract `a + b * c`.
-                    for i in 0..<n {
-                        var g = pg[i]
-                        if l2 != 0 { g = g.addingProduct(l2, theta[i]) }
-                        if decoupled { theta[i] = theta[i] * decay }
-                        m[i] = Adam.lerp(m[i], g, w1)
-                        v[i] = (v[i] * b2).addingProduct(w2 * g, g)
-                        let denom = v[i].squareRoot() / c2 + e
-                        theta[i] = theta[i] + (stepSize * m[i]) / denom
+                    Parallel.forEachRange(n, costPerItem: 16) { range in
+                        for i in range {
+                            var g = pg[i]
+                            if l2 != 0 { g = g.addingProduct(l2, theta[i]) }
+                            if decoupled { theta[i] = theta[i] * decay }
+                            m[i] = Adam.lerp(m[i], g, w1)
+                            v[i] = (v[i] * b2).addingProduct(w2 * g, g)
+                            let denom = v[i].squareRoot() / c2 + e
+                            theta[i] = theta[i] + (stepSize * m[i]) / denom
+                        }
                     }
                 }
             }

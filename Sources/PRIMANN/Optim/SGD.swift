@@ -49,14 +49,16 @@ public final class SGD: Optimizer {
             p.update { theta in
                 buffer.withUnsafeMutableBuffer { b in
                     // Fused multiply-adds where PyTorch's vectorised `add(_, alpha:)` uses them.
-                    for i in 0..<n {
-                        var g = pg[i]
-                        if wd != 0 { g = g.addingProduct(wd, theta[i]) }
-                        if mu != 0 {
-                            b[i] = hadBuffer ? (b[i] * mu).addingProduct(keep, g) : g
-                            g = nesterov ? g.addingProduct(mu, b[i]) : b[i]
+                    Parallel.forEachRange(n, costPerItem: 8) { range in
+                        for i in range {
+                            var g = pg[i]
+                            if wd != 0 { g = g.addingProduct(wd, theta[i]) }
+                            if mu != 0 {
+                                b[i] = hadBuffer ? (b[i] * mu).addingProduct(keep, g) : g
+                                g = nesterov ? g.addingProduct(mu, b[i]) : b[i]
+                            }
+                            theta[i] = theta[i].addingProduct(-lr, g)
                         }
-                        theta[i] = theta[i].addingProduct(-lr, g)
                     }
                 }
             }
