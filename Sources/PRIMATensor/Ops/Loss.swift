@@ -109,6 +109,9 @@ private struct CrossEntropyRows {
         }
         let reduction = reduction
         return Tensor.record(out, inputs: soft ? [z, t] : [z]) { g in
+            // Pointers are taken again from the captured tensors, which keep the saved rows alive.
+            let pz = z.storage.pointer, pt = t.storage.pointer, pw = weights.storage.pointer
+            let pl = lse.storage.pointer, pTotal = totals.storage.pointer
             // The gradient of each row's loss, per reduction.
             let scales: [Float] = switch reduction {
             case .none: g.scalars

@@ -22,12 +22,15 @@ extension Tensor {
         }
         let x = self
         return Tensor.record(out, inputs: [self] + [weight, bias].compactMap { $0 }) { g in
+            // Pointers are taken again from the captured tensors, which keep the saved statistics alive.
+            let pw = weight.map { UnsafePointer($0.storage.pointer) }
+            let pm = UnsafePointer(mean.storage.pointer), pr = UnsafePointer(rstd.storage.pointer)
             let grads = NormBackward.run(rows: rows, cols: cols, dx: x.requiresGrad,
                                          dweight: weight?.requiresGrad ?? false, dbias: bias?.requiresGrad ?? false) {
                 dx, dweight, dbias, range in
                 let offset = range.lowerBound * cols
                 prima_layer_norm_backward_f32(UnsafePointer(x.storage.pointer) + offset, UnsafePointer(g.storage.pointer) + offset,
-                                              pw, UnsafePointer(pm) + range.lowerBound, UnsafePointer(pr) + range.lowerBound,
+                                              pw, pm + range.lowerBound, pr + range.lowerBound,
                                               dx.map { $0 + offset }, dweight, dbias, range.count, cols)
             }
             var result: [Tensor?] = [grads.dx?.reshaped(x.shape)]
@@ -52,11 +55,12 @@ extension Tensor {
         }
         let x = self
         return Tensor.record(out, inputs: [self] + [weight].compactMap { $0 }) { g in
+            let pw = weight.map { UnsafePointer($0.storage.pointer) }, pr = UnsafePointer(rstd.storage.pointer)
             let grads = NormBackward.run(rows: rows, cols: cols, dx: x.requiresGrad,
                                          dweight: weight?.requiresGrad ?? false, dbias: false) { dx, dweight, _, range in
                 let offset = range.lowerBound * cols
                 prima_rms_norm_backward_f32(UnsafePointer(x.storage.pointer) + offset, UnsafePointer(g.storage.pointer) + offset,
-                                            pw, UnsafePointer(pr) + range.lowerBound, dx.map { $0 + offset }, dweight,
+                                            pw, pr + range.lowerBound, dx.map { $0 + offset }, dweight,
                                             range.count, cols)
             }
             var result: [Tensor?] = [grads.dx?.reshaped(x.shape)]
@@ -72,14 +76,19 @@ extension Tensor {
 }
 
 /// Runs a norm's backward kernel over row blocks in parallel. Each block accumulates its own weight/bias
-/// gradient, and the blocks are summed in order afterwards, so the result does not depend on the thread count.
+/// gradient, and the blocks are summed in order afterwards, so the result does not depend on the thread count;
+/// short blocks also keep the float accumulation error of long row sums down.
 enum NormBackward {
+    /// Rows per block (at most ``maxBlocks`` blocks).
+    static let rowsPerBlock = 32
+    static let maxBlocks = 256
+
     typealias Block = (_ dx: UnsafeMutablePointer<Float>?, _ dweight: UnsafeMutablePointer<Float>?,
                        _ dbias: UnsafeMutablePointer<Float>?, _ rows: Range<Int>) -> Void
 
     static func run(rows: Int, cols: Int, dx needsDx: Bool, dweight needsWeight: Bool, dbias needsBias: Bool,
                     _ body: Block) -> (dx: Tensor?, dweight: Tensor?, dbias: Tensor?) {
-        let blocks = Swift.max(1, Swift.min(rows, rows * cols / 65_536, 16))
+        let blocks = Swift.max(1, Swift.min((rows + rowsPerBlock - 1) / rowsPerBlock, maxBlocks))
         let dx = needsDx ? Tensor(uninitializedShape: [rows, cols]) : nil
         let partialWeight = needsWeight ? Tensor.zeros([blocks, cols]) : nil
         let partialBias = needsBias ? Tensor.zeros([blocks, cols]) : nil
