@@ -58,8 +58,8 @@ public final class Conv2d: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == weight.shape[1] * groups,
                      "Conv2d with weight \(weight.shape) applied to \(input.shape)")
-        return Convolution.conv2d(input, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
-                                  dilation: dilation, groups: groups)
+        return Tensor.conv2d(input, weight: weight.value, bias: bias?.value, stride: (stride.height, stride.width),
+                             padding: (padding.height, padding.width), dilation: (dilation.height, dilation.width), groups: groups)
     }
 }
 
@@ -104,56 +104,7 @@ public final class Conv1d: Module, Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 3 && input.shape[1] == weight.shape[1] * groups,
                      "Conv1d with weight \(weight.shape) applied to \(input.shape)")
-        // A length-L signal is a 1 × L image.
-        let out = Convolution.conv2d(input.unsqueezed(2), weight: weight.value.unsqueezed(2), bias: bias?.value,
-                                     stride: Size2D(1, stride), padding: Size2D(0, padding), dilation: Size2D(1, dilation),
-                                     groups: groups)
-        return out.squeezed(2)
-    }
-}
-
-/// Convolution composed from differentiable layout ops and one matrix product (im2col); to be replaced
-/// by the fused `Tensor.conv1d` / `Tensor.conv2d` kernels when PRIMATensor has them.
-enum Convolution {
-    static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D,
-                       groups: Int) -> Tensor {
-        if groups > 1 {
-            let inputs = x.chunked(groups, axis: 1), weights = weight.chunked(groups, axis: 0)
-            let biases = bias.map { $0.chunked(groups, axis: 0) }
-            let outs = (0..<groups).map { g in
-                conv2d(inputs[g], weight: weights[g], bias: biases?[g], stride: stride, padding: padding, dilation: dilation, groups: 1)
-            }
-            return Tensor.concat(outs, axis: 1)
-        }
-        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        let outH = (h + 2 * padding.height - dilation.height * (kh - 1) - 1) / stride.height + 1
-        let outW = (w + 2 * padding.width - dilation.width * (kw - 1) - 1) / stride.width + 1
-        precondition(outH > 0 && outW > 0, "convolution of \(x.shape) with kernel \(kh)×\(kw) has an empty output")
-        let columns: Tensor  // [n · outH · outW, c · kh · kw], (c, kh, kw) minor as in the weight
-        if stride == Size2D(kh, kw) && padding == Size2D(0) && dilation == Size2D(1) {
-            // Non-overlapping patches (ViT patch embedding): one reshape and one permutation.
-            columns = x.narrowed(axis: 2, start: 0, length: outH * kh).narrowed(axis: 3, start: 0, length: outW * kw)
-                .reshaped([n, c, outH, kh, outW, kw]).permuted([0, 2, 4, 1, 3, 5]).reshaped([n * outH * outW, c * kh * kw])
-        } else {
-            // Pad so that every tap can take a strided window of outH · strideH rows (and columns).
-            let needH = dilation.height * (kh - 1) + outH * stride.height, needW = dilation.width * (kw - 1) + outW * stride.width
-            let padded = x.padded(axis: 2, before: padding.height, after: Swift.max(padding.height, needH - h - padding.height))
-                .padded(axis: 3, before: padding.width, after: Swift.max(padding.width, needW - w - padding.width))
-            var taps: [Tensor] = []
-            for i in 0..<kh {
-                for j in 0..<kw {
-                    let window = padded.narrowed(axis: 2, start: i * dilation.height, length: outH * stride.height)
-                        .narrowed(axis: 3, start: j * dilation.width, length: outW * stride.width)
-                        .reshaped([n, c, outH, stride.height, outW, stride.width])
-                        .narrowed(axis: 3, start: 0, length: 1).narrowed(axis: 5, start: 0, length: 1)
-                    taps.append(window.reshaped([n, c, outH, outW, 1]))
-                }
-            }
-            columns = Tensor.concat(taps, axis: 4).permuted([0, 2, 3, 1, 4]).reshaped([n * outH * outW, c * kh * kw])
-        }
-        var out = Tensor.matmul(columns, weight.reshaped([o, c * kh * kw]), transposeB: true)
-        if let bias { out = out + bias }
-        return out.reshaped([n, outH, outW, o]).permuted([0, 3, 1, 2])
+        return Tensor.conv1d(input, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
+                             dilation: dilation, groups: groups)
     }
 }

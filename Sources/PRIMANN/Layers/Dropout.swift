@@ -26,9 +26,6 @@ public final class Dropout: Module, Layer, RandomStateHolder {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        guard isTraining, probability > 0 else { return input }
-        // Composed from primitive ops; to be replaced by the fused `Tensor.dropout` kernel.
-        let keep = Tensor.bernoulli(input.shape, probability: 1 - probability, using: &generator)
-        return input * (keep * (1 / (1 - probability)))
+        input.dropout(probability: probability, training: isTraining, using: &generator)
     }
 }

@@ -23,14 +23,7 @@ public final class LayerNorm: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == dimension, "LayerNorm(\(dimension)) applied to \(input.shape)")
-        // Composed from primitive ops; to be replaced by the fused `Tensor.layerNorm` kernel.
-        let mean = input.mean(axis: -1, keepDims: true)
-        let centred = input - mean
-        let variance = (centred * centred).mean(axis: -1, keepDims: true)
-        var out = centred * (variance + eps).rsqrt()
-        if let weight { out = out * weight.value }
-        if let bias { out = out + bias.value }
-        return out
+        return input.layerNorm(weight: weight?.value, bias: bias?.value, eps: eps)
     }
 }
 
@@ -54,10 +47,6 @@ public final class RMSNorm: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == dimension, "RMSNorm(\(dimension)) applied to \(input.shape)")
-        // Composed from primitive ops; to be replaced by the fused `Tensor.rmsNorm` kernel.
-        let meanSquare = (input * input).mean(axis: -1, keepDims: true)
-        let out = input * (meanSquare + eps).rsqrt()
-        guard let weight else { return out }
-        return out * weight.value
+        return input.rmsNorm(weight: weight?.value, eps: eps)
     }
 }
