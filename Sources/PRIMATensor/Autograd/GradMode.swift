@@ -1,5 +1,6 @@
 /// Whether differentiable ops record themselves on the tape in the current task or thread.
 public enum GradMode {
+    /// Whether ops record themselves; set with ``noGrad(_:)`` and ``withGrad(_:)``.
     @TaskLocal public static var isEnabled = true
 }
 

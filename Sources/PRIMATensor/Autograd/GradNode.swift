@@ -7,9 +7,10 @@ public final class GradNode: @unchecked Sendable {
     /// Nodes of the op's inputs (nil for inputs that need no gradient).
     var inputs: [GradNode?]
     /// Maps the gradient of the output to one gradient per input (nil where not needed).
-    var backwardFunction: ((Tensor) -> [Tensor?])?
+    var backwardFunction: BackwardFunction?
     /// Accumulated gradient: permanent for leaves, transient for interior nodes.
     public internal(set) var grad: Tensor?
+    /// True for tensors created with ``Tensor/requiringGrad(_:)``: they keep their gradient.
     public let isLeaf: Bool
     let shape: [Int]
 
@@ -20,18 +21,66 @@ public final class GradNode: @unchecked Sendable {
         self.shape = shape
     }
 
-    init(shape: [Int], inputs: [GradNode?], backward: @escaping (Tensor) -> [Tensor?]) {
+    init(shape: [Int], inputs: [GradNode?], backward: BackwardFunction) {
         self.inputs = inputs
         self.backwardFunction = backward
         self.isLeaf = false
         self.shape = shape
     }
 
+    /// Adds `g` to the gradient, in place when no other tensor shares the accumulated buffer.
     func accumulate(_ g: Tensor) {
         precondition(g.shape == shape, "gradient of shape \(g.shape) for a tensor of shape \(shape)")
-        if let existing = grad { grad = existing.addingInPlace(g) } else { grad = g.detached() }
+        guard var existing = grad else {
+            grad = g.detached()
+            return
+        }
+        grad = nil   // leaves `existing` as the only owner, so the addition can reuse its storage
+        existing.addInPlace(g)
+        grad = existing
     }
 
     /// Forgets the accumulated gradient of a leaf (the optimiser's `zeroGrad`).
     public func clearGrad() { grad = nil }
+
+    /// Drops the saved inputs and backward closure (after the backward pass used them).
+    func releaseSavedState() {
+        backwardFunction = nil
+        inputs = []
+    }
+
+    deinit {
+        // Release long chains iteratively: the default recursive release of a graph of 100k ops (a
+        // graph dropped without calling backward) would overflow the stack.
+        guard !inputs.isEmpty else { return }
+        var pending = inputs.compactMap { $0 }
+        releaseSavedState()
+        while var node = pending.popLast() {
+            if isKnownUniquelyReferenced(&node) {
+                pending.append(contentsOf: node.inputs.lazy.compactMap { $0 })
+                node.releaseSavedState()
+            }
+        }
+    }
+}
+
+/// The backward closure of a node, in the arity it was recorded with (no wrapper closure per op).
+enum BackwardFunction {
+    case unary((Tensor) -> Tensor)
+    case binary((Tensor) -> (Tensor?, Tensor?))
+    case general((Tensor) -> [Tensor?])
+
+    /// Gradients of the inputs, in input order, for the output gradient `g`.
+    func callAsFunction(_ g: Tensor, _ body: (Int, Tensor) -> Void) {
+        switch self {
+        case .unary(let f):
+            body(0, f(g))
+        case .binary(let f):
+            let (ga, gb) = f(g)
+            if let ga { body(0, ga) }
+            if let gb { body(1, gb) }
+        case .general(let f):
+            for (i, gi) in f(g).enumerated() { if let gi { body(i, gi) } }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 /// Shape arithmetic shared by the ops: element counts, row-major strides, broadcasting, axis normalisation.
 public enum Shape {
+    /// Number of elements of `shape` (1 for a scalar).
     @inlinable public static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
     /// Row-major (C-contiguous) strides of `shape`.
@@ -15,6 +16,7 @@ public enum Shape {
 
     /// NumPy/PyTorch broadcasting of two shapes; `nil` when they are incompatible.
     public static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+        if a == b { return a }
         let rank = max(a.count, b.count)
         var out = [Int](repeating: 1, count: rank)
         for i in 0..<rank {

@@ -11,12 +11,15 @@
 /// print(w.grad!)   // 2 * w
 /// ```
 public struct Tensor: @unchecked Sendable {
+    /// The row-major element buffer, shared between copies until one is written to.
     public internal(set) var storage: TensorStorage
+    /// Extent of each axis; `[]` for a scalar.
     public let shape: [Int]
     /// The autodiff record of this tensor: a leaf node for tensors created with ``requiringGrad()``,
     /// an interior node for results of differentiable ops, `nil` for constants.
     public internal(set) var node: GradNode?
 
+    /// A tensor over existing `storage` (its count must equal the shape's element count).
     public init(storage: TensorStorage, shape: [Int], node: GradNode? = nil) {
         precondition(storage.count == Shape.count(shape), "storage of \(storage.count) elements for shape \(shape)")
         self.storage = storage
@@ -48,11 +51,16 @@ public struct Tensor: @unchecked Sendable {
         self.init(storage: TensorStorage(uninitializedCount: Shape.count(shape)), shape: shape)
     }
 
+    /// A tensor of zeros.
     public static func zeros(_ shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
+    /// A tensor of ones.
     public static func ones(_ shape: [Int]) -> Tensor { Tensor(repeating: 1, shape: shape) }
 
+    /// Number of axes.
     public var rank: Int { shape.count }
+    /// Number of elements.
     public var count: Int { storage.count }
+    /// The elements in row-major order (a copy).
     public var scalars: [Float] { Array(UnsafeBufferPointer(start: storage.pointer, count: count)) }
 
     /// The single value of a one-element tensor.
@@ -61,6 +69,7 @@ public struct Tensor: @unchecked Sendable {
         return storage.pointer[0]
     }
 
+    /// Reads the elements in place.
     public func withUnsafeBuffer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: storage.pointer, count: count))
     }
@@ -82,6 +91,7 @@ public struct Tensor: @unchecked Sendable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// Shape and the first elements, for debugging.
     public var description: String {
         let shown = scalars.prefix(16).map { String(format: "%.5g", $0) }.joined(separator: ", ")
         return "Tensor(shape: \(shape), [\(shown)\(count > 16 ? ", …" : "")]\(requiresGrad ? ", requiresGrad" : ""))"

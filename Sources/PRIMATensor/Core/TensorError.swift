@@ -4,6 +4,7 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(String)
     case io(String)
 
+    /// A readable message naming the kind of error.
     public var description: String {
         switch self {
         case .invalidArgument(let m): return "invalid argument: \(m)"

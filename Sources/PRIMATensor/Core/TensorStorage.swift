@@ -4,7 +4,9 @@ import Foundation
 ///
 /// Tensors share a storage until one of them is written to (copy-on-write, see ``Tensor/withUnsafeMutableBuffer(_:)``).
 public final class TensorStorage: @unchecked Sendable {
+    /// Start of the buffer (64-byte aligned).
     public let pointer: UnsafeMutablePointer<Float>
+    /// Number of floats in the buffer.
     public let count: Int
 
     /// Allocates `count` floats; contents are uninitialised.
@@ -29,6 +31,7 @@ public final class TensorStorage: @unchecked Sendable {
         }
     }
 
+    /// A new buffer holding the same values.
     public func copy() -> TensorStorage {
         let other = TensorStorage(uninitializedCount: count)
         other.pointer.update(from: pointer, count: count)

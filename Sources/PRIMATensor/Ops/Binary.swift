@@ -1,21 +1,15 @@
 /// Elementwise binary ops with NumPy/PyTorch broadcasting. Gradients of broadcast inputs are summed back
 /// to the input's shape.
-
-public protocol BinaryScalarFunction {
-    static func apply(_ a: Float, _ b: Float) -> Float
-}
-
-public enum AddFunction: BinaryScalarFunction { @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
-public enum SubFunction: BinaryScalarFunction { @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
-public enum MulFunction: BinaryScalarFunction { @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
-public enum DivFunction: BinaryScalarFunction { @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
-public enum MaxFunction: BinaryScalarFunction { @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { Swift.max(a, b) } }
-public enum MinFunction: BinaryScalarFunction { @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { Swift.min(a, b) } }
-
 extension Tensor {
     /// Applies `F` elementwise with broadcasting (no autodiff).
     @inlinable
     public static func broadcastMap<F: BinaryScalarFunction>(_ a: Tensor, _ b: Tensor, _: F.Type) -> Tensor {
+        if a.shape == b.shape {
+            let out = Tensor(uninitializedShape: a.shape)
+            let pa = a.storage.pointer, pb = b.storage.pointer, po = out.storage.pointer
+            Parallel.forEachRange(out.count) { r in for i in r { po[i] = F.apply(pa[i], pb[i]) } }
+            return out
+        }
         guard let outShape = Shape.broadcast(a.shape, b.shape) else {
             preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
@@ -30,155 +24,216 @@ extension Tensor {
         } else if a.count == 1 {
             let s = pa[0]
             Parallel.forEachRange(n) { r in for i in r { po[i] = F.apply(s, pb[i]) } }
-        } else {
+        } else if n > 0 {
             broadcastStrided(a, b, out, F.self)
         }
         return out
     }
 
-    /// General broadcast: walks the output row by row (last axis contiguous in the output).
-    @usableFromInline
+    /// General broadcast: walks the merged output row by row; the innermost axis is contiguous in the
+    /// output and has stride 0 or 1 in each operand.
+    @inlinable
     static func broadcastStrided<F: BinaryScalarFunction>(_ a: Tensor, _ b: Tensor, _ out: Tensor, _: F.Type) {
-        let shape = out.shape
-        let rank = shape.count
-        let sa = Shape.broadcastStrides(a.shape, to: shape)
-        let sb = Shape.broadcastStrides(b.shape, to: shape)
-        let inner = shape[rank - 1]
-        let ia = sa[rank - 1], ib = sb[rank - 1]
-        let rows = out.count / Swift.max(inner, 1)
+        let layout = BroadcastLayout(a.shape, b.shape, result: out.shape)
+        let inner = layout.inner
+        let ia = layout.stridesA[layout.shape.count - 1], ib = layout.stridesB[layout.shape.count - 1]
         let pa = a.storage.pointer, pb = b.storage.pointer, po = out.storage.pointer
-        Parallel.forEachRange(rows, costPerItem: inner) { r in
-            for row in r {
-                var rem = row, offA = 0, offB = 0
-                for d in stride(from: rank - 2, through: 0, by: -1) {
-                    let idx = rem % shape[d]
-                    rem /= shape[d]
-                    offA += idx * sa[d]
-                    offB += idx * sb[d]
-                }
-                let o = po + row * inner
-                if ia == 1 && ib == 1 {
-                    for j in 0..<inner { o[j] = F.apply(pa[offA + j], pb[offB + j]) }
-                } else if ia == 1 {
-                    let s = pb[offB]
-                    for j in 0..<inner { o[j] = F.apply(pa[offA + j], s) }
-                } else if ib == 1 {
-                    let s = pa[offA]
-                    for j in 0..<inner { o[j] = F.apply(s, pb[offB + j]) }
+        Parallel.forEachRange(out.count / inner, costPerItem: inner) { rows in
+            layout.forEachRow(in: rows) { row, offA, offB in
+                let o = po + row * inner, x = pa + offA, y = pb + offB
+                if ia != 0 && ib != 0 {
+                    for j in 0..<inner { o[j] = F.apply(x[j], y[j]) }
+                } else if ia != 0 {
+                    let s = y[0]
+                    for j in 0..<inner { o[j] = F.apply(x[j], s) }
                 } else {
-                    for j in 0..<inner { o[j] = F.apply(pa[offA + j * ia], pb[offB + j * ib]) }
+                    let s = x[0]
+                    for j in 0..<inner { o[j] = F.apply(s, y[j]) }
                 }
             }
         }
     }
 
-    /// Sums a broadcast gradient back down to `shape`.
+    /// Applies `F(element, scalar)` (or `F(scalar, element)` when `scalarFirst`) to every element.
+    @inlinable
+    static func scalarMap<F: BinaryScalarFunction>(_ a: Tensor, _ s: Float, scalarFirst: Bool, _: F.Type) -> Tensor {
+        let out = Tensor(uninitializedShape: a.shape)
+        let pa = a.storage.pointer, po = out.storage.pointer
+        if scalarFirst {
+            Parallel.forEachRange(out.count) { r in for i in r { po[i] = F.apply(s, pa[i]) } }
+        } else {
+            Parallel.forEachRange(out.count) { r in for i in r { po[i] = F.apply(pa[i], s) } }
+        }
+        return out
+    }
+
+    /// Sums a broadcast gradient back down to `target` (leading axes and axes of size 1 in `target`).
     public func sumToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
         var axes = Array(0..<lead)
         for (i, d) in target.enumerated() where d == 1 && shape[i + lead] != 1 { axes.append(i + lead) }
-        return sum(axes: axes, keepDims: false).reshaped(target)
+        return Tensor(storage: reduceAxes(axes, SumReduction.self).storage, shape: target)
     }
 
-    /// `self += other` without autodiff, reusing this tensor's storage when it is not shared.
-    func addingInPlace(_ other: Tensor) -> Tensor {
+    /// `self += other` without autodiff, in this tensor's storage when no other tensor shares it.
+    mutating func addInPlace(_ other: Tensor) {
         precondition(shape == other.shape, "in-place add of \(other.shape) into \(shape)")
-        var result = self
         let pb = other.storage.pointer
-        result.withUnsafeMutableBuffer { buf in
+        withUnsafeMutableBuffer { buf in
             let pa = buf.baseAddress!
-            Parallel.forEachRange(count) { r in for i in r { pa[i] += pb[i] } }
+            Parallel.forEachRange(buf.count) { r in for i in r { pa[i] += pb[i] } }
         }
-        return result
     }
 
+    /// Elementwise sum with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, AddFunction.self)
-        return record(out, inputs: [a, b]) { g in [g.sumToShape(a.shape), g.sumToShape(b.shape)] }
+        guard needsRecording(a, b) else { return out }
+        let shapeA = a.shape, shapeB = b.shape, needA = a.requiresGrad, needB = b.requiresGrad
+        return recordBinary(out, a, b) { g in (needA ? g.sumToShape(shapeA) : nil, needB ? g.sumToShape(shapeB) : nil) }
     }
 
+    /// Elementwise difference with broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, SubFunction.self)
-        return record(out, inputs: [a, b]) { g in [g.sumToShape(a.shape), b.requiresGrad ? (-g).sumToShape(b.shape) : nil] }
+        guard needsRecording(a, b) else { return out }
+        let shapeA = a.shape, shapeB = b.shape, needA = a.requiresGrad, needB = b.requiresGrad
+        return recordBinary(out, a, b) { g in (needA ? g.sumToShape(shapeA) : nil, needB ? (-g).sumToShape(shapeB) : nil) }
     }
 
+    /// Elementwise product with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, MulFunction.self)
-        return record(out, inputs: [a, b]) { g in
-            [a.requiresGrad ? (g * b).sumToShape(a.shape) : nil,
-             b.requiresGrad ? (g * a).sumToShape(b.shape) : nil]
+        guard needsRecording(a, b) else { return out }
+        // Each factor is saved only when the other one needs its gradient.
+        let savedA = b.requiresGrad ? a.detached() : nil, savedB = a.requiresGrad ? b.detached() : nil
+        let shapeA = a.shape, shapeB = b.shape
+        return recordBinary(out, a, b) { g in
+            (savedB.map { (g * $0).sumToShape(shapeA) }, savedA.map { (g * $0).sumToShape(shapeB) })
         }
     }
 
+    /// Elementwise quotient with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastMap(a, b, DivFunction.self)
-        return record(out, inputs: [a, b]) { g in
-            [a.requiresGrad ? (g / b).sumToShape(a.shape) : nil,
-             b.requiresGrad ? (-(g * out) / b).sumToShape(b.shape) : nil]
+        guard needsRecording(a, b) else { return out }
+        let savedB = b.detached(), savedOut = b.requiresGrad ? out : nil
+        let shapeA = a.shape, shapeB = b.shape, needA = a.requiresGrad
+        return recordBinary(out, a, b) { g in
+            // d(a/b)/db = -(a/b)/b = -out/b.
+            (needA ? (g / savedB).sumToShape(shapeA) : nil,
+             savedOut.map { (-(g * $0) / savedB).sumToShape(shapeB) })
         }
     }
 
-    /// Elementwise maximum; the gradient goes to `a` where `a >= b`, else to `b` (ties to `a`).
+    /// Elementwise maximum (NaN if either is NaN). As in PyTorch, the gradient goes to the larger
+    /// operand and is split in half on ties.
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        let out = broadcastMap(a, b, MaxFunction.self)
-        return record(out, inputs: [a, b]) { g in
-            let takeA = Tensor.compare(a, b, >=)
-            return [a.requiresGrad ? (g * takeA).sumToShape(a.shape) : nil,
-                    b.requiresGrad ? (g * (1 - takeA)).sumToShape(b.shape) : nil]
-        }
+        extremum(a, b, MaxFunction.self, share: MaxGradientShareFunction.self)
     }
 
-    /// Elementwise minimum; the gradient goes to `a` where `a <= b`, else to `b`.
+    /// Elementwise minimum (NaN if either is NaN); the gradient goes to the smaller operand, split in
+    /// half on ties.
     public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
-        let out = broadcastMap(a, b, MinFunction.self)
-        return record(out, inputs: [a, b]) { g in
-            let takeA = Tensor.compare(a, b, <=)
-            return [a.requiresGrad ? (g * takeA).sumToShape(a.shape) : nil,
-                    b.requiresGrad ? (g * (1 - takeA)).sumToShape(b.shape) : nil]
+        extremum(a, b, MinFunction.self, share: MinGradientShareFunction.self)
+    }
+
+    private static func extremum<F: BinaryScalarFunction, S: BinaryScalarFunction>(
+        _ a: Tensor, _ b: Tensor, _: F.Type, share: S.Type
+    ) -> Tensor {
+        let out = broadcastMap(a, b, F.self)
+        guard needsRecording(a, b) else { return out }
+        let savedA = a.detached(), savedB = b.detached(), needA = a.requiresGrad, needB = b.requiresGrad
+        return recordBinary(out, a, b) { g in
+            (needA ? (g * broadcastMap(savedA, savedB, S.self)).sumToShape(savedA.shape) : nil,
+             needB ? (g * broadcastMap(savedB, savedA, S.self)).sumToShape(savedB.shape) : nil)
         }
     }
 
+    /// Elementwise negation.
     public static prefix func - (a: Tensor) -> Tensor {
-        let out = a.mapScalars { -$0 }
-        return record(out, inputs: [a]) { g in [-g] }
+        let out = scalarMap(a, -1, scalarFirst: false, MulFunction.self)
+        guard needsRecording(a) else { return out }
+        return recordUnary(out, a) { g in -g }
     }
 
+    /// Adds a scalar to every element.
     public static func + (a: Tensor, s: Float) -> Tensor {
-        let out = a.mapScalars { $0 + s }
-        return record(out, inputs: [a]) { g in [g] }
+        let out = scalarMap(a, s, scalarFirst: false, AddFunction.self)
+        guard needsRecording(a) else { return out }
+        return recordUnary(out, a) { g in g }
     }
-    public static func + (s: Float, a: Tensor) -> Tensor { a + s }
-    public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
+    /// Adds a scalar to every element.
+    public static func + (s: Float, a: Tensor) -> Tensor {
+        let out = scalarMap(a, s, scalarFirst: true, AddFunction.self)
+        guard needsRecording(a) else { return out }
+        return recordUnary(out, a) { g in g }
+    }
+    /// Subtracts a scalar from every element.
+    public static func - (a: Tensor, s: Float) -> Tensor {
+        let out = scalarMap(a, s, scalarFirst: false, SubFunction.self)
+        guard needsRecording(a) else { return out }
+        return recordUnary(out, a) { g in g }
+    }
+    /// Subtracts every element from a scalar.
     public static func - (s: Float, a: Tensor) -> Tensor {
-        let out = a.mapScalars { s - $0 }
-        return record(out, inputs: [a]) { g in [-g] }
+        let out = scalarMap(a, s, scalarFirst: true, SubFunction.self)
+        guard needsRecording(a) else { return out }
+        return recordUnary(out, a) { g in -g }
     }
+    /// Multiplies every element by a scalar.
     public static func * (a: Tensor, s: Float) -> Tensor {
-        let out = a.mapScalars { $0 * s }
-        return record(out, inputs: [a]) { g in [g * s] }
+        let out = scalarMap(a, s, scalarFirst: false, MulFunction.self)
+        guard needsRecording(a) else { return out }
+        return recordUnary(out, a) { g in g * s }
     }
-    public static func * (s: Float, a: Tensor) -> Tensor { a * s }
-    public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
+    /// Multiplies every element by a scalar.
+    public static func * (s: Float, a: Tensor) -> Tensor {
+        let out = scalarMap(a, s, scalarFirst: true, MulFunction.self)
+        guard needsRecording(a) else { return out }
+        return recordUnary(out, a) { g in g * s }
+    }
+    /// Divides every element by a scalar.
+    public static func / (a: Tensor, s: Float) -> Tensor {
+        let out = scalarMap(a, s, scalarFirst: false, DivFunction.self)
+        guard needsRecording(a) else { return out }
+        return recordUnary(out, a) { g in g / s }
+    }
+    /// Divides a scalar by every element.
     public static func / (s: Float, a: Tensor) -> Tensor {
-        let out = a.mapScalars { s / $0 }
-        return record(out, inputs: [a]) { g in [-(g * out) / a] }
+        let out = scalarMap(a, s, scalarFirst: true, DivFunction.self)
+        guard needsRecording(a) else { return out }
+        let savedA = a.detached()
+        // d(s/a)/da = -s/a^2 = -out/a.
+        return recordUnary(out, a) { g in -(g * out) / savedA }
     }
 
+    /// `a = a + b` (recorded like `+`).
     public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    /// `a = a - b` (recorded like `-`).
     public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    /// `a = a * b` (recorded like `*`).
     public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
 
     /// 1 where `predicate(a, b)` holds, else 0 (broadcasting; no gradient).
+    @inlinable
     public static func compare(_ a: Tensor, _ b: Tensor, _ predicate: (Float, Float) -> Bool) -> Tensor {
-        guard let outShape = Shape.broadcast(a.shape, b.shape) else {
+        guard let outShape = a.shape == b.shape ? a.shape : Shape.broadcast(a.shape, b.shape) else {
             preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
-        let ea = a.shape == outShape ? a : a.expanded(to: outShape)
-        let eb = b.shape == outShape ? b : b.expanded(to: outShape)
         let out = Tensor(uninitializedShape: outShape)
-        let pa = ea.storage.pointer, pb = eb.storage.pointer, po = out.storage.pointer
-        for i in 0..<out.count { po[i] = predicate(pa[i], pb[i]) ? 1 : 0 }
+        guard out.count > 0 else { return out }
+        let layout = BroadcastLayout(a.shape, b.shape, result: outShape)
+        let inner = layout.inner
+        let ia = layout.stridesA[layout.shape.count - 1], ib = layout.stridesB[layout.shape.count - 1]
+        let pa = a.storage.pointer, pb = b.storage.pointer, po = out.storage.pointer
+        Parallel.forEachRange(out.count / inner, costPerItem: inner) { rows in
+            layout.forEachRow(in: rows) { row, offA, offB in
+                let o = po + row * inner, x = pa + offA, y = pb + offB
+                for j in 0..<inner { o[j] = predicate(x[j * ia], y[j * ib]) ? 1 : 0 }
+            }
+        }
         return out
     }
 

@@ -10,18 +10,25 @@ extension Tensor {
         precondition(Shape.count(target) == count, "cannot reshape \(shape) to \(newShape)")
         if target == shape { return self }
         let out = Tensor(storage: storage, shape: target)
+        guard Tensor.needsRecording(self) else { return out }
         let original = shape
-        return Tensor.record(out, inputs: [self]) { g in [g.reshaped(original)] }
+        return Tensor.recordUnary(out, self) { g in g.viewed(as: original) }
     }
 
     /// Reorders axes: result axis `i` is input axis `order[i]`.
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.count == rank && Set(order) == Set(0..<rank), "bad permutation \(order) for rank \(rank)")
-        if order == Array(0..<rank) { return self }
+        precondition(order.count == rank, "bad permutation \(order) for rank \(rank)")
+        var inverse = [Int](repeating: -1, count: rank)
+        var isIdentity = true
+        for (i, o) in order.enumerated() {
+            precondition(o >= 0 && o < rank && inverse[o] < 0, "bad permutation \(order) for rank \(rank)")
+            inverse[o] = i
+            if o != i { isIdentity = false }
+        }
+        if isIdentity { return self }
         let out = permuteCopy(order)
-        var inverse = [Int](repeating: 0, count: rank)
-        for (i, o) in order.enumerated() { inverse[o] = i }
-        return Tensor.record(out, inputs: [self]) { g in [g.permuted(inverse)] }
+        guard Tensor.needsRecording(self) else { return out }
+        return Tensor.recordUnary(out, self) { g in g.permuted(inverse) }
     }
 
     /// Swaps two axes.
@@ -38,6 +45,10 @@ extension Tensor {
         let out = Tensor(uninitializedShape: outShape)
         let r = rank
         let inner = outShape[r - 1], innerStride = strides[r - 1]
+        if innerStride != 1, let q = order.firstIndex(of: r - 1), outShape[q] >= 8 && inner >= 8 {
+            transposeTiles(into: out, strides: strides, contiguousAxis: q)
+            return out
+        }
         let rows = count / Swift.max(inner, 1)
         let px = storage.pointer, po = out.storage.pointer
         Parallel.forEachRange(rows, costPerItem: inner) { range in
@@ -58,13 +69,49 @@ extension Tensor {
         return out
     }
 
+    /// A permutation that moves the input's contiguous last axis to output axis `q` is a batch of 2-D
+    /// transposes between output axes `q` and last: copied in 32×32 tiles so that both the strided
+    /// reads and the contiguous writes stay in cache.
+    private func transposeTiles(into out: Tensor, strides: [Int], contiguousAxis q: Int) {
+        let outShape = out.shape, r = outShape.count
+        let outStrides = Shape.strides(outShape)
+        let rows = outShape[q], columns = outShape[r - 1]
+        let readStride = strides[r - 1], writeStride = outStrides[q]
+        let batchAxes = (0..<(r - 1)).filter { $0 != q }
+        let batchCount = count / Swift.max(rows * columns, 1)
+        let tile = 32, rowTiles = (rows + tile - 1) / tile
+        let px = storage.pointer, po = out.storage.pointer
+        Parallel.forEachRange(batchCount * rowTiles, costPerItem: tile * columns) { range in
+            for item in range {
+                var rem = item / rowTiles, inOffset = 0, outOffset = 0
+                for d in batchAxes.reversed() {
+                    let i = rem % outShape[d]
+                    rem /= outShape[d]
+                    inOffset += i * strides[d]
+                    outOffset += i * outStrides[d]
+                }
+                let p0 = (item % rowTiles) * tile, p1 = Swift.min(p0 + tile, rows)
+                var j0 = 0
+                while j0 < columns {
+                    let j1 = Swift.min(j0 + tile, columns)
+                    for p in p0..<p1 {
+                        let src = px + inOffset + p, dst = po + outOffset + p * writeStride
+                        for j in j0..<j1 { dst[j] = src[j * readStride] }
+                    }
+                    j0 = j1
+                }
+            }
+        }
+    }
+
     /// Broadcasts to `target` (materialised copy); the gradient is summed back.
     public func expanded(to target: [Int]) -> Tensor {
         if target == shape { return self }
         precondition(Shape.broadcast(shape, target) == target, "cannot expand \(shape) to \(target)")
         let out = broadcastCopy(to: target)
+        guard Tensor.needsRecording(self) else { return out }
         let original = shape
-        return Tensor.record(out, inputs: [self]) { g in [g.sumToShape(original)] }
+        return Tensor.recordUnary(out, self) { g in g.sumToShape(original) }
     }
 
     private func broadcastCopy(to target: [Int]) -> Tensor {
@@ -123,10 +170,9 @@ extension Tensor {
         Parallel.forEachRange(outer, costPerItem: chunk) { r in
             for o in r { (po + o * chunk).update(from: px + (o * n + start) * inner, count: chunk) }
         }
-        let original = shape
-        return Tensor.record(out, inputs: [self]) { g in
-            [g.padded(axis: a, before: start, after: original[a] - start - length)]
-        }
+        guard Tensor.needsRecording(self) else { return out }
+        let after = shape[a] - start - length
+        return Tensor.recordUnary(out, self) { g in g.padded(axis: a, before: start, after: after) }
     }
 
     /// Python-style slice `[start..<end]` along `axis`.
@@ -148,7 +194,8 @@ extension Tensor {
         Parallel.forEachRange(outer, costPerItem: n * inner) { r in
             for o in r { (po + o * total + before * inner).update(from: px + o * n * inner, count: n * inner) }
         }
-        return Tensor.record(out, inputs: [self]) { g in [g.narrowed(axis: a, start: before, length: n)] }
+        guard Tensor.needsRecording(self) else { return out }
+        return Tensor.recordUnary(out, self) { g in g.narrowed(axis: a, start: before, length: n) }
     }
 
     /// Pads several trailing axes at once, PyTorch `F.pad` order: `[lastBefore, lastAfter, prevBefore, …]`.
@@ -173,22 +220,15 @@ extension Tensor {
         let sizes = tensors.map { $0.shape[a] }
         var outShape = first.shape
         outShape[a] = sizes.reduce(0, +)
-        let out = Tensor(uninitializedShape: outShape)
-        let (outer, total, inner) = out.split3(a)
-        let po = out.storage.pointer
-        var offset = 0
-        for (t, n) in zip(tensors, sizes) {
-            let px = t.storage.pointer, chunk = n * inner, at = offset
-            Parallel.forEachRange(outer, costPerItem: chunk) { r in
-                for o in r { (po + o * total * inner + at * inner).update(from: px + o * chunk, count: chunk) }
-            }
-            offset += n
-        }
+        let out = joined(tensors, sizes: sizes, axis: a, outShape: outShape)
+        guard tensors.contains(where: { $0.requiresGrad }), GradMode.isEnabled else { return out }
+        // Only the flags are kept, not the inputs' storage.
+        let needs = tensors.map(\.requiresGrad)
         return record(out, inputs: tensors) { g in
             var start = 0
-            return sizes.enumerated().map { i, n in
-                defer { start += n }
-                return tensors[i].requiresGrad ? g.narrowed(axis: a, start: start, length: n) : nil
+            return sizes.indices.map { i in
+                defer { start += sizes[i] }
+                return needs[i] ? g.narrowed(axis: a, start: start, length: sizes[i]) : nil
             }
         }
     }
@@ -196,9 +236,38 @@ extension Tensor {
     /// Stacks equally shaped tensors along a new axis.
     public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
         precondition(!tensors.isEmpty, "stack of no tensors")
-        let r = tensors[0].rank
-        let a = axis < 0 ? axis + r + 1 : axis
-        return concat(tensors.map { $0.unsqueezed(a) }, axis: a)
+        let shape = tensors[0].shape
+        for t in tensors { precondition(t.shape == shape, "stack: shape \(t.shape) differs from \(shape)") }
+        let a = axis < 0 ? axis + shape.count + 1 : axis
+        precondition(a >= 0 && a <= shape.count, "stack axis \(axis) out of range for rank \(shape.count)")
+        var outShape = shape
+        outShape.insert(tensors.count, at: a)
+        // Each input is a size-1 slice of the new axis: the same copy as concat, without reshape nodes.
+        let out = joined(tensors, sizes: [Int](repeating: 1, count: tensors.count), axis: a, outShape: outShape)
+        guard tensors.contains(where: { $0.requiresGrad }), GradMode.isEnabled else { return out }
+        let needs = tensors.map(\.requiresGrad)
+        return record(out, inputs: tensors) { g in
+            needs.indices.map { i in needs[i] ? g.narrowed(axis: a, start: i, length: 1).viewed(as: shape) : nil }
+        }
+    }
+
+    /// Copies `tensors` side by side along `axis` of `outShape`, piece `i` taking `sizes[i]` positions.
+    private static func joined(_ tensors: [Tensor], sizes: [Int], axis a: Int, outShape: [Int]) -> Tensor {
+        let out = Tensor(uninitializedShape: outShape)
+        var outer = 1, inner = 1
+        for d in 0..<a { outer *= outShape[d] }
+        for d in (a + 1)..<outShape.count { inner *= outShape[d] }
+        let rowLength = outShape[a] * inner
+        let po = out.storage.pointer
+        var offset = 0
+        for (t, n) in zip(tensors, sizes) {
+            let px = t.storage.pointer, chunk = n * inner, at = offset * inner
+            Parallel.forEachRange(outer, costPerItem: chunk) { r in
+                for o in r { (po + o * rowLength + at).update(from: px + o * chunk, count: chunk) }
+            }
+            offset += n
+        }
+        return out
     }
 
     /// Splits `axis` into pieces of the given sizes.
