@@ -3,13 +3,9 @@ import PRIMANN
 import PRIMATensor
 import PRIMATestSupport
 
-/// Mean softmax cross-entropy from logits `[n, classes]` and integer labels `[n]`, composed of primitive ops.
+/// Mean softmax cross-entropy from logits `[n, classes]` and integer labels `[n]` (`F.cross_entropy`).
 func crossEntropy(_ logits: Tensor, labels: Tensor) -> Tensor {
-    let classes = logits.shape[1]
-    var oneHot = [Float](repeating: 0, count: logits.count)
-    for (row, label) in labels.scalars.enumerated() { oneHot[row * classes + Int(label)] = 1 }
-    let picked = (logits * Tensor(shape: logits.shape, scalars: oneHot)).sum(axis: -1)
-    return (logits.logSumExp(axis: -1) - picked).mean()
+    Tensor.crossEntropy(logits: logits, targets: labels)
 }
 
 @Suite struct TrainingCurveTests {
