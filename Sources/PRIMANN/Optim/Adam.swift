@@ -122,7 +122,7 @@ public class Adam: Optimizer {
     }
 
     public func loadStateDict(_ state: OptimizerState) throws {
-        try ParameterBuffers.validate(state, kind: kind, slots: ["exp_avg", "exp_avg_sq"], parameters: parameters)
+        try OptimizerStateValidation.validate(state, kind: kind, slots: ["exp_avg", "exp_avg_sq"], parameters: parameters)
         let known = Set(parameters.map(\.key))
         var steps: [String: Int] = [:]
         for (key, value) in state.scalars where key.hasPrefix("step/") {

@@ -57,11 +57,8 @@ public struct OptimizerStateError: Error, Equatable, CustomStringConvertible {
     public var description: String { "optimizer state: \(message)" }
 }
 
-/// Shared storage and validation of the per-parameter buffers.
-struct ParameterBuffers {
-    let keys: [String]
-    var buffers: [String: Tensor] = [:]
-
+/// Validation shared by the optimisers' ``Optimizer/loadStateDict(_:)``.
+enum OptimizerStateValidation {
     /// Checks a loaded state's kind and that every tensor names a known slot and parameter with its shape.
     static func validate(_ state: OptimizerState, kind: String, slots: Set<String>,
                          parameters: [(key: String, parameter: Parameter)]) throws {

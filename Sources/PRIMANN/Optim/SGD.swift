@@ -76,7 +76,7 @@ public final class SGD: Optimizer {
     }
 
     public func loadStateDict(_ state: OptimizerState) throws {
-        try ParameterBuffers.validate(state, kind: "SGD", slots: ["momentum_buffer"], parameters: parameters)
+        try OptimizerStateValidation.validate(state, kind: "SGD", slots: ["momentum_buffer"], parameters: parameters)
         if let lr = state.scalars["lr"] { learningRate = lr }
         momentumBuffers = [:]
         for (key, t) in state.tensors { momentumBuffers[String(key.dropFirst("momentum_buffer/".count))] = t.detached() }
