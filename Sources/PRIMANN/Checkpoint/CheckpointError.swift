@@ -7,10 +7,12 @@ public struct CheckpointError: Error, Equatable, CustomStringConvertible {
     /// What is wrong.
     public let message: String
 
+    /// An error about the checkpoint at `path`.
     public init(path: String, _ message: String) {
         self.path = path
         self.message = message
     }
 
+    /// The path and the problem, for logs and error messages.
     public var description: String { "checkpoint \(path): \(message)" }
 }

@@ -11,6 +11,7 @@ public struct TrainingProgress: Sendable, Codable, Equatable {
     /// Optimiser steps taken since the start of the run.
     public var globalStep: Int
 
+    /// A position; the defaults are the start of a run.
     public init(epoch: Int = 0, position: Int = 0, globalStep: Int = 0) {
         self.epoch = epoch
         self.position = position

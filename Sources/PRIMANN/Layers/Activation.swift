@@ -37,10 +37,12 @@ public final class Activation: Module, Layer {
     /// The function applied.
     public let function: ActivationFunction
 
+    /// A layer applying `function`.
     public init(_ function: ActivationFunction) {
         self.function = function
         super.init()
     }
 
+    /// Applies the function elementwise.
     public func callAsFunction(_ input: Tensor) -> Tensor { function(input) }
 }

@@ -2,9 +2,12 @@ import PRIMATensor
 
 /// A height × width pair of convolution settings.
 public struct Size2D: Sendable, Equatable, Codable {
+    /// The vertical value.
     public var height: Int
+    /// The horizontal value.
     public var width: Int
 
+    /// A pair from its two values.
     public init(_ height: Int, _ width: Int) {
         self.height = height
         self.width = width
@@ -17,11 +20,17 @@ public struct Size2D: Sendable, Equatable, Codable {
 /// 2-D convolution over `[batch, channels, height, width]`, as `torch.nn.Conv2d` with zero padding:
 /// `weight` is `[outputChannels, inputChannels / groups, kernelHeight, kernelWidth]`, `bias` is `[outputChannels]`.
 public final class Conv2d: Module, Layer {
+    /// The kernel, `[outputChannels, inputChannels / groups, kernel…]`.
     public let weight: Parameter
+    /// `[outputChannels]`, or nil for a layer without bias.
     public let bias: Parameter?
+    /// The step between output positions.
     public let stride: Size2D
+    /// Zeros added on both sides of each spatial axis.
     public let padding: Size2D
+    /// The spacing between kernel taps.
     public let dilation: Size2D
+    /// Channel groups convolved separately (`inputChannels` for depthwise).
     public let groups: Int
 
     /// A layer with PyTorch's default initialisation (kaiming-uniform a = √5, bias ±1/√fanIn with
@@ -55,6 +64,7 @@ public final class Conv2d: Module, Layer {
         super.init()
     }
 
+    /// The convolution of `input` (fused PRIMATensor kernel).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == weight.shape[1] * groups,
                      "Conv2d with weight \(weight.shape) applied to \(input.shape)")
@@ -66,11 +76,17 @@ public final class Conv2d: Module, Layer {
 /// 1-D convolution over `[batch, channels, length]`, as `torch.nn.Conv1d` with zero padding:
 /// `weight` is `[outputChannels, inputChannels / groups, kernelSize]`, `bias` is `[outputChannels]`.
 public final class Conv1d: Module, Layer {
+    /// The kernel, `[outputChannels, inputChannels / groups, kernel…]`.
     public let weight: Parameter
+    /// `[outputChannels]`, or nil for a layer without bias.
     public let bias: Parameter?
+    /// The step between output positions.
     public let stride: Int
+    /// Zeros added on both sides.
     public let padding: Int
+    /// The spacing between kernel taps.
     public let dilation: Int
+    /// Channel groups convolved separately (`inputChannels` for depthwise).
     public let groups: Int
 
     /// A layer with PyTorch's default initialisation (see ``Conv2d``).
@@ -101,6 +117,7 @@ public final class Conv1d: Module, Layer {
         super.init()
     }
 
+    /// The convolution of `input` (fused PRIMATensor kernel).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 3 && input.shape[1] == weight.shape[1] * groups,
                      "Conv1d with weight \(weight.shape) applied to \(input.shape)")

@@ -25,6 +25,7 @@ public final class Dropout: Module, Layer, RandomStateHolder {
         super.init()
     }
 
+    /// Applies dropout in training mode; the identity in evaluation mode.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         input.dropout(probability: probability, training: isTraining, using: &generator)
     }

@@ -44,6 +44,7 @@ public final class Linear: Module, Layer {
         return out.reshaped(Array(input.shape.dropLast()) + [outputSize])
     }
 
+    /// The projection of `input` (`[…, inputSize]` → `[…, outputSize]`), plus the adapter's output when one is attached and not merged.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         let out = baseForward(input)
         guard let lora, !lora.isMerged else { return out }

@@ -25,6 +25,7 @@ public final class MLP: Module, Layer {
         super.init()
     }
 
+    /// The network applied to `input` (`[…, sizes.first]` → `[…, sizes.last]`).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
         for (i, layer) in layers.enumerated() {

@@ -21,6 +21,7 @@ public final class LayerNorm: Module, Layer {
         super.init()
     }
 
+    /// Normalises `input` over its last axis.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == dimension, "LayerNorm(\(dimension)) applied to \(input.shape)")
         return input.layerNorm(weight: weight?.value, bias: bias?.value, eps: eps)
@@ -45,6 +46,7 @@ public final class RMSNorm: Module, Layer {
         super.init()
     }
 
+    /// Normalises `input` over its last axis.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == dimension, "RMSNorm(\(dimension)) applied to \(input.shape)")
         return input.rmsNorm(weight: weight?.value, eps: eps)

@@ -66,5 +66,6 @@ public struct Excluded<Value> {
     /// The hidden property.
     public var wrappedValue: Value
 
+    /// Hides `wrappedValue` from reflection.
     public init(wrappedValue: Value) { self.wrappedValue = wrappedValue }
 }

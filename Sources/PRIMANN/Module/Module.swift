@@ -20,6 +20,7 @@ open class Module {
     /// ``eval()``, which propagate to every submodule.
     public private(set) var isTraining: Bool = true
 
+    /// An empty module in training mode; subclasses set their properties, then call `super.init()`.
     public init() {}
 
     // MARK: Reflection

@@ -4,12 +4,14 @@ import PRIMATensor
 public struct StateDictError: Error, Equatable, CustomStringConvertible {
     /// A key present on both sides whose shapes differ.
     public struct ShapeMismatch: Equatable, Sendable {
+        /// The parameter key.
         public let key: String
         /// The shape of the module's parameter.
         public let expected: [Int]
         /// The shape in the state dict.
         public let found: [Int]
 
+        /// A mismatch for `key`.
         public init(key: String, expected: [Int], found: [Int]) {
             self.key = key
             self.expected = expected
@@ -26,6 +28,7 @@ public struct StateDictError: Error, Equatable, CustomStringConvertible {
     /// Where the state dict came from (a file path), if known.
     public let source: String?
 
+    /// Every offending key on its own line, with shapes for mismatches.
     public var description: String {
         var lines = ["state dict\(source.map { " \($0)" } ?? "") does not match the module:"]
         if !missingKeys.isEmpty { lines.append("  missing keys (\(missingKeys.count)): \(missingKeys.joined(separator: ", "))") }

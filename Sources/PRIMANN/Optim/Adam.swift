@@ -23,12 +23,19 @@ public class Adam: Optimizer {
         case decoupled
     }
 
+    /// The parameters updated, with their keys.
     public let parameters: [(key: String, parameter: Parameter)]
+    /// The learning rate of the next step.
     public var learningRate: Double
+    /// Decay of the first moment (gradient mean).
     public let beta1: Double
+    /// Decay of the second moment (squared gradients).
     public let beta2: Double
+    /// Added to the bias-corrected root of the second moment.
     public let eps: Double
+    /// Weight decay factor (L2 or decoupled, see ``weightDecayMode``).
     public let weightDecay: Double
+    /// Whether weight decay is an L2 penalty (Adam) or decoupled (AdamW).
     public let weightDecayMode: WeightDecayMode
 
     private var steps: [String: Int] = [:]
@@ -61,6 +68,7 @@ public class Adam: Optimizer {
     /// The step count of the parameter with `key` (0 before its first update).
     public func stepCount(of key: String) -> Int { steps[key] ?? 0 }
 
+    /// Updates every trainable parameter that has a gradient.
     public func step() {
         for (key, p) in parameters where !p.isFrozen {
             guard let grad = p.grad else { continue }
@@ -111,6 +119,7 @@ public class Adam: Optimizer {
         Swift.abs(w) < 0.5 ? a.addingProduct(w, b - a) : b.addingProduct(w - 1, b - a)
     }
 
+    /// Hyper-parameters, per-parameter step counts and both moments.
     public func stateDict() -> OptimizerState {
         var state = OptimizerState(kind: kind, scalars: [
             "lr": learningRate, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weightDecay,
@@ -121,6 +130,7 @@ public class Adam: Optimizer {
         return state
     }
 
+    /// Restores a state saved by ``stateDict()`` of the same kind over the same parameter keys.
     public func loadStateDict(_ state: OptimizerState) throws {
         try OptimizerStateValidation.validate(state, kind: kind, slots: ["exp_avg", "exp_avg_sq"], parameters: parameters)
         let known = Set(parameters.map(\.key))

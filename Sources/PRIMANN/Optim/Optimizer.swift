@@ -36,12 +36,14 @@ public struct OptimizerState: Sendable, Equatable {
     /// Per-parameter buffers.
     public var tensors: [String: Tensor]
 
+    /// A state from its parts.
     public init(kind: String, scalars: [String: Double] = [:], tensors: [String: Tensor] = [:]) {
         self.kind = kind
         self.scalars = scalars
         self.tensors = tensors
     }
 
+    /// Equal kinds, scalars, and tensors with equal shapes and values.
     public static func == (a: OptimizerState, b: OptimizerState) -> Bool {
         a.kind == b.kind && a.scalars == b.scalars && a.tensors.keys == b.tensors.keys
             && a.tensors.allSatisfy { key, t in b.tensors[key].map { $0.shape == t.shape && $0.scalars == t.scalars } ?? false }
@@ -53,7 +55,9 @@ public struct OptimizerState: Sendable, Equatable {
 
 /// A saved optimiser state that does not fit the optimiser it is loaded into.
 public struct OptimizerStateError: Error, Equatable, CustomStringConvertible {
+    /// What does not fit.
     public let message: String
+    /// The message, prefixed.
     public var description: String { "optimizer state: \(message)" }
 }
 

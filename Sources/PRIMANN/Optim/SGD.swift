@@ -10,11 +10,17 @@ import PRIMATensor
 /// θ ← θ − lr · g
 /// ```
 public final class SGD: Optimizer {
+    /// The parameters updated, with their keys.
     public let parameters: [(key: String, parameter: Parameter)]
+    /// The learning rate of the next step.
     public var learningRate: Double
+    /// Momentum factor (0 for plain gradient descent).
     public let momentum: Float
+    /// Dampening of the gradient added to the momentum buffer.
     public let dampening: Float
+    /// Whether the update uses Nesterov momentum.
     public let nesterov: Bool
+    /// L2 penalty factor added to the gradient.
     public let weightDecay: Float
     /// Momentum buffers by parameter key.
     private var momentumBuffers: [String: Tensor] = [:]
@@ -38,6 +44,7 @@ public final class SGD: Optimizer {
                   dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
     }
 
+    /// Updates every trainable parameter that has a gradient.
     public func step() {
         let lr = Float(learningRate), mu = momentum, keep = Float(1 - Double(dampening)), wd = weightDecay, nesterov = nesterov
         for (key, p) in parameters where !p.isFrozen {
@@ -66,6 +73,7 @@ public final class SGD: Optimizer {
         }
     }
 
+    /// Hyper-parameters and the momentum buffers.
     public func stateDict() -> OptimizerState {
         var state = OptimizerState(kind: "SGD", scalars: [
             "lr": learningRate, "momentum": Double(momentum), "dampening": Double(dampening),
@@ -75,6 +83,7 @@ public final class SGD: Optimizer {
         return state
     }
 
+    /// Restores a state saved by ``stateDict()`` over the same parameter keys.
     public func loadStateDict(_ state: OptimizerState) throws {
         try OptimizerStateValidation.validate(state, kind: "SGD", slots: ["momentum_buffer"], parameters: parameters)
         if let lr = state.scalars["lr"] { learningRate = lr }
