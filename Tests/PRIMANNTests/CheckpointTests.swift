@@ -151,7 +151,7 @@ struct ResumableRun {
         // Damaged metadata is named.
         let damagedURL = folder.appendingPathComponent("damaged.safetensors")
         try SafeTensors.write(model.stateDict().reduce(into: [:]) { $0["model/" + $1.key] = $1.value },
-                              metadata: ["format": TrainingCheckpoint.format, "format_version": "1",
+                              metadata: ["format": TrainingCheckpoint.format, "format_version": "1", "weights": "all",
                                          "progress": "{\"epoch\": 1}", "generators": "{}"], to: damagedURL)
         #expect {
             _ = try TrainingCheckpoint(contentsOf: damagedURL)
@@ -175,5 +175,39 @@ struct ResumableRun {
         try inner.loadWeights(from: url, stripping: "model.")
         #expect(inner.norm.bias!.value.scalars == lm.model.norm.bias!.value.scalars)
         #expect(throws: StateDictError.self) { try inner.loadWeights(from: url) }
+    }
+}
+
+@Test func checkpointsOfAFrozenBackboneCanHoldTheTrainableWeightsOnly() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prima-nn-lora-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    func makeModel() throws -> TinyForCausalLM {
+        var rng = RandomGenerator(seed: 11)
+        let lm = TinyForCausalLM(using: &rng)
+        try LoRA.apply(to: lm, .init(rank: 2, alpha: 4, dropout: 0.1, targets: ["q_proj"]), using: &rng)
+        return lm
+    }
+    let lm = try makeModel()
+    let optimizer = AdamW(lm, learningRate: 0.01)
+    lm.model(Tensor([1, 2, 3])).sum().backward()
+    optimizer.step()
+    let url = folder.appendingPathComponent("adapters.safetensors")
+    try TrainingCheckpoint(model: lm, trainableWeightsOnly: true, optimizer: optimizer).write(to: url)
+    let loaded = try TrainingCheckpoint(contentsOf: url)
+    #expect(loaded.trainableWeightsOnly)
+    #expect(loaded.weights.keys.sorted() == lm.namedParameters().filter { !$0.parameter.isFrozen }.map(\.key).sorted())
+
+    let fresh = try makeModel()
+    try loaded.restore(model: fresh, optimizer: AdamW(fresh, learningRate: 0.01))
+    #expect(fresh.stateDict().mapValues(\.scalars) == lm.stateDict().mapValues(\.scalars))
+
+    // A model whose trainable set differs (base unfrozen) is rejected by key.
+    let unfrozen = try makeModel()
+    unfrozen.model.norm.unfreeze()
+    #expect {
+        try loaded.restore(model: unfrozen)
+    } throws: { error in
+        (error as? StateDictError)?.missingKeys == ["model.norm.weight", "model.norm.bias"]
     }
 }

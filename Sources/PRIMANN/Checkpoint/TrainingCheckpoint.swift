@@ -27,7 +27,8 @@ public struct TrainingProgress: Sendable, Codable, Equatable {
 /// One safetensors file, written atomically (temporary file + rename), so a failed or interrupted save
 /// never replaces a good checkpoint:
 ///
-/// - tensors `model/<parameter key>`: the weights (float32);
+/// - tensors `model/<parameter key>`: the weights (float32): all of them, or only the trainable ones
+///   (metadata `weights` = `all` or `trainable`) so that a run with a large frozen backbone saves small files;
 /// - tensors `optimizer/<slot>/<parameter key>`: optimiser buffers (`exp_avg`, `exp_avg_sq`, `momentum_buffer`);
 /// - metadata `format` = `prima-training-checkpoint`, `format_version` = `1`;
 /// - metadata `optimizer.kind` and `optimizer.scalars` (JSON object of numbers: hyper-parameters and
@@ -44,8 +45,11 @@ public struct TrainingCheckpoint: Sendable {
     /// The layout version; loading rejects other versions.
     public static let formatVersion = 1
 
-    /// The model's ``Module/stateDict()``.
+    /// The model's ``Module/stateDict()``, or its trainable part when ``trainableWeightsOnly``.
     public var weights: [String: Tensor]
+    /// True when ``weights`` holds only the parameters that were trainable: restoring then expects the
+    /// model's frozen parameters to be loaded already (from the pretrained checkpoint).
+    public var trainableWeightsOnly: Bool
     /// The optimiser's state, if one was saved.
     public var optimizer: OptimizerState?
     /// The scheduler's ``LearningRateScheduler/currentStep``, if one was saved.
@@ -61,9 +65,11 @@ public struct TrainingCheckpoint: Sendable {
     static let modulePrefix = "module:"
 
     /// A checkpoint from its parts.
-    public init(weights: [String: Tensor], optimizer: OptimizerState? = nil, schedulerStep: Int? = nil,
-                generators: [String: RandomGenerator] = [:], progress: TrainingProgress = .init(), metadata: [String: String] = [:]) {
+    public init(weights: [String: Tensor], trainableWeightsOnly: Bool = false, optimizer: OptimizerState? = nil,
+                schedulerStep: Int? = nil, generators: [String: RandomGenerator] = [:], progress: TrainingProgress = .init(),
+                metadata: [String: String] = [:]) {
         self.weights = weights
+        self.trainableWeightsOnly = trainableWeightsOnly
         self.optimizer = optimizer
         self.schedulerStep = schedulerStep
         self.generators = generators
@@ -73,14 +79,19 @@ public struct TrainingCheckpoint: Sendable {
 
     /// Captures the state of a run: the model's weights and the generators of its dropout layers, the
     /// optimiser and scheduler, the caller's `generators` (which must not start with `module:`), the
-    /// data position and metadata.
-    public init(model: Module, optimizer: (any Optimizer)? = nil, scheduler: LearningRateScheduler? = nil,
-                generators: [String: RandomGenerator] = [:], progress: TrainingProgress = .init(), metadata: [String: String] = [:]) {
+    /// data position and metadata. With `trainableWeightsOnly`, frozen parameters are left out.
+    public init(model: Module, trainableWeightsOnly: Bool = false, optimizer: (any Optimizer)? = nil,
+                scheduler: LearningRateScheduler? = nil, generators: [String: RandomGenerator] = [:],
+                progress: TrainingProgress = .init(), metadata: [String: String] = [:]) {
         precondition(!generators.keys.contains { $0.hasPrefix(Self.modulePrefix) }, "generator names starting with \(Self.modulePrefix) are reserved")
         var all = generators
         for (key, generator) in Self.moduleGenerators(of: model) { all[Self.modulePrefix + key] = generator }
-        self.init(weights: model.stateDict(), optimizer: optimizer?.stateDict(), schedulerStep: scheduler?.currentStep,
-                  generators: all, progress: progress, metadata: metadata)
+        var weights = model.stateDict()
+        if trainableWeightsOnly {
+            for (key, p) in model.namedParameters() where p.isFrozen { weights[key] = nil }
+        }
+        self.init(weights: weights, trainableWeightsOnly: trainableWeightsOnly, optimizer: optimizer?.stateDict(),
+                  schedulerStep: scheduler?.currentStep, generators: all, progress: progress, metadata: metadata)
     }
 
     static func moduleGenerators(of model: Module) -> [(String, RandomGenerator)] {
@@ -92,7 +103,8 @@ public struct TrainingCheckpoint: Sendable {
     // MARK: Restoring
 
     /// Puts the saved state back into a fresh (or the same) model, optimiser and scheduler, all strictly:
-    /// the weights must match the model's keys and shapes, the optimiser must be of the saved kind over the
+    /// the weights must match the model's keys and shapes (its trainable keys for a checkpoint of
+    /// ``trainableWeightsOnly``, with the same parameters frozen), the optimiser must be of the saved kind over the
     /// same parameter keys, and every ``RandomStateHolder`` module must have its saved generator.
     ///
     /// Each part is validated before it is changed, the optimiser first, then the weights, then the
@@ -111,7 +123,18 @@ public struct TrainingCheckpoint: Sendable {
         if optimizer != nil && self.optimizer == nil { throw CheckpointError(path: path, "no optimizer state saved") }
         if scheduler != nil && schedulerStep == nil { throw CheckpointError(path: path, "no scheduler step saved") }
         if let optimizer, let state = self.optimizer { try optimizer.loadStateDict(state) }
-        try model.loadStateDict(weights, strict: true, source: source)
+        if trainableWeightsOnly {
+            let named = model.namedParameters()
+            let trainable = Set(named.filter { !$0.parameter.isFrozen }.map(\.key))
+            let missing = named.map(\.key).filter { trainable.contains($0) && weights[$0] == nil }
+            let unexpected = weights.keys.filter { !trainable.contains($0) }.sorted()
+            if !missing.isEmpty || !unexpected.isEmpty {
+                throw StateDictError(missingKeys: missing, unexpectedKeys: unexpected, shapeMismatches: [], source: source)
+            }
+            try model.loadStateDict(weights, strict: false, source: source)
+        } else {
+            try model.loadStateDict(weights, strict: true, source: source)
+        }
         for (key, holder) in holders { holder.generator = saved[Self.modulePrefix + key]! }
         if let scheduler, let step = schedulerStep { scheduler.restore(step: step) }
         return generators.filter { !$0.key.hasPrefix(Self.modulePrefix) }
@@ -131,6 +154,7 @@ public struct TrainingCheckpoint: Sendable {
         var meta: [String: String] = [
             "format": Self.format,
             "format_version": String(Self.formatVersion),
+            "weights": trainableWeightsOnly ? "trainable" : "all",
             "progress": try Self.json(progress),
             "generators": try Self.json(generators.mapValues { $0.state.map { String($0, radix: 16) } }),
         ]
@@ -156,6 +180,12 @@ public struct TrainingCheckpoint: Sendable {
         }
         guard meta["format_version"] == String(Self.formatVersion) else {
             throw CheckpointError(path: path, "format version \(meta["format_version"] ?? "missing"), expected \(Self.formatVersion)")
+        }
+        let trainableWeightsOnly: Bool
+        switch meta["weights"] {
+        case "all": trainableWeightsOnly = false
+        case "trainable": trainableWeightsOnly = true
+        case let other: throw CheckpointError(path: path, "metadata weights is \(other.map { "\"\($0)\"" } ?? "missing"), expected \"all\" or \"trainable\"")
         }
         var weights: [String: Tensor] = [:], optimizerTensors: [String: Tensor] = [:]
         for key in file.keys {
@@ -187,7 +217,7 @@ public struct TrainingCheckpoint: Sendable {
         }
         var user: [String: String] = [:]
         for (key, value) in meta where key.hasPrefix("user.") { user[String(key.dropFirst(5))] = value }
-        self.init(weights: weights, optimizer: optimizer, schedulerStep: schedulerStep, generators: generators,
+        self.init(weights: weights, trainableWeightsOnly: trainableWeightsOnly, optimizer: optimizer, schedulerStep: schedulerStep, generators: generators,
                   progress: progress, metadata: user)
     }
 

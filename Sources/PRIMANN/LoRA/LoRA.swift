@@ -37,6 +37,8 @@ public enum LoRA {
     ///
     /// Base keys stay as they were (`q_proj.weight`); the adapters add `q_proj.lora_A.weight` and
     /// `q_proj.lora_B.weight`.
+    /// Load the pretrained checkpoint before attaching adapters: strict loading then sees only base keys.
+    /// (Afterwards, a base checkpoint loads with `strict: false`, reporting the adapter keys as missing.)
     /// - Returns: the keys of the adapted layers, in module order.
     /// - Throws: `TensorError.invalidArgument` when no layer matches (most likely a misspelt target).
     @discardableResult

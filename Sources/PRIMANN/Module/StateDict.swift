@@ -28,6 +28,14 @@ public struct StateDictError: Error, Equatable, CustomStringConvertible {
     /// Where the state dict came from (a file path), if known.
     public let source: String?
 
+    /// An error listing the offending keys.
+    public init(missingKeys: [String], unexpectedKeys: [String], shapeMismatches: [ShapeMismatch], source: String?) {
+        self.missingKeys = missingKeys
+        self.unexpectedKeys = unexpectedKeys
+        self.shapeMismatches = shapeMismatches
+        self.source = source
+    }
+
     /// Every offending key on its own line, with shapes for mismatches.
     public var description: String {
         var lines = ["state dict\(source.map { " \($0)" } ?? "") does not match the module:"]
