@@ -1,6 +1,65 @@
 #ifndef CPRIMA_KERNELS_H
 #define CPRIMA_KERNELS_H
+// Vectorised float32 kernels of PRIMATensor. Each is compiled for AVX-512, AVX2+FMA and a baseline and
+// dispatched at load time. Kernels work on plain contiguous buffers and are single-threaded: callers split
+// large buffers (or row ranges) across cores. Outputs may alias inputs of the same shape.
 #include <stddef.h>
-/// Vectorised float kernels (see kernels.c); each is compiled for AVX-512, AVX2+FMA and a baseline.
-float prima_kernels_version(void);
+
+#pragma clang assume_nonnull begin
+
+// MARK: Elementwise (activations.c): y[i] = f(x[i]) for i < n.
+
+/// exp(x); overflow to +inf, gradual underflow to 0, NaN preserved.
+void prima_exp_f32(const float *x, float *y, size_t n);
+/// tanh(x).
+void prima_tanh_f32(const float *x, float *y, size_t n);
+/// 1 / (1 + exp(-x)).
+void prima_sigmoid_f32(const float *x, float *y, size_t n);
+/// erf(x).
+void prima_erf_f32(const float *x, float *y, size_t n);
+/// SiLU: x * sigmoid(x).
+void prima_silu_f32(const float *x, float *y, size_t n);
+/// GELU, exact form: x / 2 * (1 + erf(x / sqrt 2)).
+void prima_gelu_f32(const float *x, float *y, size_t n);
+/// GELU, tanh approximation: x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
+void prima_gelu_tanh_f32(const float *x, float *y, size_t n);
+
+// MARK: Elementwise backward: dx[i] = dy[i] * f'(x[i]) from the forward input x (not the output, whose
+// 1 - y terms would cancel in the tails).
+
+void prima_tanh_backward_f32(const float *x, const float *dy, float *dx, size_t n);
+void prima_sigmoid_backward_f32(const float *x, const float *dy, float *dx, size_t n);
+void prima_silu_backward_f32(const float *x, const float *dy, float *dx, size_t n);
+void prima_gelu_backward_f32(const float *x, const float *dy, float *dx, size_t n);
+void prima_gelu_tanh_backward_f32(const float *x, const float *dy, float *dx, size_t n);
+
+// MARK: Row-wise softmax (softmax.c) over `rows` contiguous rows of `cols` elements.
+
+void prima_softmax_rows_f32(const float *x, float *y, size_t rows, size_t cols);
+void prima_log_softmax_rows_f32(const float *x, float *y, size_t rows, size_t cols);
+/// log(sum(exp(x))) of each row into out[row].
+void prima_logsumexp_rows_f32(const float *x, float *out, size_t rows, size_t cols);
+/// dx = y * (dy - sum(dy * y)), y the softmax output.
+void prima_softmax_backward_rows_f32(const float *y, const float *dy, float *dx, size_t rows, size_t cols);
+/// dx = dy - exp(y) * sum(dy), y the log-softmax output.
+void prima_log_softmax_backward_rows_f32(const float *y, const float *dy, float *dx, size_t rows, size_t cols);
+
+// MARK: Normalisation over the last axis (norm.c). Optional weight/bias may be NULL.
+
+/// y = (x - mean) * rstd * weight + bias; writes each row's mean and rstd = 1 / sqrt(var + eps) (biased var).
+void prima_layer_norm_forward_f32(const float *x, const float *_Nullable weight, const float *_Nullable bias,
+                                  float *y, float *mean, float *rstd, size_t rows, size_t cols, float eps);
+/// dx (if non-NULL) of the rows; dweight / dbias (if non-NULL) are accumulated (+=) over the rows.
+void prima_layer_norm_backward_f32(const float *x, const float *dy, const float *_Nullable weight,
+                                   const float *mean, const float *rstd, float *_Nullable dx,
+                                   float *_Nullable dweight, float *_Nullable dbias, size_t rows, size_t cols);
+/// y = x * rstd * weight with rstd = 1 / sqrt(mean(x^2) + eps) (Qwen3 / T5 RMSNorm); writes each row's rstd.
+void prima_rms_norm_forward_f32(const float *x, const float *_Nullable weight, float *y, float *rstd,
+                                size_t rows, size_t cols, float eps);
+/// dx (if non-NULL) of the rows; dweight (if non-NULL) is accumulated over the rows.
+void prima_rms_norm_backward_f32(const float *x, const float *dy, const float *_Nullable weight, const float *rstd,
+                                 float *_Nullable dx, float *_Nullable dweight, size_t rows, size_t cols);
+
+#pragma clang assume_nonnull end
+
 #endif

@@ -1,28 +1,35 @@
+import CPRIMAKernels
 import Foundation
 
-/// Elementwise unary ops and their gradients.
+/// Elementwise unary ops and their gradients. The transcendental activations (exp, tanh, sigmoid, SiLU,
+/// GELU) run on the vectorised C kernels of ``VectorMath``.
 extension Tensor {
+    /// `e^x`.
     public func exp() -> Tensor {
-        let out = mapScalars { Foundation.exp($0) }
+        let out = VectorMath.map(self, prima_exp_f32)
         return Tensor.record(out, inputs: [self]) { g in [g * out] }
     }
 
+    /// Natural logarithm.
     public func log() -> Tensor {
         let out = mapScalars { Foundation.log($0) }
         return Tensor.record(out, inputs: [self]) { g in [g / self] }
     }
 
+    /// Square root.
     public func sqrt() -> Tensor {
         let out = mapScalars { $0.squareRoot() }
         return Tensor.record(out, inputs: [self]) { g in [g * 0.5 / out] }
     }
 
+    /// `1 / sqrt(x)`.
     public func rsqrt() -> Tensor {
         let out = mapScalars { 1 / $0.squareRoot() }
         // d/dx x^(-1/2) = -1/2 x^(-3/2) = -1/2 out^3
         return Tensor.record(out, inputs: [self]) { g in [g * out * out * out * -0.5] }
     }
 
+    /// Absolute value; the gradient at 0 is 0 (`sign(0)`, as in PyTorch).
     public func abs() -> Tensor {
         let out = mapScalars { Swift.abs($0) }
         return Tensor.record(out, inputs: [self]) { g in [g * self.mapScalars { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }] }
@@ -40,25 +47,28 @@ extension Tensor {
         }
     }
 
-    /// Clamps to `[min, max]`; the gradient passes where the input is inside the interval (as in PyTorch,
-    /// boundary values included).
+    /// Clamps to `[min, max]`; the gradient passes where the input is strictly inside the interval (as in
+    /// PyTorch 2.x: an input equal to a bound gets no gradient).
     public func clamped(min lower: Float = -.infinity, max upper: Float = .infinity) -> Tensor {
         let out = mapScalars { Swift.min(Swift.max($0, lower), upper) }
         return Tensor.record(out, inputs: [self]) { g in
-            [g * self.mapScalars { $0 >= lower && $0 <= upper ? 1 : 0 }]
+            [g * self.mapScalars { $0 > lower && $0 < upper ? 1 : 0 }]
         }
     }
 
+    /// Hyperbolic tangent.
     public func tanh() -> Tensor {
-        let out = mapScalars { Foundation.tanh($0) }
-        return Tensor.record(out, inputs: [self]) { g in [g * out.mapScalars { 1 - $0 * $0 }] }
+        let out = VectorMath.map(self, prima_tanh_f32)
+        return Tensor.record(out, inputs: [self]) { g in [VectorMath.map(self, g, prima_tanh_backward_f32)] }
     }
 
+    /// `1 / (1 + e^-x)`.
     public func sigmoid() -> Tensor {
-        let out = mapScalars { 1 / (1 + Foundation.exp(-$0)) }
-        return Tensor.record(out, inputs: [self]) { g in [g * out.mapScalars { $0 * (1 - $0) }] }
+        let out = VectorMath.map(self, prima_sigmoid_f32)
+        return Tensor.record(out, inputs: [self]) { g in [VectorMath.map(self, g, prima_sigmoid_backward_f32)] }
     }
 
+    /// `max(x, 0)`; the gradient at 0 is 0, as in PyTorch.
     public func relu() -> Tensor {
         let out = mapScalars { Swift.max($0, 0) }
         return Tensor.record(out, inputs: [self]) { g in [g * self.mapScalars { $0 > 0 ? 1 : 0 }] }
@@ -66,32 +76,18 @@ extension Tensor {
 
     /// SiLU (swish): `x * sigmoid(x)`.
     public func silu() -> Tensor {
-        let out = mapScalars { $0 / (1 + Foundation.exp(-$0)) }
-        return Tensor.record(out, inputs: [self]) { g in
-            [g * self.mapScalars { x in let s = 1 / (1 + Foundation.exp(-x)); return s * (1 + x * (1 - s)) }]
-        }
+        let out = VectorMath.map(self, prima_silu_f32)
+        return Tensor.record(out, inputs: [self]) { g in [VectorMath.map(self, g, prima_silu_backward_f32)] }
     }
 
-    /// GELU, exact (erf) or with PyTorch's tanh approximation.
+    /// GELU, exact (`x Φ(x)` with the erf form of the normal CDF) or with PyTorch's tanh approximation.
     public func gelu(approximate: GELUApproximation = .none) -> Tensor {
-        switch approximate {
-        case .none:
-            let out = mapScalars { 0.5 * $0 * (1 + Foundation.erf($0 * 0.70710678118654752)) }
-            return Tensor.record(out, inputs: [self]) { g in
-                [g * self.mapScalars { x in
-                    0.5 * (1 + Foundation.erf(x * 0.70710678118654752)) + x * 0.39894228040143268 * Foundation.exp(-0.5 * x * x)
-                }]
-            }
-        case .tanh:
-            let k: Float = 0.79788456080286536, c: Float = 0.044715
-            let out = mapScalars { x in 0.5 * x * (1 + Foundation.tanh(k * (x + c * x * x * x))) }
-            return Tensor.record(out, inputs: [self]) { g in
-                [g * self.mapScalars { x in
-                    let t = Foundation.tanh(k * (x + c * x * x * x))
-                    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x)
-                }]
-            }
+        let (forward, backward): (VectorMath.UnaryKernel, VectorMath.BinaryKernel) = switch approximate {
+        case .none: (prima_gelu_f32, prima_gelu_backward_f32)
+        case .tanh: (prima_gelu_tanh_f32, prima_gelu_tanh_backward_f32)
         }
+        let out = VectorMath.map(self, forward)
+        return Tensor.record(out, inputs: [self]) { g in [VectorMath.map(self, g, backward)] }
     }
 
     /// `condition ? self : other` elementwise (condition is 1/0 valued; broadcasting).

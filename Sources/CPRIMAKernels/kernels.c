@@ -1,2 +1,0 @@
-#include "CPRIMAKernels.h"
-float prima_kernels_version(void) { return 1.0f; }

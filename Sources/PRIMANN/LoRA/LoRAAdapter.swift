@@ -1,0 +1,73 @@
+import PRIMATensor
+
+/// A low-rank update `ΔW = (alpha / rank) · B A` attached to a ``Linear`` (Hu et al., LoRA), laid out as
+/// Hugging Face PEFT lays it out: `lora_A.weight` is `[rank, in]` (kaiming-uniform, a = √5) and
+/// `lora_B.weight` is `[out, rank]` (zeros, so a new adapter leaves the output unchanged).
+///
+/// The adapter's output for an input `x` is `scaling · B(A(dropout(x)))`; its ``Linear`` adds it to the
+/// base output. ``merge()`` folds the update into the base weight (for inference), ``unmerge()`` takes
+/// it out again.
+public final class LoRAAdapter: Module {
+    /// The down projection `[rank, in]`.
+    @Key("lora_A") public private(set) var down: Linear
+    /// The up projection `[out, rank]`.
+    @Key("lora_B") public private(set) var up: Linear
+    /// Dropout on the adapter's input (PEFT's `lora_dropout`), nil when the probability is 0.
+    @Key("lora_dropout") public private(set) var dropout: Dropout? = nil
+    /// The rank of the update.
+    public let rank: Int
+    /// The numerator of the scaling.
+    public let alpha: Float
+    /// `alpha / rank`.
+    public var scaling: Float { alpha / Float(rank) }
+    /// True while the update is folded into the base weight.
+    public private(set) var isMerged = false
+    /// The layer this adapter belongs to: a back reference, hidden from reflection (not a child) and
+    /// unowned (the layer owns the adapter).
+    private let owner: Owner
+    private struct Owner { unowned let layer: Linear }
+    private var base: Linear { owner.layer }
+
+    init(base: Linear, rank: Int, alpha: Float, dropout: Float, using rng: inout RandomGenerator) {
+        precondition(rank > 0, "LoRA rank must be positive, got \(rank)")
+        self.owner = Owner(layer: base)
+        self.rank = rank
+        self.alpha = alpha
+        super.init()
+        self.down = Linear(weight: Initialization.kaimingUniform([rank, base.inputSize], fanIn: base.inputSize, using: &rng))
+        self.up = Linear(weight: Tensor.zeros([base.outputSize, rank]))
+        self.dropout = dropout > 0 ? Dropout(probability: dropout, generator: rng.split()) : nil
+    }
+
+    /// `scaling · B(A(dropout(x)))`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let x = dropout.map { $0(input) } ?? input
+        return up(down(x)) * scaling
+    }
+
+    /// `scaling · B A`, shape `[out, in]`.
+    public func delta() -> Tensor {
+        noGrad { Tensor.matmul(up.weight.value, down.weight.value) * scaling }
+    }
+
+    /// Adds the update to the base weight; the layer then skips the adapter. No-op when merged.
+    public func merge() {
+        guard !isMerged else { return }
+        addToBase(delta(), sign: 1)
+        isMerged = true
+    }
+
+    /// Subtracts the update from the base weight again. No-op when not merged.
+    public func unmerge() {
+        guard isMerged else { return }
+        addToBase(delta(), sign: -1)
+        isMerged = false
+    }
+
+    private func addToBase(_ delta: Tensor, sign: Float) {
+        let pd = delta.storage.pointer
+        base.weight.update { w in
+            for i in 0..<w.count { w[i] += sign * pd[i] }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Namespace of the PRIMANN module; filled by its own issue.
-public enum PRIMANN {}
