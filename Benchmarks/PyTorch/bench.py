@@ -2,6 +2,8 @@
 
 Usage: python Benchmarks/PyTorch/bench.py [row-name-prefix ...]   (threads: PRIMA_NUM_THREADS, default 2)
 """
+import glob
+import importlib
 import os
 import sys
 import time
@@ -84,6 +86,11 @@ rows += unary_rows("layernorm_8x201x384", (8, 201, 384), lambda x: F.layer_norm(
 rows.append(attention_row("attention_vit_s16_fwdbwd", 8, 6, 201, 64))
 rows.append(attention_row("attention_modernbert_fwdbwd", 8, 12, 128, 64))
 rows += tiny_rows()
+
+# Model rows live beside this file as rows_<area>.py, each defining ROWS = [(name, run)].
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+for module_file in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "rows_*.py"))):
+    rows += importlib.import_module(os.path.basename(module_file)[:-3]).ROWS
 
 filters = sys.argv[1:]
 for name, run in rows:
