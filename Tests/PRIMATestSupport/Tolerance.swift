@@ -30,4 +30,9 @@ public enum Tolerance {
     /// Largest gap between a cross-validation fold's class proportions and the whole set's (a few hundred
     /// samples, PAD-UFES-20's class balance).
     public static let foldClassProportion: Double = 0.03
+    /// JPEG decoding against Pillow (both libjpeg-turbo, same settings), in 8-bit levels.
+    public static let jpegDecodeLevels: Float = 1
+    /// Image preprocessing (DINOv3's rescale → resize) against transformers, before normalisation, in [0, 1]
+    /// units: the 2/255 requirement.
+    public static let imagePreprocessing: Float = 2.0 / 255
 }
