@@ -7,7 +7,8 @@ import Foundation
 /// - 16-bit samples keep their high byte (`v >> 8`). Pillow does this for RGB, RGBA and grey+alpha; for plain
 ///   16-bit grey Pillow clips the 16-bit value to 255 instead, which loses the image, so we take the high byte there too;
 /// - alpha (an alpha channel, or a tRNS chunk) is dropped, not composited: transparent pixels keep their colour;
-/// - gamma (gAMA, sRGB, iCCP) is ignored, like Pillow.
+/// - gamma (gAMA, sRGB, iCCP) is ignored, like Pillow; so is an EXIF orientation in an eXIf chunk (only JPEG's
+///   orientation is applied, see ``JPEGDecoder``).
 public enum PNGDecoder {
     /// Decodes PNG bytes; `fileName` only names the source in errors.
     /// - Throws: ``DataError`` `.badValue` naming the file when the bytes are not a complete, readable PNG.
