@@ -28,6 +28,12 @@ let package = Package(
         ),
         // libpng from the system (Debian `libpng-dev`): PNG images of the datasets.
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        // libjpeg-turbo from the system (Debian `libjpeg62-turbo-dev`): JPEG images of the datasets.
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]),
+        // PNG and JPEG decoding in C, so that libpng's and libjpeg's setjmp/longjmp error handling stays out of Swift.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"], path: "Sources/CImageCodecs",
+                linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
         // Vectorised math kernels in C: compiled for AVX2/FMA and AVX-512 with a runtime-dispatched
         // fallback (function multiversioning), which Swift code cannot get without unsafe flags.
         .target(name: "CPRIMAKernels", path: "Sources/CPRIMAKernels", linkerSettings: [.linkedLibrary("m")]),
@@ -41,7 +47,7 @@ let package = Package(
             dependencies: ["PRIMATensor", .product(name: "Logging", package: "swift-log")],
             path: "Sources/PRIMANN"
         ),
-        .target(name: "PRIMAData", dependencies: ["PRIMANN", "CPNG"], path: "Sources/PRIMAData"),
+        .target(name: "PRIMAData", dependencies: ["PRIMANN", "CPNG", "CImageCodecs"], path: "Sources/PRIMAData"),
         .target(name: "PRIMAVision", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAVision"),
         .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAText"),
         .target(name: "PRIMAAlign", dependencies: ["PRIMAVision", "PRIMAText"], path: "Sources/PRIMAAlign"),
@@ -60,6 +66,8 @@ let package = Package(
         .testTarget(name: "PRIMANNTests", dependencies: ["PRIMANN", "PRIMATestSupport"], path: "Tests/PRIMANNTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "PRIMAVisionTests", dependencies: ["PRIMAVision", "PRIMATestSupport"], path: "Tests/PRIMAVisionTests",
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -36,4 +36,9 @@ public enum Tolerance {
     public static let foldClassProportion: Double = 0.03
     /// Optimiser updates against `torch.optim` after each of a few steps (relative, float32 both sides).
     public static let optimizerStep: Float = 1e-6
+    /// JPEG decoding against Pillow (both libjpeg-turbo, same settings), in 8-bit levels.
+    public static let jpegDecodeLevels: Float = 1
+    /// Image preprocessing (DINOv3's rescale → resize) against transformers, before normalisation, in [0, 1]
+    /// units: the 2/255 requirement.
+    public static let imagePreprocessing: Float = 2.0 / 255
 }

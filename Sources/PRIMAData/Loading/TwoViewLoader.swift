@@ -52,10 +52,10 @@ public final class TwoViewLoader: Sendable {
     ///   - samples: the samples (lesions or patients), e.g. one fold's training split.
     ///   - transform: the augmentation applied to each view.
     ///   - renderer / encoder: metadata → text and → vector.
-    ///   - decode: reads a photo (default: ``PNGDecoder/read(_:)``).
+    ///   - decode: reads a photo (default: ``ImageDecoder/decode(contentsOf:)``, PNG or JPEG by content).
     public init(samples: [DatasetSample], transform: @escaping ImageTransform, renderer: MetadataTextRenderer,
                 encoder: MetadataVectorEncoder, configuration: Configuration,
-                decode: @escaping @Sendable (URL) throws -> RGBImage = PNGDecoder.read) {
+                decode: @escaping @Sendable (URL) throws -> RGBImage = ImageDecoder.decode(contentsOf:)) {
         precondition(configuration.batchSize > 0 && configuration.prefetchDepth > 0 && configuration.workerCount > 0,
                      "batch size, prefetch depth and worker count must be positive")
         self.samples = samples
