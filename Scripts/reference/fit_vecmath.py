@@ -60,3 +60,11 @@ target = np.array([float(mpmath.log(mpmath.erfc(x)) + mpmath.mpf(x) ** 2) for x 
 weight = np.array([float(mpmath.erfc(x)) for x in xs])
 show("ERF_LARGE", *lawson(xs, lambda x: x - centre, target, weight, 6))
 print(f"// erf split {split}, large-branch centre {centre}")
+
+# GELU's 1 + erf(u) in one branch: erfc(a) = exp(L(a)), a = |u| <= 4.5, L approximating log(erfc).
+# The weight is the error that reaches GELU: erfc(a) * max(1, sqrt(2) a) (relative error of erfc, times x).
+# Monomials in a (not a - centre): float rounding then stays small near a = 0, where erfc is large.
+xs = chebyshev_nodes(0, 4.5)
+target = np.array([float(mpmath.log(mpmath.erfc(x))) for x in xs])
+weight = np.array([float(mpmath.erfc(x)) for x in xs]) * np.maximum(1, np.sqrt(2) * xs)
+show("LOG_ERFC", *lawson(xs, lambda x: x, target, weight, 9))

@@ -34,7 +34,7 @@ PRIMA_CLONES void prima_silu_f32(const float *x, float *y, size_t n) {
 PRIMA_CLONES void prima_gelu_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        y[i] = 0.5f * v * vm_one_plus_erf(v * GELU_INV_SQRT2);
+        y[i] = 0.5f * v * vm_gelu_one_plus_erf(v * GELU_INV_SQRT2);
     }
 }
 
@@ -79,13 +79,15 @@ PRIMA_CLONES void prima_silu_backward_f32(const float *x, const float *dy, float
     }
 }
 
-// d/dx x Phi(x) = Phi(x) + x phi(x).
+// d/dx x Phi(x) = Phi(x) + x phi(x); x phi(x) is 0 in float once x^2 / 2 > 87.
 PRIMA_CLONES void prima_gelu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        float cdf = 0.5f * vm_one_plus_erf(v * GELU_INV_SQRT2);
-        float pdf = GELU_INV_SQRT_2PI * vm_exp(-0.5f * v * v);
-        dx[i] = dy[i] * (cdf + v * pdf);
+        float cdf = 0.5f * vm_gelu_one_plus_erf(v * GELU_INV_SQRT2);
+        float half_square = 0.5f * v * v;
+        float gaussian = vm_exp_normal_range(-(half_square > 87.0f ? 87.0f : half_square));
+        float x_pdf = half_square > 87.0f ? 0.0f : v * GELU_INV_SQRT_2PI * gaussian;
+        dx[i] = dy[i] * (cdf + x_pdf);
     }
 }
 

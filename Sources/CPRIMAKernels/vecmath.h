@@ -57,6 +57,24 @@ PRIMA_INLINE float vm_exp(float x) {
     return (p * s1) * s2;
 }
 
+/// exp(x) for x in [-87.3, 88.7], where the result is a normal float; the caller guarantees the range (NaN
+/// still gives NaN). Skips the clamping and the two-step scaling of vm_exp.
+PRIMA_INLINE float vm_exp_normal_range(float x) {
+    float shifted = x * VM_LOG2E + VM_ROUND_MAGIC;
+    float n = shifted - VM_ROUND_MAGIC;
+    int32_t ni = (int32_t)(vm_to_bits(shifted) - vm_to_bits(VM_ROUND_MAGIC));
+    float r = x - n * VM_LN2_HI;
+    r = r - n * VM_LN2_LO;
+    float p = EXP_P_5;
+    p = p * r + EXP_P_4;
+    p = p * r + EXP_P_3;
+    p = p * r + EXP_P_2;
+    p = p * r + EXP_P_1;
+    p = p * r + EXP_P_0;
+    p = (p * r) * r + r + 1.0f;
+    return p * vm_from_bits((uint32_t)(ni + 127) << 23);
+}
+
 /// 1 / (1 + exp(-x)); exact limits 0 and 1 at -inf and +inf.
 PRIMA_INLINE float vm_sigmoid(float x) { return 1.0f / (1.0f + vm_exp(-x)); }
 
@@ -133,13 +151,38 @@ PRIMA_INLINE float vm_erf(float x) {
     return __builtin_copysignf(r, x);
 }
 
-/// 1 + erf(x) without the cancellation of adding -1 + erfc for negative x (GELU's left tail).
-PRIMA_INLINE float vm_one_plus_erf(float x) {
-    float ax = __builtin_fabsf(x);
-    float small = 1.0f + vm_erf_small(x, x * x);
-    float tail = vm_erfc_large(ax);
-    float large = x < 0.0f ? tail : 2.0f - tail;
-    return ax < ERF_SPLIT ? small : large;
+// GELU's 1 + erf(u) in one branch: erfc(a) = exp(L(a)) for a = |u| <= 4.5, L approximating log(erfc) with
+// the error weighted by what reaches GELU (Scripts/reference/fit_vecmath.py).
+#define LOG_ERFC_0 4.590557712e-09f
+#define LOG_ERFC_1 -1.128379703e+00f
+#define LOG_ERFC_2 -6.366112828e-01f
+#define LOG_ERFC_3 -1.028261855e-01f
+#define LOG_ERFC_4 1.929085888e-02f
+#define LOG_ERFC_5 -5.077584865e-05f
+#define LOG_ERFC_6 -1.484132605e-03f
+#define LOG_ERFC_7 5.436794600e-04f
+#define LOG_ERFC_8 -9.493958351e-05f
+#define LOG_ERFC_9 6.917884548e-06f
+
+/// 1 + erf(u) for GELU, about 1e-7 absolute and without cancellation in the left tail: one polynomial and one
+/// exp, where 1 + vm_erf(u) would need two polynomials and an exp. erfc is taken as 0 beyond |u| = 4.5
+/// (erfc(4.5) = 2e-10), so GELU(-inf) is NaN as in PyTorch.
+PRIMA_INLINE float vm_gelu_one_plus_erf(float u) {
+    float a = __builtin_fabsf(u);
+    float clamped = a > 4.5f ? 4.5f : a;
+    float l = LOG_ERFC_9;
+    l = l * clamped + LOG_ERFC_8;
+    l = l * clamped + LOG_ERFC_7;
+    l = l * clamped + LOG_ERFC_6;
+    l = l * clamped + LOG_ERFC_5;
+    l = l * clamped + LOG_ERFC_4;
+    l = l * clamped + LOG_ERFC_3;
+    l = l * clamped + LOG_ERFC_2;
+    l = l * clamped + LOG_ERFC_1;
+    l = l * clamped + LOG_ERFC_0;
+    float tail = vm_exp_normal_range(l);   // l >= -23.6
+    tail = a > 4.5f ? 0.0f : tail;
+    return u < 0.0f ? tail : 2.0f - tail;
 }
 
 #endif
