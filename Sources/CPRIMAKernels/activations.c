@@ -24,6 +24,10 @@ PRIMA_CLONES void prima_erf_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = vm_erf(x[i]);
 }
 
+PRIMA_CLONES void prima_relu_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
 PRIMA_CLONES void prima_silu_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
@@ -49,6 +53,10 @@ PRIMA_CLONES void prima_gelu_tanh_f32(const float *x, float *y, size_t n) {
 
 // The derivatives below are formed from e = exp(-|x|)-type terms: 1 - sigmoid(x) or 1 - tanh(x)^2 taken from
 // the output would cancel in the tails and lose up to 1e-4 of relative accuracy.
+
+PRIMA_CLONES void prima_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
+    for (size_t i = 0; i < n; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+}
 
 // tanh'(x) = 1 - tanh^2 = 4 e / (1 + e)^2 with e = exp(-2|x|).
 PRIMA_CLONES void prima_tanh_backward_f32(const float *x, const float *dy, float *dx, size_t n) {

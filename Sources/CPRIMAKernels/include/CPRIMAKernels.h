@@ -17,6 +17,8 @@ void prima_tanh_f32(const float *x, float *y, size_t n);
 void prima_sigmoid_f32(const float *x, float *y, size_t n);
 /// erf(x).
 void prima_erf_f32(const float *x, float *y, size_t n);
+/// max(x, 0), NaN preserved.
+void prima_relu_f32(const float *x, float *y, size_t n);
 /// SiLU: x * sigmoid(x).
 void prima_silu_f32(const float *x, float *y, size_t n);
 /// GELU, exact form: x / 2 * (1 + erf(x / sqrt 2)).
@@ -27,6 +29,8 @@ void prima_gelu_tanh_f32(const float *x, float *y, size_t n);
 // MARK: Elementwise backward: dx[i] = dy[i] * f'(x[i]) from the forward input x (not the output, whose
 // 1 - y terms would cancel in the tails).
 
+/// dx = dy where x > 0, else 0.
+void prima_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 void prima_tanh_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 void prima_sigmoid_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 void prima_silu_backward_f32(const float *x, const float *dy, float *dx, size_t n);

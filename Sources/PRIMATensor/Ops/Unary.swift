@@ -1,7 +1,7 @@
 import CPRIMAKernels
 import Foundation
 
-/// Elementwise unary ops and their gradients. The transcendental activations (exp, tanh, sigmoid, SiLU,
+/// Elementwise unary ops and their gradients. The activations (exp, tanh, sigmoid, ReLU, SiLU,
 /// GELU) run on the vectorised C kernels of ``VectorMath``.
 extension Tensor {
     /// `e^x`.
@@ -70,8 +70,8 @@ extension Tensor {
 
     /// `max(x, 0)`; the gradient at 0 is 0, as in PyTorch.
     public func relu() -> Tensor {
-        let out = mapScalars { Swift.max($0, 0) }
-        return Tensor.record(out, inputs: [self]) { g in [g * self.mapScalars { $0 > 0 ? 1 : 0 }] }
+        let out = VectorMath.map(self, prima_relu_f32)
+        return Tensor.record(out, inputs: [self]) { g in [VectorMath.map(self, g, prima_relu_backward_f32)] }
     }
 
     /// SiLU (swish): `x * sigmoid(x)`.
@@ -117,6 +117,8 @@ extension Tensor {
 
 /// The two GELU forms of PyTorch (`approximate="none"` and `"tanh"`).
 public enum GELUApproximation: String, Sendable, Codable {
+    /// `x Φ(x)` with the exact (erf) normal CDF.
     case none
+    /// `x / 2 (1 + tanh(sqrt(2/π) (x + 0.044715 x³)))`.
     case tanh
 }
