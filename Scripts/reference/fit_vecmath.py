@@ -40,7 +40,7 @@ half_ln2 = math.log(2) / 2
 xs = chebyshev_nodes(-half_ln2, half_ln2)
 xs = xs[np.abs(xs) > 1e-4]
 target = np.array([float((mpmath.exp(x) - 1 - x) / x**2) for x in xs])
-show("EXP_P", *lawson(xs, lambda x: x, target, xs**2 / np.exp(xs), 5))
+show("EXP_P", *lawson(xs, lambda x: x, target, xs**2 / np.exp(xs), 4))
 
 # tanh(x) = x + x * z * Q(z), z = x^2, on |x| <= 0.625, minimising the relative error of tanh(x).
 xs = chebyshev_nodes(1e-3, 0.625)
@@ -61,10 +61,11 @@ weight = np.array([float(mpmath.erfc(x)) for x in xs])
 show("ERF_LARGE", *lawson(xs, lambda x: x - centre, target, weight, 6))
 print(f"// erf split {split}, large-branch centre {centre}")
 
-# GELU's 1 + erf(u) in one branch: erfc(a) = exp(L(a)), a = |u| <= 4.5, L approximating log(erfc).
-# The weight is the error that reaches GELU: erfc(a) * max(1, sqrt(2) a) (relative error of erfc, times x).
-# Monomials in a (not a - centre): float rounding then stays small near a = 0, where erfc is large.
-xs = chebyshev_nodes(0, 4.5)
-target = np.array([float(mpmath.log(mpmath.erfc(x))) for x in xs])
-weight = np.array([float(mpmath.erfc(x)) for x in xs]) * np.maximum(1, np.sqrt(2) * xs)
-show("LOG_ERFC", *lawson(xs, lambda x: x, target, weight, 9))
+# GELU's normal CDF in one branch: Phi(-s) = exp(L(s)) for s = |x| <= 6 (Phi(-6) = 1e-9), L approximating
+# log Phi(-s); Phi(x) is then exp(L) for x < 0 and 1 - exp(L) for x >= 0, with no cancellation in the left tail.
+# The weight is the error that reaches GELU = x Phi(x): Phi(-s) * max(1, s) per unit error of L.
+# Monomials in s (not s - centre): float rounding then stays small near s = 0, where Phi(-s) is large.
+xs = chebyshev_nodes(0, 6)
+target = np.array([float(mpmath.log(mpmath.ncdf(-x))) for x in xs])
+weight = np.array([float(mpmath.ncdf(-x)) for x in xs]) * np.maximum(1, xs)
+show("LOG_NCDF", *lawson(xs, lambda x: x, target, weight, 8))

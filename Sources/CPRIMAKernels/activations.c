@@ -3,8 +3,7 @@
 #include "CPRIMAKernels.h"
 #include "vecmath.h"
 
-#define GELU_INV_SQRT2 0.707106781186547524f
-#define GELU_INV_SQRT_2PI 0.398942280401432678f
+#define GELU_LOG_SQRT_2PI 0.918938533204672742f
 #define GELU_TANH_K 0.797884560802865356f   /* sqrt(2 / pi) */
 #define GELU_TANH_C 0.044715f
 
@@ -38,7 +37,7 @@ PRIMA_CLONES void prima_silu_f32(const float *x, float *y, size_t n) {
 PRIMA_CLONES void prima_gelu_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        y[i] = 0.5f * v * vm_gelu_one_plus_erf(v * GELU_INV_SQRT2);
+        y[i] = v * vm_normal_cdf(v);
     }
 }
 
@@ -87,15 +86,15 @@ PRIMA_CLONES void prima_silu_backward_f32(const float *x, const float *dy, float
     }
 }
 
-// d/dx x Phi(x) = Phi(x) + x phi(x); x phi(x) is 0 in float once x^2 / 2 > 87.
+// d/dx x Phi(x) = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2 - log sqrt(2 pi)); x phi(x) is 0 in float once
+// x^2 / 2 > 86.
 PRIMA_CLONES void prima_gelu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        float cdf = 0.5f * vm_gelu_one_plus_erf(v * GELU_INV_SQRT2);
         float half_square = 0.5f * v * v;
-        float gaussian = vm_exp_normal_range(-(half_square > 87.0f ? 87.0f : half_square));
-        float x_pdf = half_square > 87.0f ? 0.0f : v * GELU_INV_SQRT_2PI * gaussian;
-        dx[i] = dy[i] * (cdf + x_pdf);
+        float pdf = vm_exp_gelu(-(half_square > 86.0f ? 86.0f : half_square) - GELU_LOG_SQRT_2PI);
+        float x_pdf = half_square > 86.0f ? 0.0f : v * pdf;
+        dx[i] = dy[i] * (vm_normal_cdf(v) + x_pdf);
     }
 }
 

@@ -17,13 +17,12 @@
 PRIMA_INLINE float vm_from_bits(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
 PRIMA_INLINE uint32_t vm_to_bits(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
 
-// exp(r) = 1 + r + r^2 * P(r) on |r| <= ln2 / 2.
-#define EXP_P_0 5.000000000e-01f
-#define EXP_P_1 1.666666567e-01f
-#define EXP_P_2 4.166629538e-02f
-#define EXP_P_3 8.333496749e-03f
-#define EXP_P_4 1.394465100e-03f
-#define EXP_P_5 1.979046792e-04f
+// exp(r) = 1 + r + r^2 * P(r) on |r| <= ln2 / 2 (relative error 3e-9 before rounding).
+#define EXP_P_0 4.999999404e-01f
+#define EXP_P_1 1.666652113e-01f
+#define EXP_P_2 4.166838527e-02f
+#define EXP_P_3 8.368710056e-03f
+#define EXP_P_4 1.381462673e-03f
 // ln2 split so that n * LN2_HI is exact for |n| < 2^15 even without FMA.
 #define VM_LN2_HI 0.693359375f
 #define VM_LN2_LO -2.12194440054690583e-4f
@@ -42,8 +41,7 @@ PRIMA_INLINE float vm_exp(float x) {
     int32_t ni = (int32_t)(vm_to_bits(shifted) - vm_to_bits(VM_ROUND_MAGIC));
     float r = x - n * VM_LN2_HI;
     r = r - n * VM_LN2_LO;
-    float p = EXP_P_5;
-    p = p * r + EXP_P_4;
+    float p = EXP_P_4;
     p = p * r + EXP_P_3;
     p = p * r + EXP_P_2;
     p = p * r + EXP_P_1;
@@ -55,24 +53,6 @@ PRIMA_INLINE float vm_exp(float x) {
     float s1 = vm_from_bits((uint32_t)(n1 + 127) << 23);
     float s2 = vm_from_bits((uint32_t)(n2 + 127) << 23);
     return (p * s1) * s2;
-}
-
-/// exp(x) for x in [-87.3, 88.7], where the result is a normal float; the caller guarantees the range (NaN
-/// still gives NaN). Skips the clamping and the two-step scaling of vm_exp.
-PRIMA_INLINE float vm_exp_normal_range(float x) {
-    float shifted = x * VM_LOG2E + VM_ROUND_MAGIC;
-    float n = shifted - VM_ROUND_MAGIC;
-    int32_t ni = (int32_t)(vm_to_bits(shifted) - vm_to_bits(VM_ROUND_MAGIC));
-    float r = x - n * VM_LN2_HI;
-    r = r - n * VM_LN2_LO;
-    float p = EXP_P_5;
-    p = p * r + EXP_P_4;
-    p = p * r + EXP_P_3;
-    p = p * r + EXP_P_2;
-    p = p * r + EXP_P_1;
-    p = p * r + EXP_P_0;
-    p = (p * r) * r + r + 1.0f;
-    return p * vm_from_bits((uint32_t)(ni + 127) << 23);
 }
 
 /// 1 / (1 + exp(-x)); exact limits 0 and 1 at -inf and +inf.
@@ -151,38 +131,53 @@ PRIMA_INLINE float vm_erf(float x) {
     return __builtin_copysignf(r, x);
 }
 
-// GELU's 1 + erf(u) in one branch: erfc(a) = exp(L(a)) for a = |u| <= 4.5, L approximating log(erfc) with
-// the error weighted by what reaches GELU (Scripts/reference/fit_vecmath.py).
-#define LOG_ERFC_0 4.590557712e-09f
-#define LOG_ERFC_1 -1.128379703e+00f
-#define LOG_ERFC_2 -6.366112828e-01f
-#define LOG_ERFC_3 -1.028261855e-01f
-#define LOG_ERFC_4 1.929085888e-02f
-#define LOG_ERFC_5 -5.077584865e-05f
-#define LOG_ERFC_6 -1.484132605e-03f
-#define LOG_ERFC_7 5.436794600e-04f
-#define LOG_ERFC_8 -9.493958351e-05f
-#define LOG_ERFC_9 6.917884548e-06f
+// GELU's normal CDF in one branch: Phi(-s) = exp(L(s)) for s = |x| <= 6, L approximating log Phi(-s) with the
+// error weighted by what reaches GELU (Scripts/reference/fit_vecmath.py).
+#define LOG_NCDF_0 -6.931471229e-01f
+#define LOG_NCDF_1 -7.978865504e-01f
+#define LOG_NCDF_2 -3.182883859e-01f
+#define LOG_NCDF_3 -3.642241657e-02f
+#define LOG_NCDF_4 4.951002542e-03f
+#define LOG_NCDF_5 -1.403508795e-04f
+#define LOG_NCDF_6 -1.090158912e-04f
+#define LOG_NCDF_7 2.285135633e-05f
+#define LOG_NCDF_8 -1.577484340e-06f
+#define VM_LN2 0.693147182f
 
-/// 1 + erf(u) for GELU, about 1e-7 absolute and without cancellation in the left tail: one polynomial and one
-/// exp, where 1 + vm_erf(u) would need two polynomials and an exp. erfc is taken as 0 beyond |u| = 4.5
-/// (erfc(4.5) = 2e-10), so GELU(-inf) is NaN as in PyTorch.
-PRIMA_INLINE float vm_gelu_one_plus_erf(float u) {
-    float a = __builtin_fabsf(u);
-    float clamped = a > 4.5f ? 4.5f : a;
-    float l = LOG_ERFC_9;
-    l = l * clamped + LOG_ERFC_8;
-    l = l * clamped + LOG_ERFC_7;
-    l = l * clamped + LOG_ERFC_6;
-    l = l * clamped + LOG_ERFC_5;
-    l = l * clamped + LOG_ERFC_4;
-    l = l * clamped + LOG_ERFC_3;
-    l = l * clamped + LOG_ERFC_2;
-    l = l * clamped + LOG_ERFC_1;
-    l = l * clamped + LOG_ERFC_0;
-    float tail = vm_exp_normal_range(l);   // l >= -23.6
-    tail = a > 4.5f ? 0.0f : tail;
-    return u < 0.0f ? tail : 2.0f - tail;
+/// exp(x) for x in [-87.3, 0] with a one-constant range reduction: its error, |n| * 2e-9 relative, grows with
+/// the magnitude of the argument, which suits the GELU terms, where a large argument means a negligible result.
+PRIMA_INLINE float vm_exp_gelu(float x) {
+    float shifted = x * VM_LOG2E + VM_ROUND_MAGIC;
+    float n = shifted - VM_ROUND_MAGIC;
+    int32_t ni = (int32_t)(vm_to_bits(shifted) - vm_to_bits(VM_ROUND_MAGIC));
+    float r = x - n * VM_LN2;
+    float p = EXP_P_4;
+    p = p * r + EXP_P_3;
+    p = p * r + EXP_P_2;
+    p = p * r + EXP_P_1;
+    p = p * r + EXP_P_0;
+    p = (p * r) * r + r + 1.0f;
+    return p * vm_from_bits((uint32_t)(ni + 127) << 23);
+}
+
+/// The standard normal CDF Phi(x) = (1 + erf(x / sqrt 2)) / 2, about 1e-7 absolute and accurate relative to Phi
+/// in the left tail: one polynomial and one exp, where 1 + vm_erf would need two polynomials and an exp.
+/// Phi is taken as 0 below -6 (Phi(-6) = 1e-9), so GELU(-inf) is NaN as in PyTorch.
+PRIMA_INLINE float vm_normal_cdf(float x) {
+    float s = __builtin_fabsf(x);
+    float c = s > 6.0f ? 6.0f : s;
+    float l = LOG_NCDF_8;
+    l = l * c + LOG_NCDF_7;
+    l = l * c + LOG_NCDF_6;
+    l = l * c + LOG_NCDF_5;
+    l = l * c + LOG_NCDF_4;
+    l = l * c + LOG_NCDF_3;
+    l = l * c + LOG_NCDF_2;
+    l = l * c + LOG_NCDF_1;
+    l = l * c + LOG_NCDF_0;
+    float tail = vm_exp_gelu(l);   // Phi(-s); l >= -20.8
+    tail = s > 6.0f ? 0.0f : tail;
+    return x < 0.0f ? tail : 1.0f - tail;
 }
 
 #endif
