@@ -1,5 +1,5 @@
-// Elementwise activations and their backward passes. Plain loops over the scalar helpers of vecmath.h,
-// which the compiler turns into 16-wide (AVX-512) or 8-wide (AVX2) code in the respective clones.
+// Elementwise activations (and square roots) and their backward passes. Plain loops over the scalar helpers
+// of vecmath.h, which the compiler turns into 16-wide (AVX-512) or 8-wide (AVX2) code in the clones.
 #include "CPRIMAKernels.h"
 #include "vecmath.h"
 
@@ -21,6 +21,15 @@ PRIMA_CLONES void prima_sigmoid_f32(const float *x, float *y, size_t n) {
 
 PRIMA_CLONES void prima_erf_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = vm_erf(x[i]);
+}
+
+// __builtin_elementwise_sqrt has no errno side effect (unlike sqrtf), so these loops vectorise.
+PRIMA_CLONES void prima_sqrt_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = __builtin_elementwise_sqrt(x[i]);
+}
+
+PRIMA_CLONES void prima_rsqrt_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = 1.0f / __builtin_elementwise_sqrt(x[i]);
 }
 
 PRIMA_CLONES void prima_relu_f32(const float *x, float *y, size_t n) {

@@ -17,6 +17,10 @@ void prima_tanh_f32(const float *x, float *y, size_t n);
 void prima_sigmoid_f32(const float *x, float *y, size_t n);
 /// erf(x).
 void prima_erf_f32(const float *x, float *y, size_t n);
+/// sqrt(x) (IEEE, correctly rounded; NaN for x < 0).
+void prima_sqrt_f32(const float *x, float *y, size_t n);
+/// 1 / sqrt(x), from the correctly rounded square root (not the hardware estimate).
+void prima_rsqrt_f32(const float *x, float *y, size_t n);
 /// max(x, 0), NaN preserved.
 void prima_relu_f32(const float *x, float *y, size_t n);
 /// SiLU: x * sigmoid(x).

@@ -1,8 +1,8 @@
 import CPRIMAKernels
 import Foundation
 
-/// Elementwise unary ops and their gradients. The activations (exp, tanh, sigmoid, ReLU, SiLU,
-/// GELU) run on the vectorised C kernels of ``VectorMath``.
+/// Elementwise unary ops and their gradients. The activations (exp, tanh, sigmoid, ReLU, SiLU, GELU) and
+/// square roots run on the vectorised C kernels of ``VectorMath``; the rest on specialised Swift loops.
 extension Tensor {
     /// `e^x`.
     public func exp() -> Tensor {
@@ -18,13 +18,13 @@ extension Tensor {
 
     /// Square root.
     public func sqrt() -> Tensor {
-        let out = mapElements(SquareRoot())
+        let out = VectorMath.map(self, prima_sqrt_f32)
         return Tensor.record(out, inputs: [self]) { g in [out.mapElements(SquareRootDerivative(), times: g)] }
     }
 
     /// `1 / sqrt(x)`.
     public func rsqrt() -> Tensor {
-        let out = mapElements(ReciprocalSquareRoot())
+        let out = VectorMath.map(self, prima_rsqrt_f32)
         return Tensor.record(out, inputs: [self]) { g in [out.mapElements(ReciprocalSquareRootDerivative(), times: g)] }
     }
 
@@ -36,6 +36,10 @@ extension Tensor {
 
     /// `self ** exponent`.
     public func pow(_ exponent: Float) -> Tensor {
+        if exponent == 2 {
+            let out = mapElements(Square())
+            return Tensor.record(out, inputs: [self]) { g in [self.mapElements(Doubled(), times: g)] }
+        }
         let out = mapElements(Power(exponent: exponent))
         return Tensor.record(out, inputs: [self]) { g in [self.mapElements(PowerDerivative(exponent: exponent), times: g)] }
     }
@@ -142,10 +146,8 @@ extension Tensor {
 }
 
 private struct Logarithm: ElementwiseFunction { func callAsFunction(_ x: Float) -> Float { Foundation.log(x) } }
-private struct SquareRoot: ElementwiseFunction { func callAsFunction(_ x: Float) -> Float { x.squareRoot() } }
 /// d sqrt(x) = 1 / (2 sqrt(x)), from the output.
 private struct SquareRootDerivative: ElementwiseFunction { func callAsFunction(_ y: Float) -> Float { 0.5 / y } }
-private struct ReciprocalSquareRoot: ElementwiseFunction { func callAsFunction(_ x: Float) -> Float { 1 / x.squareRoot() } }
 /// d x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2, from the output y.
 private struct ReciprocalSquareRootDerivative: ElementwiseFunction {
     func callAsFunction(_ y: Float) -> Float { -0.5 * y * y * y }
@@ -153,14 +155,17 @@ private struct ReciprocalSquareRootDerivative: ElementwiseFunction {
 private struct Magnitude: ElementwiseFunction { func callAsFunction(_ x: Float) -> Float { Swift.abs(x) } }
 private struct Sign: ElementwiseFunction { func callAsFunction(_ x: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) } }
 
+private struct Square: ElementwiseFunction { func callAsFunction(_ x: Float) -> Float { x * x } }
+private struct Doubled: ElementwiseFunction { func callAsFunction(_ x: Float) -> Float { 2 * x } }
+
 private struct Power: ElementwiseFunction {
     let exponent: Float
-    func callAsFunction(_ x: Float) -> Float { exponent == 2 ? x * x : Foundation.pow(x, exponent) }
+    func callAsFunction(_ x: Float) -> Float { Foundation.pow(x, exponent) }
 }
 
 private struct PowerDerivative: ElementwiseFunction {
     let exponent: Float
-    func callAsFunction(_ x: Float) -> Float { exponent == 2 ? 2 * x : exponent * Foundation.pow(x, exponent - 1) }
+    func callAsFunction(_ x: Float) -> Float { exponent * Foundation.pow(x, exponent - 1) }
 }
 
 private struct Clamp: ElementwiseFunction {
