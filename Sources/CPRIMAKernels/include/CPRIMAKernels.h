@@ -2,7 +2,8 @@
 #define CPRIMA_KERNELS_H
 // Vectorised float32 kernels of PRIMATensor. Each is compiled for AVX-512, AVX2+FMA and a baseline and
 // dispatched at load time. Kernels work on plain contiguous buffers and are single-threaded: callers split
-// large buffers (or row ranges) across cores. Outputs may alias inputs of the same shape.
+// large buffers (or row ranges) across cores. Elementwise and softmax outputs may alias their inputs
+// (in-place); the norm kernels need distinct buffers.
 #include <stddef.h>
 
 #pragma clang assume_nonnull begin
