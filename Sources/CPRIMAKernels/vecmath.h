@@ -11,8 +11,13 @@
 #include <string.h>
 
 #define PRIMA_INLINE static inline __attribute__((always_inline))
-/// Every exported kernel is compiled three times (AVX-512, AVX2+FMA, SSE2) and picked at load time.
+/// On x86-64 Linux every exported kernel is compiled three times (AVX-512, AVX2+FMA, SSE2) and picked at load
+/// time through an ifunc; elsewhere (no ifunc, or another architecture) it is compiled once for the target.
+#if defined(__x86_64__) && defined(__linux__)
 #define PRIMA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PRIMA_CLONES
+#endif
 
 PRIMA_INLINE float vm_from_bits(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
 PRIMA_INLINE uint32_t vm_to_bits(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
