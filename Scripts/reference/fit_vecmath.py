@@ -40,7 +40,7 @@ half_ln2 = math.log(2) / 2
 xs = chebyshev_nodes(-half_ln2, half_ln2)
 xs = xs[np.abs(xs) > 1e-4]
 target = np.array([float((mpmath.exp(x) - 1 - x) / x**2) for x in xs])
-show("EXP_P", *lawson(xs, lambda x: x, target, xs**2 / np.exp(xs), 5))
+show("EXP_P", *lawson(xs, lambda x: x, target, xs**2 / np.exp(xs), 4))
 
 # tanh(x) = x + x * z * Q(z), z = x^2, on |x| <= 0.625, minimising the relative error of tanh(x).
 xs = chebyshev_nodes(1e-3, 0.625)
@@ -60,3 +60,12 @@ target = np.array([float(mpmath.log(mpmath.erfc(x)) + mpmath.mpf(x) ** 2) for x 
 weight = np.array([float(mpmath.erfc(x)) for x in xs])
 show("ERF_LARGE", *lawson(xs, lambda x: x - centre, target, weight, 6))
 print(f"// erf split {split}, large-branch centre {centre}")
+
+# GELU's normal CDF in one branch: Phi(-s) = exp(L(s)) for s = |x| <= 6 (Phi(-6) = 1e-9), L approximating
+# log Phi(-s); Phi(x) is then exp(L) for x < 0 and 1 - exp(L) for x >= 0, with no cancellation in the left tail.
+# The weight is the error that reaches GELU = x Phi(x): Phi(-s) * max(1, s) per unit error of L.
+# Monomials in s (not s - centre): float rounding then stays small near s = 0, where Phi(-s) is large.
+xs = chebyshev_nodes(0, 6)
+target = np.array([float(mpmath.log(mpmath.ncdf(-x))) for x in xs])
+weight = np.array([float(mpmath.ncdf(-x)) for x in xs]) * np.maximum(1, xs)
+show("LOG_NCDF", *lawson(xs, lambda x: x, target, weight, 8))

@@ -1,10 +1,9 @@
-// Elementwise activations and their backward passes. Plain loops over the scalar helpers of vecmath.h,
-// which the compiler turns into 16-wide (AVX-512) or 8-wide (AVX2) code in the respective clones.
+// Elementwise activations (and square roots) and their backward passes. Plain loops over the scalar helpers
+// of vecmath.h, which the compiler turns into 16-wide (AVX-512) or 8-wide (AVX2) code in the clones.
 #include "CPRIMAKernels.h"
 #include "vecmath.h"
 
-#define GELU_INV_SQRT2 0.707106781186547524f
-#define GELU_INV_SQRT_2PI 0.398942280401432678f
+#define GELU_LOG_SQRT_2PI 0.918938533204672742f
 #define GELU_TANH_K 0.797884560802865356f   /* sqrt(2 / pi) */
 #define GELU_TANH_C 0.044715f
 
@@ -24,6 +23,19 @@ PRIMA_CLONES void prima_erf_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = vm_erf(x[i]);
 }
 
+// __builtin_elementwise_sqrt has no errno side effect (unlike sqrtf), so these loops vectorise.
+PRIMA_CLONES void prima_sqrt_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = __builtin_elementwise_sqrt(x[i]);
+}
+
+PRIMA_CLONES void prima_rsqrt_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = 1.0f / __builtin_elementwise_sqrt(x[i]);
+}
+
+PRIMA_CLONES void prima_relu_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
 PRIMA_CLONES void prima_silu_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
@@ -34,7 +46,7 @@ PRIMA_CLONES void prima_silu_f32(const float *x, float *y, size_t n) {
 PRIMA_CLONES void prima_gelu_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        y[i] = 0.5f * v * vm_one_plus_erf(v * GELU_INV_SQRT2);
+        y[i] = v * vm_normal_cdf(v);
     }
 }
 
@@ -49,6 +61,10 @@ PRIMA_CLONES void prima_gelu_tanh_f32(const float *x, float *y, size_t n) {
 
 // The derivatives below are formed from e = exp(-|x|)-type terms: 1 - sigmoid(x) or 1 - tanh(x)^2 taken from
 // the output would cancel in the tails and lose up to 1e-4 of relative accuracy.
+
+PRIMA_CLONES void prima_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
+    for (size_t i = 0; i < n; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+}
 
 // tanh'(x) = 1 - tanh^2 = 4 e / (1 + e)^2 with e = exp(-2|x|).
 PRIMA_CLONES void prima_tanh_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
@@ -79,13 +95,15 @@ PRIMA_CLONES void prima_silu_backward_f32(const float *x, const float *dy, float
     }
 }
 
-// d/dx x Phi(x) = Phi(x) + x phi(x).
+// d/dx x Phi(x) = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2 - log sqrt(2 pi)); x phi(x) is 0 in float once
+// x^2 / 2 > 86.
 PRIMA_CLONES void prima_gelu_backward_f32(const float *x, const float *dy, float *dx, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        float cdf = 0.5f * vm_one_plus_erf(v * GELU_INV_SQRT2);
-        float pdf = GELU_INV_SQRT_2PI * vm_exp(-0.5f * v * v);
-        dx[i] = dy[i] * (cdf + v * pdf);
+        float half_square = 0.5f * v * v;
+        float pdf = vm_exp_gelu(-(half_square > 86.0f ? 86.0f : half_square) - GELU_LOG_SQRT_2PI);
+        float x_pdf = half_square > 86.0f ? 0.0f : v * pdf;
+        dx[i] = dy[i] * (vm_normal_cdf(v) + x_pdf);
     }
 }
 

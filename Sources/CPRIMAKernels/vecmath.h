@@ -11,19 +11,23 @@
 #include <string.h>
 
 #define PRIMA_INLINE static inline __attribute__((always_inline))
-/// Every exported kernel is compiled three times (AVX-512, AVX2+FMA, SSE2) and picked at load time.
+/// On x86-64 Linux every exported kernel is compiled three times (AVX-512, AVX2+FMA, SSE2) and picked at load
+/// time through an ifunc; elsewhere (no ifunc, or another architecture) it is compiled once for the target.
+#if defined(__x86_64__) && defined(__linux__)
 #define PRIMA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define PRIMA_CLONES
+#endif
 
 PRIMA_INLINE float vm_from_bits(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
 PRIMA_INLINE uint32_t vm_to_bits(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
 
-// exp(r) = 1 + r + r^2 * P(r) on |r| <= ln2 / 2.
-#define EXP_P_0 5.000000000e-01f
-#define EXP_P_1 1.666666567e-01f
-#define EXP_P_2 4.166629538e-02f
-#define EXP_P_3 8.333496749e-03f
-#define EXP_P_4 1.394465100e-03f
-#define EXP_P_5 1.979046792e-04f
+// exp(r) = 1 + r + r^2 * P(r) on |r| <= ln2 / 2 (relative error 3e-9 before rounding).
+#define EXP_P_0 4.999999404e-01f
+#define EXP_P_1 1.666652113e-01f
+#define EXP_P_2 4.166838527e-02f
+#define EXP_P_3 8.368710056e-03f
+#define EXP_P_4 1.381462673e-03f
 // ln2 split so that n * LN2_HI is exact for |n| < 2^15 even without FMA.
 #define VM_LN2_HI 0.693359375f
 #define VM_LN2_LO -2.12194440054690583e-4f
@@ -42,8 +46,7 @@ PRIMA_INLINE float vm_exp(float x) {
     int32_t ni = (int32_t)(vm_to_bits(shifted) - vm_to_bits(VM_ROUND_MAGIC));
     float r = x - n * VM_LN2_HI;
     r = r - n * VM_LN2_LO;
-    float p = EXP_P_5;
-    p = p * r + EXP_P_4;
+    float p = EXP_P_4;
     p = p * r + EXP_P_3;
     p = p * r + EXP_P_2;
     p = p * r + EXP_P_1;
@@ -133,13 +136,53 @@ PRIMA_INLINE float vm_erf(float x) {
     return __builtin_copysignf(r, x);
 }
 
-/// 1 + erf(x) without the cancellation of adding -1 + erfc for negative x (GELU's left tail).
-PRIMA_INLINE float vm_one_plus_erf(float x) {
-    float ax = __builtin_fabsf(x);
-    float small = 1.0f + vm_erf_small(x, x * x);
-    float tail = vm_erfc_large(ax);
-    float large = x < 0.0f ? tail : 2.0f - tail;
-    return ax < ERF_SPLIT ? small : large;
+// GELU's normal CDF in one branch: Phi(-s) = exp(L(s)) for s = |x| <= 6, L approximating log Phi(-s) with the
+// error weighted by what reaches GELU (Scripts/reference/fit_vecmath.py).
+#define LOG_NCDF_0 -6.931471229e-01f
+#define LOG_NCDF_1 -7.978865504e-01f
+#define LOG_NCDF_2 -3.182883859e-01f
+#define LOG_NCDF_3 -3.642241657e-02f
+#define LOG_NCDF_4 4.951002542e-03f
+#define LOG_NCDF_5 -1.403508795e-04f
+#define LOG_NCDF_6 -1.090158912e-04f
+#define LOG_NCDF_7 2.285135633e-05f
+#define LOG_NCDF_8 -1.577484340e-06f
+#define VM_LN2 0.693147182f
+
+/// exp(x) for x in [-87.3, 0] with a one-constant range reduction: its error, |n| * 2e-9 relative, grows with
+/// the magnitude of the argument, which suits the GELU terms, where a large argument means a negligible result.
+PRIMA_INLINE float vm_exp_gelu(float x) {
+    float shifted = x * VM_LOG2E + VM_ROUND_MAGIC;
+    float n = shifted - VM_ROUND_MAGIC;
+    int32_t ni = (int32_t)(vm_to_bits(shifted) - vm_to_bits(VM_ROUND_MAGIC));
+    float r = x - n * VM_LN2;
+    float p = EXP_P_4;
+    p = p * r + EXP_P_3;
+    p = p * r + EXP_P_2;
+    p = p * r + EXP_P_1;
+    p = p * r + EXP_P_0;
+    p = (p * r) * r + r + 1.0f;
+    return p * vm_from_bits((uint32_t)(ni + 127) << 23);
+}
+
+/// The standard normal CDF Phi(x) = (1 + erf(x / sqrt 2)) / 2, about 1e-7 absolute and accurate relative to Phi
+/// in the left tail: one polynomial and one exp, where 1 + vm_erf would need two polynomials and an exp.
+/// Phi is taken as 0 below -6 (Phi(-6) = 1e-9), so GELU(-inf) is NaN as in PyTorch.
+PRIMA_INLINE float vm_normal_cdf(float x) {
+    float s = __builtin_fabsf(x);
+    float c = s > 6.0f ? 6.0f : s;
+    float l = LOG_NCDF_8;
+    l = l * c + LOG_NCDF_7;
+    l = l * c + LOG_NCDF_6;
+    l = l * c + LOG_NCDF_5;
+    l = l * c + LOG_NCDF_4;
+    l = l * c + LOG_NCDF_3;
+    l = l * c + LOG_NCDF_2;
+    l = l * c + LOG_NCDF_1;
+    l = l * c + LOG_NCDF_0;
+    float tail = vm_exp_gelu(l);   // Phi(-s); l >= -20.8
+    tail = s > 6.0f ? 0.0f : tail;
+    return x < 0.0f ? tail : 1.0f - tail;
 }
 
 #endif

@@ -112,5 +112,7 @@ func expectFiniteDifferencesAgree(at x: Tensor, _ op: @escaping (Tensor) -> Tens
         #expect(Array(exp[0..<2]) == [0, .infinity] && exp[2].isNaN && exp[3] == 1)
         #expect(x.gelu().scalars[1] == .infinity && x.gelu().scalars[2].isNaN)
         #expect(x.silu().scalars[1] == .infinity)
+        let relu = x.relu().scalars
+        #expect(Array(relu[0..<2]) == [0, .infinity] && relu[2].isNaN)
     }
 }

@@ -2,7 +2,8 @@
 #define CPRIMA_KERNELS_H
 // Vectorised float32 kernels of PRIMATensor. Each is compiled for AVX-512, AVX2+FMA and a baseline and
 // dispatched at load time. Kernels work on plain contiguous buffers and are single-threaded: callers split
-// large buffers (or row ranges) across cores. Outputs may alias inputs of the same shape.
+// large buffers (or row ranges) across cores. Elementwise and softmax outputs may alias their inputs
+// (in-place); the norm kernels need distinct buffers.
 #include <stddef.h>
 
 #pragma clang assume_nonnull begin
@@ -17,6 +18,12 @@ void prima_tanh_f32(const float *x, float *y, size_t n);
 void prima_sigmoid_f32(const float *x, float *y, size_t n);
 /// erf(x).
 void prima_erf_f32(const float *x, float *y, size_t n);
+/// sqrt(x) (IEEE, correctly rounded; NaN for x < 0).
+void prima_sqrt_f32(const float *x, float *y, size_t n);
+/// 1 / sqrt(x), from the correctly rounded square root (not the hardware estimate).
+void prima_rsqrt_f32(const float *x, float *y, size_t n);
+/// max(x, 0), NaN preserved.
+void prima_relu_f32(const float *x, float *y, size_t n);
 /// SiLU: x * sigmoid(x).
 void prima_silu_f32(const float *x, float *y, size_t n);
 /// GELU, exact form: x / 2 * (1 + erf(x / sqrt 2)).
@@ -27,6 +34,8 @@ void prima_gelu_tanh_f32(const float *x, float *y, size_t n);
 // MARK: Elementwise backward: dx[i] = dy[i] * f'(x[i]) from the forward input x (not the output, whose
 // 1 - y terms would cancel in the tails).
 
+/// dx = dy where x > 0, else 0.
+void prima_relu_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 void prima_tanh_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 void prima_sigmoid_backward_f32(const float *x, const float *dy, float *dx, size_t n);
 void prima_silu_backward_f32(const float *x, const float *dy, float *dx, size_t n);

@@ -84,6 +84,7 @@ private struct CrossEntropyRows {
                     (pLoss[i], pTotal[i], pCount[i]) = (loss, total, 1)
                     continue
                 }
+                precondition(pt[i].isFinite, "cross-entropy target \(pt[i]) is not a class index")
                 let label = Int(pt[i])
                 if label == ignore {
                     (pLoss[i], pTotal[i], pCount[i]) = (0, 0, 0)
