@@ -18,7 +18,7 @@ import sys
 def load(p):
     return dict(l.rstrip("\n").split("\t") for l in open(p) if "\t" in l)
 s, t = load(sys.argv[1]), load(sys.argv[2])
-def ms(v): return f"{float(v) * 1e3:10.3f}"
+def ms(v): return f"{float(v) * 1e3:10.4g}"
 print(f"{'row':34} {'Swift ms':>10} {'PyTorch ms':>10} {'ratio':>7}")
 for name, sv in s.items():
     if name == "peak_rss_mib" or name.startswith("sgemm_raw_"):

@@ -2,6 +2,7 @@
 // of vecmath.h, which the compiler turns into 16-wide (AVX-512) or 8-wide (AVX2) code in the clones.
 #include "CPRIMAKernels.h"
 #include "vecmath.h"
+#include "reduce.h"
 
 #define GELU_LOG_SQRT_2PI 0.918938533204672742f
 #define GELU_TANH_K 0.797884560802865356f   /* sqrt(2 / pi) */
@@ -120,4 +121,16 @@ PRIMA_CLONES void prima_gelu_tanh_backward_f32(const float *x, const float *dy, 
         float du = GELU_TANH_K * (1.0f + 3.0f * GELU_TANH_C * v2);
         dx[i] = dy[i] * (s + 2.0f * v * e * p * p * du);
     }
+}
+
+// In place y = exp(y - shift), returning the sum: the online-softmax step of the attention kernels.
+PRIMA_CLONES float prima_exp_shift_sum_f32(float *y, size_t n, float shift) {
+    float sum = 0.0f;
+    PRIMA_VECTORIZE_REDUCTION
+    for (size_t i = 0; i < n; i++) {
+        float e = vm_exp(y[i] - shift);
+        y[i] = e;
+        sum += e;
+    }
+    return sum;
 }

@@ -12,6 +12,8 @@
 
 /// exp(x); overflow to +inf, gradual underflow to 0, NaN preserved.
 void prima_exp_f32(const float *x, float *y, size_t n);
+/// In place `y = exp(y - shift)`; returns the sum of the results (online softmax in attention).
+float prima_exp_shift_sum_f32(float *y, size_t n, float shift);
 /// tanh(x).
 void prima_tanh_f32(const float *x, float *y, size_t n);
 /// 1 / (1 + exp(-x)).

@@ -1,3 +1,4 @@
+import CPRIMAKernels
 import Foundation
 
 /// Shapes and options of one attention call, with the block geometry and masking rules shared by the
@@ -88,13 +89,7 @@ struct AttentionProblem: Sendable {
 /// sum. One function so that a vectorised exp can replace libm here.
 @inline(__always)
 func exponentiateRow(_ row: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float) -> Float {
-    var sum: Float = 0
-    for c in 0..<count {
-        let e = Foundation.exp(row[c] - shift)
-        row[c] = e
-        sum += e
-    }
-    return sum
+    prima_exp_shift_sum_f32(row, count, shift)
 }
 
 /// Flash-attention style kernels: blocks of queries × blocks of keys with an online softmax. The backward
