@@ -29,3 +29,15 @@ public struct ExperimentError: Error, Equatable, CustomStringConvertible, Sendab
 
     public var description: String { message }
 }
+
+extension ExperimentError {
+    /// A one-line message for any error a run may throw: the message of the library's own errors (which name
+    /// the file, row or option), the description of others.
+    public static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as ExperimentError: return error.message
+        case let error as CustomStringConvertible: return error.description
+        default: return String(describing: error)
+        }
+    }
+}

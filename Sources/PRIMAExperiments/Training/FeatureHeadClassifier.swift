@@ -10,21 +10,27 @@ public final class FeatureHeadClassifier: Module, BatchClassifier {
     public let head: MLP
     /// Turns a batch into features [B, featureCount]; no gradient flows into it.
     let features: @Sendable (TwoViewBatch) -> Tensor
+    /// Applied to the features before the head, if set.
+    public let standardization: FeatureStandardization?
 
     /// A head over `features`, initialised from `rng`.
     /// - Parameters:
     ///   - featureCount: the width of `features`' output.
     ///   - hiddenSizes: hidden layer sizes (GELU between layers); empty for a linear head.
     ///   - dropout: dropout after each hidden activation.
+    ///   - standardization: per-feature scaling fitted on the training samples (not a trained weight).
     public init(featureCount: Int, hiddenSizes: [Int] = [], classCount: Int, dropout: Float = 0,
+                standardization: FeatureStandardization? = nil,
                 features: @escaping @Sendable (TwoViewBatch) -> Tensor, using rng: inout RandomGenerator) {
         head = MLP(sizes: [featureCount] + hiddenSizes + [classCount], activation: .gelu, dropout: dropout, using: &rng)
         self.features = features
+        self.standardization = standardization
         super.init()
     }
 
     public func logits(for batch: TwoViewBatch) -> Tensor {
-        head(features(batch).detached())
+        let x = features(batch).detached()
+        return head(standardization.map { $0(x) } ?? x)
     }
 }
 
@@ -43,12 +49,16 @@ public enum PlaceholderBaselines {
 
     /// "Image only": image statistics → linear head (stands in for DINOv3 + LoRA → linear head).
     public static func imageOnly(schema: MetadataSchema, settings: TrainingSettings) -> ClassifierExperiment {
-        ClassifierExperiment(name: "image-only", title: "Image statistics + linear head (placeholder for DINOv3 + LoRA)",
-                             settings: settings, pipeline: pipeline(schema: schema),
-                             modelFingerprint: ["features": "image-statistics-v1", "side": String(imageSide), "head": "linear"]) { context in
+        let pipeline = pipeline(schema: schema)
+        let features: @Sendable (TwoViewBatch) -> Tensor = { ImageStatistics.features(of: $0.view1) }
+        return ClassifierExperiment(name: "image-only", title: "Image statistics + linear (placeholder)",
+                                    settings: settings, pipeline: pipeline,
+                                    modelFingerprint: ["features": "image-statistics-v1-standardized", "side": String(imageSide),
+                                                       "head": "linear"]) { context in
+            let standardization = try FeatureStandardization.fit(features, samples: context.train, pipeline: pipeline, seed: context.seed)
             var rng = RandomGenerator(seed: context.seed)
             return FeatureHeadClassifier(featureCount: ImageStatistics.featureCount, classCount: context.classCount,
-                                         features: { ImageStatistics.features(of: $0.view1) }, using: &rng)
+                                         standardization: standardization, features: features, using: &rng)
         }
     }
 
@@ -58,17 +68,19 @@ public enum PlaceholderBaselines {
                                         dropout: Float = 0.1) -> ClassifierExperiment {
         let classCount = schema.label.classes.count
         let metadataWidth = MetadataVectorEncoder(schema: schema).dimension - classCount
-        return ClassifierExperiment(name: "image-metadata", title: "+ Metadata via MLP (placeholder: image statistics + metadata vector)",
-                                    settings: settings, pipeline: pipeline(schema: schema),
-                                    modelFingerprint: ["features": "image-statistics-v1+metadata-vector", "side": String(imageSide),
-                                                       "head": "mlp-\(hiddenSize)", "dropout": String(dropout)]) { context in
+        let pipeline = pipeline(schema: schema)
+        let features: @Sendable (TwoViewBatch) -> Tensor = { batch in
+            Tensor.concat([ImageStatistics.features(of: batch.view1), batch.metadataFeatures(classCount: classCount)], axis: 1)
+        }
+        return ClassifierExperiment(name: "image-metadata", title: "+ Metadata via MLP (placeholder)",
+                                    settings: settings, pipeline: pipeline,
+                                    modelFingerprint: ["features": "image-statistics-v1+metadata-vector-standardized",
+                                                       "side": String(imageSide), "head": "mlp-\(hiddenSize)", "dropout": String(dropout)]) { context in
+            let standardization = try FeatureStandardization.fit(features, samples: context.train, pipeline: pipeline, seed: context.seed)
             var rng = RandomGenerator(seed: context.seed)
             return FeatureHeadClassifier(
                 featureCount: ImageStatistics.featureCount + metadataWidth, hiddenSizes: [hiddenSize], classCount: context.classCount,
-                dropout: dropout,
-                features: { batch in
-                    Tensor.concat([ImageStatistics.features(of: batch.view1), batch.metadataFeatures(classCount: classCount)], axis: 1)
-                }, using: &rng)
+                dropout: dropout, standardization: standardization, features: features, using: &rng)
         }
     }
 }
