@@ -83,7 +83,9 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMANNTests", dependencies: ["PRIMANN", "PRIMATestSupport"], path: "Tests/PRIMANNTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PRIMAExperimentsTests", dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMATestSupport"],
+        // Depends on the executables so that they are built before their command-line tests run.
+        .testTarget(name: "PRIMAExperimentsTests",
+                    dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMATestSupport", "prima-padufes", "prima-aqua"],
                     path: "Tests/PRIMAExperimentsTests"),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
                     resources: [.copy("Fixtures")]),
