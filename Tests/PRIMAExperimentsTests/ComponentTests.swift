@@ -109,3 +109,33 @@ struct ComponentTests {
         #expect(EpochRecord.best(of: []) == nil)
     }
 }
+
+@Suite("Embedding cache")
+struct EmbeddingCacheTests {
+    @Test("each key is encoded once; rows come back in the order asked")
+    func encodesOnce() throws {
+        let cache = EmbeddingCache()
+        var calls: [[String]] = []
+        let encode = { (keys: [String]) -> Tensor in
+            calls.append(keys)
+            return Tensor(shape: [keys.count, 2], scalars: keys.flatMap { [Float($0.count), Float($0.utf8.first ?? 0)] })
+        }
+        let first = try cache.embeddings(for: ["ab", "c", "ab"], compute: encode)
+        #expect(first.shape == [3, 2])
+        #expect(first.scalars == [2, 97, 1, 99, 2, 97])
+        let second = try cache.embeddings(for: ["c", "dddd"], compute: encode)
+        #expect(second.scalars == [1, 99, 4, 100])
+        #expect(calls == [["ab", "c"], ["dddd"]])
+        #expect(cache.count == 3)
+        _ = try cache.embeddings(for: ["ab"], compute: encode)
+        #expect(calls.count == 2)
+    }
+
+    @Test("an encoder returning the wrong shape is reported")
+    func wrongShape() throws {
+        let cache = EmbeddingCache()
+        _ = try cache.embeddings(for: ["a"]) { _ in Tensor.zeros([1, 3]) }
+        #expect(throws: ExperimentError.self) { try cache.embeddings(for: ["b"]) { _ in Tensor.zeros([1, 4]) } }
+        #expect(throws: ExperimentError.self) { try cache.embeddings(for: ["c", "d"]) { _ in Tensor.zeros([1, 3]) } }
+    }
+}

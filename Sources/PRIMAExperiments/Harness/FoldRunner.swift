@@ -36,7 +36,9 @@ struct FoldRunner<Experiment: FoldExperiment> {
                 eta.recordStep()
                 let progress = StepProgress(position: position, epoch: epoch, epochCount: epochs, step: step, stepCount: steps,
                                             loss: loss, eta: eta.eta(remainingSteps: steps - step - 1 + stepsLeftAfterEpoch))
-                logger.debug("step", metadata: ["fold": "\(k + 1)", "epoch": "\(epoch + 1)", "step": "\(step + 1)/\(steps)", "loss": "\(loss)"])
+                logger.debug("step", metadata: ["experiment": "\(experiment.name)", "fold": "\(k + 1)", "epoch": "\(epoch + 1)",
+                                                "step": "\(step + 1)/\(steps)", "loss": "\(loss)",
+                                                "eta": "\(progress.eta.map(formatDuration) ?? "?")"])
                 observer(.step(progress))
             }
             guard trainLoss.isFinite else {
@@ -51,12 +53,13 @@ struct FoldRunner<Experiment: FoldExperiment> {
                     .write(to: directory.bestWeightsFile(k))
             }
             try saveCheckpoint(trainer, history: history)
+            let epochETA = eta.eta(remainingSteps: stepsLeftAfterEpoch)
             logger.info("epoch finished", metadata: [
+                "eta": "\(epochETA.map(formatDuration) ?? "?")",
                 "experiment": "\(experiment.name)", "fold": "\(k + 1)", "epoch": "\(epoch + 1)/\(epochs)",
                 "train_loss": "\(record.trainLoss)", "validation_loss": "\(record.validationLoss)",
                 "validation_macro_f1": "\(record.validationMacroF1)", "best": "\(isBest)"])
-            try harness.report(.epochFinished(position, record: record, epochs: epochs, isBest: isBest,
-                                              eta: eta.eta(remainingSteps: stepsLeftAfterEpoch)))
+            try harness.report(.epochFinished(position, record: record, epochs: epochs, isBest: isBest, eta: epochETA))
         }
 
         let result = try evaluateBest(trainer, history: history)
