@@ -33,7 +33,7 @@ struct GroupedBarChart {
         let left = 70.0, plotHeight = 260.0
         let plotWidth = max(420, groupWidth * Double(groups.count))
         let legendLines = legendLayout(width: plotWidth)
-        let top = 84.0 + 18 * Double(legendLines.count - 1)
+        let top = 100.0 + 18 * Double(legendLines.count - 1)
         var svg = SVGDocument(width: max(left + plotWidth + 30, 32 + Double(title.count) * 8.6), height: top + plotHeight + 58)
         svg.text(title, x: 16, y: 26, size: 15, bold: true)
         svg.text(subtitle, x: 16, y: 46, size: 11, fill: PlotStyle.muted)
