@@ -7,6 +7,8 @@ public struct ExperimentError: Error, Equatable, CustomStringConvertible, Sendab
         case invalidOption
         /// The output folder holds a run with other settings or other data.
         case incompatibleRun
+        /// Another process is running in the same output folder.
+        case locked
         /// The training loss became NaN or infinite.
         case diverged
         /// A file of the run folder cannot be read or written.

@@ -146,3 +146,27 @@ struct CrossValidationTests {
         }
     }
 }
+
+@Suite("Output folder lock")
+struct RunLockTests {
+    @Test("a second run cannot write into a folder while the first holds it; the lock ends with the run")
+    func exclusive() throws {
+        let output = TemporaryDirectory()
+        var first = try TinyPADUFES.harness(output: output.url, epochs: 1)
+        var secondError: ExperimentError?
+        first.interruption = { event in
+            // While the first run is inside its first fold, a second run must be refused.
+            if case .foldStarted = event, secondError == nil {
+                do { _ = try TinyPADUFES.harness(output: output.url, epochs: 1).run(TinyPADUFES.experiment()) } catch let error as ExperimentError {
+                    secondError = error
+                } catch {}
+            }
+            return false
+        }
+        _ = try first.run(TinyPADUFES.experiment())
+        #expect(secondError?.kind == .locked)
+        #expect(secondError?.message.contains("another run") == true)
+        // Released: a later run in the same folder works (and finds every fold finished).
+        #expect(try TinyPADUFES.harness(output: output.url, epochs: 1).run(TinyPADUFES.experiment()).folds.count == 3)
+    }
+}

@@ -103,9 +103,12 @@ public struct CrossValidation {
     }
 
     /// Runs (or resumes) every fold of `experiment` and returns the per-fold results with their summary.
-    /// - Throws: ``ExperimentError`` (bad settings, a run folder of another run, divergence, interruption),
-    ///   or the trainer's errors (unreadable images, for example).
+    /// - Throws: ``ExperimentError`` (bad settings, a run folder of another run or in use by another process,
+    ///   divergence, interruption), or the trainer's errors (unreadable images, for example).
     public func run(_ experiment: some FoldExperiment) throws -> CrossValidationResult {
+        try RunDirectory.createDirectory(configuration.outputDirectory)
+        let lock = try RunLock(directory: configuration.outputDirectory)
+        defer { withExtendedLifetime(lock) {} }
         let assignment = try foldAssignment()
         let directory = RunDirectory(root: configuration.outputDirectory, experiment: experiment.name)
         let settings = runSettings(of: experiment)
