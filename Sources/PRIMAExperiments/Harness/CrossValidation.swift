@@ -87,7 +87,7 @@ public struct CrossValidation {
     /// - Throws: ``ExperimentError`` when the saved folds do not match the data or the samples cannot fill k folds.
     public func foldAssignment() throws -> FoldAssignment {
         try RunDirectory.createDirectory(configuration.outputDirectory)
-        let url = RunDirectory(root: configuration.outputDirectory, experiment: "").foldsFile
+        let url = RunDirectory.foldsFile(in: configuration.outputDirectory)
         do {
             let assignment = try FoldAssignment.loadOrCreate(at: url, samples: samples, folds: configuration.folds,
                                                              seed: configuration.seed, groupBy: configuration.grouping)

@@ -25,7 +25,9 @@ public struct RunDirectory: Sendable {
     }
 
     /// The shared fold assignment.
-    public var foldsFile: URL { root.appendingPathComponent("folds.csv") }
+    public var foldsFile: URL { Self.foldsFile(in: root) }
+    /// The fold assignment shared by the experiments of the output folder `root`.
+    public static func foldsFile(in root: URL) -> URL { root.appendingPathComponent("folds.csv") }
     /// The run's settings.
     public var settingsFile: URL { experimentDirectory.appendingPathComponent("run.json") }
     /// Fold `k`'s folder (1-based in the name, as people count folds).
