@@ -99,3 +99,35 @@ struct ReportingTests {
         #expect(ConfusionMatrixPlot.colour(2) == "#08306b")
     }
 }
+
+@Suite("Progress printer")
+struct ProgressPrinterTests {
+    @Test("a log gets one line per fold and epoch, with the loss, the validation score and an ETA")
+    func logLines() throws {
+        let output = TemporaryDirectory()
+        var text = ""
+        let printer = ProgressPrinter(interactive: false, logInterval: 3600) { text += $0 }
+        var harness = try TinyPADUFES.harness(output: output.url, epochs: 2)
+        harness.observer = printer.handle
+        _ = try harness.run(TinyPADUFES.experiment())
+        let lines = text.split(separator: "\n")
+        #expect(lines.filter { $0.contains("train loss") }.count == 6)
+        #expect(lines.contains { $0.hasPrefix("[tiny] fold 1/3: ") && $0.contains("train") && $0.contains("test") })
+        #expect(lines.contains { $0.contains("fold 3/3 · epoch 2/2 · train loss") && $0.contains("val macro F1") && $0.contains("ETA") })
+        #expect(lines.filter { $0.contains("done: test macro F1") }.count == 3)
+        // The first step of the run is shown (the interval starts there); the rest wait for the interval.
+        #expect(lines.filter { $0.contains("· step ") }.count == 1)
+        #expect(!text.contains("\r"))
+    }
+
+    @Test("on a terminal the step line is redrawn in place and cleared before the next full line")
+    func interactive() {
+        var text = ""
+        let printer = ProgressPrinter(interactive: true) { text += $0 }
+        let position = FoldPosition(experiment: "x", fold: 0, foldCount: 5)
+        printer.handle(.step(StepProgress(position: position, epoch: 0, epochCount: 3, step: 3, stepCount: 4, loss: 0.5, eta: 75)))
+        printer.handle(.foldSkipped(position))
+        #expect(text.hasPrefix("\r\u{1B}[2K[x] fold 1/5 · epoch 1/3 · step 4/4 · loss 0.5000 · ETA 1m15s"))
+        #expect(text.hasSuffix("\r\u{1B}[2K[x] fold 1/5: already complete, using the saved result\n"))
+    }
+}

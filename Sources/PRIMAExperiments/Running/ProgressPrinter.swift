@@ -16,14 +16,18 @@ import Darwin
 public final class ProgressPrinter {
     private let interactive: Bool
     private let stepInterval: TimeInterval
+    private let output: (String) -> Void
     private var lastStepLine = Date.distantPast
     private var stepLineShown = false
 
     /// A printer; `interactive` (standard error is a terminal, by default) redraws the step line in place up
     /// to ten times a second, otherwise a step line is printed at most every `logInterval` seconds.
-    public init(interactive: Bool = isatty(2) != 0, logInterval: TimeInterval = 30) {
+    /// - Parameter output: where the text goes (standard error by default).
+    public init(interactive: Bool = isatty(2) != 0, logInterval: TimeInterval = 30,
+                output: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.interactive = interactive
         self.stepInterval = interactive ? 0.1 : logInterval
+        self.output = output
     }
 
     /// Prints `event` (pass this method as ``CrossValidation/observer``).
@@ -65,7 +69,5 @@ public final class ProgressPrinter {
         write(text + "\n")
     }
 
-    private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
-    }
+    private func write(_ text: String) { output(text) }
 }
