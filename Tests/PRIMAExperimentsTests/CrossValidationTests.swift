@@ -47,6 +47,7 @@ struct CrossValidationTests {
             #expect(!validation.isEmpty && !train.isEmpty && !test.isEmpty)
             #expect(train.isDisjoint(with: validation) && train.isDisjoint(with: test) && validation.isDisjoint(with: test))
             #expect(context.train.count + context.validation.count + context.test.count == TinyPADUFES.samples.count)
+            #expect(context.directory == nil)
         }
     }
 
@@ -168,5 +169,34 @@ struct RunLockTests {
         #expect(secondError?.message.contains("another run") == true)
         // Released: a later run in the same folder works (and finds every fold finished).
         #expect(try TinyPADUFES.harness(output: output.url, epochs: 1).run(TinyPADUFES.experiment()).folds.count == 3)
+    }
+}
+
+/// Forwards to another experiment and records the contexts it was given.
+final class RecordingExperiment: FoldExperiment {
+    let inner: ClassifierExperiment
+    private(set) var contexts: [FoldContext] = []
+    init(_ inner: ClassifierExperiment) { self.inner = inner }
+    var name: String { inner.name }
+    var title: String { inner.title }
+    var fingerprint: [String: String] { inner.fingerprint }
+    func makeTrainer(for context: FoldContext) throws -> any FoldTrainer {
+        contexts.append(context)
+        return try inner.makeTrainer(for: context)
+    }
+}
+
+@Suite("Fold context")
+struct FoldContextTests {
+    @Test("trainers get their fold's folder, its splits, the run's epochs and distinct seeds")
+    func contextOfRun() throws {
+        let output = TemporaryDirectory()
+        let recording = RecordingExperiment(TinyPADUFES.experiment())
+        _ = try TinyPADUFES.harness(output: output.url, epochs: 1).run(recording)
+        let directory = RunDirectory(root: output.url, experiment: "tiny")
+        #expect(recording.contexts.map(\.fold) == [0, 1, 2])
+        #expect(recording.contexts.map(\.directory) == (0..<3).map { directory.foldDirectory($0) })
+        #expect(recording.contexts.allSatisfy { $0.epochs == 1 && $0.classCount == 6 && $0.foldCount == 3 })
+        #expect(Set(recording.contexts.map(\.seed)).count == 3)
     }
 }

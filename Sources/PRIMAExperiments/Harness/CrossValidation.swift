@@ -125,7 +125,7 @@ public struct CrossValidation {
                 try report(.foldSkipped(position))
                 continue
             }
-            let context = try foldContext(k, assignment: assignment)
+            let context = try foldContext(k, assignment: assignment, directory: directory)
             let runner = FoldRunner(harness: self, experiment: experiment, context: context, position: position,
                                     directory: directory, foldsLeftAfter: configuration.folds - k - 1)
             let result = try runner.run(eta: &eta, stepsPerEpoch: &stepsPerEpoch)
@@ -143,8 +143,8 @@ public struct CrossValidation {
         }
     }
 
-    /// The three splits of fold k.
-    func foldContext(_ k: Int, assignment: FoldAssignment) throws -> FoldContext {
+    /// The three splits of fold k (and its folder in `directory`'s run).
+    func foldContext(_ k: Int, assignment: FoldAssignment, directory: RunDirectory? = nil) throws -> FoldContext {
         let (trainAll, test) = assignment.split(k)
         let pool = trainAll.map { samples[$0] }
         let (train, validation) = try ValidationSplit.split(pool, fraction: configuration.validationFraction,
@@ -152,7 +152,8 @@ public struct CrossValidation {
                                                             , grouping: configuration.grouping)
         return FoldContext(fold: k, foldCount: configuration.folds, train: train.map { pool[$0] },
                            validation: validation.map { pool[$0] }, test: test.map { samples[$0] },
-                           classNames: classNames, epochs: configuration.epochs, seed: Self.mix(configuration.seed, UInt64(k)))
+                           classNames: classNames, epochs: configuration.epochs, seed: Self.mix(configuration.seed, UInt64(k)),
+                           directory: directory?.foldDirectory(k))
     }
 
     /// The experiment's fingerprint plus the run's own settings and a digest of the data.

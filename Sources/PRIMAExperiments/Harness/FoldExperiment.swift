@@ -1,4 +1,4 @@
-import Logging
+import Foundation
 import PRIMAData
 import PRIMANN
 import PRIMATensor
@@ -22,10 +22,14 @@ public struct FoldContext: Sendable {
     /// The fold's seed (derived from the run's seed and the fold): seeds model initialisation, shuffling and
     /// augmentation.
     public let seed: UInt64
+    /// The fold's folder in the run, where a multi-stage trainer may keep what an earlier stage produced
+    /// (PRIMA's aligned encoders before the classification stage) so that a resumed fold need not redo it.
+    /// The harness writes `checkpoint.safetensors`, `best.safetensors` and `result.json` there; `nil` outside a run.
+    public let directory: URL?
 
     /// A context; the harness makes these, tests may too.
     public init(fold: Int, foldCount: Int, train: [DatasetSample], validation: [DatasetSample], test: [DatasetSample],
-                classNames: [String], epochs: Int, seed: UInt64) {
+                classNames: [String], epochs: Int, seed: UInt64, directory: URL? = nil) {
         self.fold = fold
         self.foldCount = foldCount
         self.train = train
@@ -34,6 +38,7 @@ public struct FoldContext: Sendable {
         self.classNames = classNames
         self.epochs = epochs
         self.seed = seed
+        self.directory = directory
     }
 
     /// Number of classes K.
