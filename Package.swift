@@ -15,9 +15,13 @@ let package = Package(
         .library(name: "PRIMAText", targets: ["PRIMAText"]),
         .library(name: "PRIMAAlign", targets: ["PRIMAAlign"]),
         .library(name: "PRIMAFusion", targets: ["PRIMAFusion"]),
+        .library(name: "PRIMAExperiments", targets: ["PRIMAExperiments"]),
+        .executable(name: "prima-padufes", targets: ["prima-padufes"]),
+        .executable(name: "prima-aqua", targets: ["prima-aqua"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // OpenBLAS (cblas.h) and LAPACKE from the system: Debian `libopenblas-dev liblapacke-dev`.
@@ -52,6 +56,26 @@ let package = Package(
         .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAText"),
         .target(name: "PRIMAAlign", dependencies: ["PRIMAVision", "PRIMAText"], path: "Sources/PRIMAAlign"),
         .target(name: "PRIMAFusion", dependencies: ["PRIMAAlign"], path: "Sources/PRIMAFusion"),
+        // Cross-validation harness, baselines, result tables and plots shared by the example executables.
+        .target(
+            name: "PRIMAExperiments",
+            dependencies: ["PRIMAData", "PRIMANN", "PRIMAAlign", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/PRIMAExperiments"
+        ),
+
+        // Example executables: thin command-line front ends over PRIMAExperiments (public API only).
+        .executableTarget(
+            name: "prima-padufes",
+            dependencies: ["PRIMAExperiments", "PRIMAData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Examples/PADUFES20"
+        ),
+        .executableTarget(
+            name: "prima-aqua",
+            dependencies: ["PRIMAExperiments", "PRIMAData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Examples/AQUA"
+        ),
 
         .executableTarget(
             name: "prima-bench",
@@ -65,6 +89,10 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMANNTests", dependencies: ["PRIMANN", "PRIMATestSupport"], path: "Tests/PRIMANNTests",
                     resources: [.copy("Fixtures")]),
+        // Depends on the executables so that they are built before their command-line tests run.
+        .testTarget(name: "PRIMAExperimentsTests",
+                    dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMATestSupport", "prima-padufes", "prima-aqua"],
+                    path: "Tests/PRIMAExperimentsTests"),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMAVisionTests", dependencies: ["PRIMAVision", "PRIMATestSupport"], path: "Tests/PRIMAVisionTests",

@@ -1,0 +1,206 @@
+import Foundation
+import Logging
+import PRIMAData
+import PRIMANN
+import PRIMATensor
+
+/// Runs a ``FoldExperiment`` over k patient-disjoint folds, the paper's protocol, and resumes stopped runs.
+///
+/// For each fold k: the other folds are the training data, less a validation split carved from them
+/// (``ValidationSplit``: stratified, patient-disjoint, seeded); the trainer trains for
+/// ``Configuration/epochs`` epochs; after each epoch the model is scored on the validation split and the
+/// weights of the best epoch so far (highest validation macro F1, see ``EpochRecord/isBetter(than:)``) are
+/// saved; at the end those weights are restored and evaluated on fold k.
+///
+/// Resuming: after every epoch the trainer's state (trainable weights, optimiser, scheduler, history) is
+/// saved to the fold's checkpoint, and a finished fold's result to `result.json` (see ``RunDirectory``). Run
+/// again with the same output folder, a run skips finished folds and continues an unfinished one from its
+/// last epoch. The folds themselves are saved once in `folds.csv`, and the run's settings in `run.json`; a run
+/// with other settings or other data is refused instead of mixed in.
+public struct CrossValidation {
+    /// The protocol's settings.
+    public struct Configuration: Sendable {
+        /// Number of folds k (at least 2).
+        public var folds: Int
+        /// Training epochs per fold (at least 1).
+        public var epochs: Int
+        /// The seed of the folds, the validation splits and everything a trainer draws.
+        public var seed: UInt64
+        /// Share of each fold's training groups kept for validation, in (0, 0.5].
+        public var validationFraction: Double
+        /// What must not be split across folds (and across training/validation): the patient by default.
+        public var grouping: FoldAssignment.Grouping
+        /// The output folder (created if needed).
+        public var outputDirectory: URL
+        /// Keep each finished fold's best weights (`best.safetensors`); the epoch checkpoint is always removed.
+        public var keepBestWeights: Bool
+
+        /// Five folds, 20% validation, patient grouping.
+        public init(folds: Int = 5, epochs: Int, seed: UInt64 = 0, validationFraction: Double = 0.2,
+                    grouping: FoldAssignment.Grouping = .patient, outputDirectory: URL, keepBestWeights: Bool = true) {
+            self.folds = folds
+            self.epochs = epochs
+            self.seed = seed
+            self.validationFraction = validationFraction
+            self.grouping = grouping
+            self.outputDirectory = outputDirectory
+            self.keepBestWeights = keepBestWeights
+        }
+    }
+
+    /// The samples, one per lesion or patient.
+    public let samples: [DatasetSample]
+    /// Class names, indexed by label.
+    public let classNames: [String]
+    /// The protocol's settings.
+    public let configuration: Configuration
+    /// Where the harness logs (info: folds and epochs; debug: steps). Never bootstrapped here.
+    public var logger: Logger
+    /// Receives every ``ProgressEvent`` (a ``ProgressPrinter``, for example).
+    public var observer: ((ProgressEvent) -> Void)?
+    /// Called after each event has been reported (and its files written); returning true stops the run with
+    /// ``ExperimentError/Kind-swift.enum/interrupted``, as if the process had been killed there. For tests and
+    /// for callers that stop on a signal.
+    public var interruption: ((ProgressEvent) -> Bool)?
+
+    /// A harness over `samples`.
+    /// - Throws: ``ExperimentError`` `.invalidOption` for bad settings or labels outside the classes.
+    public init(samples: [DatasetSample], classNames: [String], configuration: Configuration,
+                logger: Logger = Logger(label: "PRIMAExperiments.CrossValidation")) throws {
+        guard configuration.folds >= 2 else { throw ExperimentError(.invalidOption, "need at least 2 folds, got \(configuration.folds)") }
+        guard configuration.epochs >= 1 else { throw ExperimentError(.invalidOption, "need at least 1 epoch, got \(configuration.epochs)") }
+        guard configuration.validationFraction > 0, configuration.validationFraction <= 0.5 else {
+            throw ExperimentError(.invalidOption, "the validation fraction must be in (0, 0.5], got \(configuration.validationFraction)")
+        }
+        guard !classNames.isEmpty else { throw ExperimentError(.invalidOption, "no classes") }
+        if let bad = samples.first(where: { !classNames.indices.contains($0.label) }) {
+            throw ExperimentError(.invalidOption, "sample '\(bad.id)' has label \(bad.label), outside the \(classNames.count) classes")
+        }
+        self.samples = samples
+        self.classNames = classNames
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The fold of every sample: read from the output folder's `folds.csv` if a run wrote it, else computed
+    /// (stratified group k-fold) and written there.
+    /// - Throws: ``ExperimentError`` when the saved folds do not match the data or the samples cannot fill k folds.
+    public func foldAssignment() throws -> FoldAssignment {
+        try RunDirectory.createDirectory(configuration.outputDirectory)
+        let url = RunDirectory.foldsFile(in: configuration.outputDirectory)
+        do {
+            let assignment = try FoldAssignment.loadOrCreate(at: url, samples: samples, folds: configuration.folds,
+                                                             seed: configuration.seed, groupBy: configuration.grouping)
+            guard assignment.foldCount == configuration.folds else {
+                throw ExperimentError(.incompatibleRun, "\(url.path) holds \(assignment.foldCount) folds but \(configuration.folds) were asked for; use another output folder or delete it")
+            }
+            return assignment
+        } catch let error as DataError {
+            throw ExperimentError(error.kind == .invalidArgument ? .invalidOption : .incompatibleRun,
+                                  "folds: \(error.description)" + (FileManager.default.fileExists(atPath: url.path)
+                                      ? " (saved in \(url.path); use another output folder or delete it)" : ""))
+        }
+    }
+
+    /// Runs (or resumes) every fold of `experiment` and returns the per-fold results with their summary.
+    /// - Throws: ``ExperimentError`` (bad settings, a run folder of another run or in use by another process,
+    ///   divergence, interruption), or the trainer's errors (unreadable images, for example).
+    public func run(_ experiment: some FoldExperiment) throws -> CrossValidationResult {
+        try RunDirectory.createDirectory(configuration.outputDirectory)
+        let lock = try RunLock(directory: configuration.outputDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        let assignment = try foldAssignment()
+        let directory = RunDirectory(root: configuration.outputDirectory, experiment: experiment.name)
+        let settings = runSettings(of: experiment)
+        try checkOrWriteSettings(settings, in: directory)
+
+        var eta = ETAEstimator()
+        var results: [FoldResult] = []
+        var stepsPerEpoch: Int?
+        for k in 0..<configuration.folds {
+            let position = FoldPosition(experiment: experiment.name, fold: k, foldCount: configuration.folds)
+            if FileManager.default.fileExists(atPath: directory.resultFile(k).path) {
+                results.append(try RunDirectory.readJSON(FoldResult.self, from: directory.resultFile(k)))
+                logger.info("fold \(k + 1)/\(configuration.folds) already complete", metadata: ["experiment": "\(experiment.name)"])
+                try report(.foldSkipped(position))
+                continue
+            }
+            let context = try foldContext(k, assignment: assignment, directory: directory)
+            let runner = FoldRunner(harness: self, experiment: experiment, context: context, position: position,
+                                    directory: directory, foldsLeftAfter: configuration.folds - k - 1)
+            let result = try runner.run(eta: &eta, stepsPerEpoch: &stepsPerEpoch)
+            results.append(result)
+        }
+        return CrossValidationResult(experiment: experiment.name, title: experiment.title, classNames: classNames,
+                                     settings: settings, folds: results)
+    }
+
+    /// Reports `event` to the observer, then asks ``interruption`` whether to stop.
+    func report(_ event: ProgressEvent) throws {
+        observer?(event)
+        if interruption?(event) == true {
+            throw ExperimentError(.interrupted, "the run was interrupted; start it again with the same output folder to continue")
+        }
+    }
+
+    /// The three splits of fold k (and its folder in `directory`'s run).
+    func foldContext(_ k: Int, assignment: FoldAssignment, directory: RunDirectory? = nil) throws -> FoldContext {
+        let (trainAll, test) = assignment.split(k)
+        let pool = trainAll.map { samples[$0] }
+        let (train, validation) = try ValidationSplit.split(pool, fraction: configuration.validationFraction,
+                                                            seed: Self.mix(configuration.seed, UInt64(k), 0x5641_4C)
+                                                            , grouping: configuration.grouping)
+        return FoldContext(fold: k, foldCount: configuration.folds, train: train.map { pool[$0] },
+                           validation: validation.map { pool[$0] }, test: test.map { samples[$0] },
+                           classNames: classNames, epochs: configuration.epochs, seed: Self.mix(configuration.seed, UInt64(k)),
+                           directory: directory?.foldDirectory(k))
+    }
+
+    /// The experiment's fingerprint plus the run's own settings and a digest of the data.
+    func runSettings(of experiment: some FoldExperiment) -> [String: String] {
+        var settings = experiment.fingerprint
+        settings["run.folds"] = String(configuration.folds)
+        settings["run.epochs"] = String(configuration.epochs)
+        settings["run.seed"] = String(configuration.seed)
+        settings["run.validation_fraction"] = String(configuration.validationFraction)
+        settings["run.grouping"] = configuration.grouping == .patient ? "patient" : "sample"
+        settings["run.samples"] = String(samples.count)
+        settings["run.data_digest"] = String(Self.digest(samples), radix: 16)
+        settings["run.classes"] = classNames.joined(separator: ",")
+        return settings
+    }
+
+    /// Writes `settings` to `run.json`, or checks them against the saved ones.
+    func checkOrWriteSettings(_ settings: [String: String], in directory: RunDirectory) throws {
+        try RunDirectory.createDirectory(directory.experimentDirectory)
+        guard FileManager.default.fileExists(atPath: directory.settingsFile.path) else {
+            try RunDirectory.writeJSON(settings, to: directory.settingsFile)
+            return
+        }
+        let saved = try RunDirectory.readJSON([String: String].self, from: directory.settingsFile)
+        let differences = Set(saved.keys).union(settings.keys).sorted().filter { saved[$0] != settings[$0] }
+        guard differences.isEmpty else {
+            let list = differences.map { "\($0): saved \(saved[$0] ?? "—"), now \(settings[$0] ?? "—")" }.joined(separator: "; ")
+            throw ExperimentError(.incompatibleRun, "\(directory.experimentDirectory.path) holds a run with other settings (\(list)); use another output folder, or delete this one to start over")
+        }
+    }
+
+    /// An FNV-1a digest of the samples' ids, patients and labels: detects a run folder of other data.
+    static func digest(_ samples: [DatasetSample]) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for s in samples {
+            for byte in "\(s.id)|\(s.patientID)|\(s.label);".utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        }
+        return h
+    }
+
+    /// A seed from several numbers, so that nearby folds get unrelated streams.
+    static func mix(_ values: UInt64...) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for v in values {
+            h = (h ^ v) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 29
+        }
+        return h
+    }
+}

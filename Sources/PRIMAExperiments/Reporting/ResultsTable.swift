@@ -1,0 +1,45 @@
+import PRIMAData
+
+/// The paper's tables as plain text for a terminal: metrics in percent as "mean (SD)" over folds.
+public enum ResultsTable {
+    /// One row per experiment (Table 1 of the paper): per-class F1, macro F1, accuracy, balanced accuracy.
+    public static func comparison(_ results: [CrossValidationResult], title: String? = nil) -> String {
+        guard let first = results.first else { return "" }
+        let header = ["Method"] + first.classNames.map { "F1 \($0)" } + ["Macro F1", "Accuracy", "Balanced acc."]
+        let rows = results.map { r in
+            [r.title] + r.perClassF1.map { $0.formatted() }
+                + [r.summary.macroF1.formatted(), r.summary.accuracy.formatted(), r.summary.balancedAccuracy.formatted()]
+        }
+        let foldCount = first.folds.count
+        let caption = (title.map { $0 + " — " } ?? "") + "mean (SD) over \(foldCount) folds, in percent"
+        return render(header: header, rows: rows, caption: caption)
+    }
+
+    /// One row per fold of one experiment, then the mean (SD) row.
+    public static func folds(_ result: CrossValidationResult) -> String {
+        let header = ["Fold"] + result.classNames.map { "F1 \($0)" } + ["Macro F1", "Accuracy", "Balanced acc.", "Best epoch"]
+        func percent(_ x: Double) -> String { String(format: "%.2f", x * 100) }
+        var rows = result.folds.map { f in
+            ["\(f.fold + 1)"] + f.report.f1.map(percent)
+                + [percent(f.report.macroF1), percent(f.report.accuracy), percent(f.report.balancedAccuracy), "\(f.bestEpoch + 1)"]
+        }
+        rows.append(["mean (SD)"] + result.perClassF1.map { $0.formatted() }
+                    + [result.summary.macroF1.formatted(), result.summary.accuracy.formatted(),
+                       result.summary.balancedAccuracy.formatted(), ""])
+        return render(header: header, rows: rows, caption: result.title)
+    }
+
+    /// Aligns cells in columns: the first column left-aligned, the others right-aligned.
+    static func render(header: [String], rows: [[String]], caption: String) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, cell in
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                return c == 0 ? cell + pad : pad + cell
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1))
+        return ([caption, rule, line(header), rule] + rows.map(line) + [rule]).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,107 @@
+import PRIMAData
+import PRIMANN
+import PRIMATensor
+
+/// The ``FoldExperiment`` of a ``BatchClassifier``: class-weighted cross-entropy, AdamW over the trainable
+/// parameters, linear warm-up then cosine decay over all steps of the fold, optional gradient clipping.
+///
+/// The experiment is defined by a closure that builds a fresh model for a fold; frozen parts (a pretrained
+/// backbone) must come out the same on every call, since checkpoints hold only the trainable weights.
+public struct ClassifierExperiment: FoldExperiment {
+    public let name: String
+    public let title: String
+    /// The optimisation settings.
+    public let settings: TrainingSettings
+    /// How batches are made.
+    public let pipeline: BatchPipeline
+    /// Settings of the model (sizes, checkpoints) that should be part of the run's fingerprint.
+    public let modelFingerprint: [String: String]
+    let makeModel: (FoldContext) throws -> any BatchClassifier
+
+    /// An experiment named `name` (its folder) and `title` (its table row).
+    /// - Parameter makeModel: builds a fresh model for a fold, seeded from ``FoldContext/seed``.
+    public init(name: String, title: String, settings: TrainingSettings, pipeline: BatchPipeline,
+                modelFingerprint: [String: String] = [:], makeModel: @escaping (FoldContext) throws -> any BatchClassifier) {
+        self.name = name
+        self.title = title
+        self.settings = settings
+        self.pipeline = pipeline
+        self.modelFingerprint = modelFingerprint
+        self.makeModel = makeModel
+    }
+
+    public var fingerprint: [String: String] {
+        var all = settings.fingerprint
+        for (key, value) in modelFingerprint { all["model." + key] = value }
+        all["experiment.title"] = title
+        return all
+    }
+
+    public func makeTrainer(for context: FoldContext) throws -> any FoldTrainer {
+        try settings.validate()
+        return ClassifierTrainer(model: try makeModel(context), settings: settings, pipeline: pipeline, context: context)
+    }
+}
+
+/// Trains a ``BatchClassifier`` for one fold.
+final class ClassifierTrainer: FoldTrainer {
+    let classifier: any BatchClassifier
+    let adamW: AdamW
+    let learningRateScheduler: LearningRateScheduler
+    let settings: TrainingSettings
+    let pipeline: BatchPipeline
+    let trainLoader: TwoViewLoader
+    let classWeights: Tensor
+    let seed: UInt64
+
+    init(model: any BatchClassifier, settings: TrainingSettings, pipeline: BatchPipeline, context: FoldContext) {
+        classifier = model
+        self.settings = settings
+        self.pipeline = pipeline
+        seed = context.seed
+        trainLoader = pipeline.loader(context.train, batchSize: settings.batchSize, training: true, seed: context.seed)
+        adamW = AdamW(model, learningRate: settings.learningRate, weightDecay: settings.weightDecay)
+        let totalSteps = trainLoader.batchCount * context.epochs
+        let warmup = LearningRateSchedule.warmupSteps(ratio: settings.warmupRatio, totalSteps: totalSteps)
+        learningRateScheduler = LearningRateScheduler(optimizer: adamW, schedule: .cosine(warmupSteps: warmup, totalSteps: totalSteps))
+        classWeights = Tensor(shape: [context.classCount], scalars: settings.classWeighting.weights(classCounts: context.trainClassCounts))
+    }
+
+    var model: Module { classifier }
+    var optimizer: (any Optimizer)? { adamW }
+    var scheduler: LearningRateScheduler? { learningRateScheduler }
+    var stepsPerEpoch: Int { trainLoader.batchCount }
+
+    func trainEpoch(_ epoch: Int, onStep: (Int, Double) -> Void) throws -> Double {
+        classifier.train()
+        var batches = trainLoader.epoch(epoch)
+        var total = 0.0, step = 0
+        while let batch = try batches.next() {
+            let loss = Tensor.crossEntropy(logits: classifier.logits(for: batch), targets: batch.labels, weights: classWeights)
+            let value = Double(loss.item)
+            // A non-finite loss ends the epoch before it reaches the weights; the harness stops the run.
+            guard value.isFinite else { return value }
+            loss.backward()
+            if let clip = settings.gradientClipNorm { GradientClipping.clipGradNorm(classifier, maxNorm: clip) }
+            adamW.step()
+            adamW.zeroGrad()
+            learningRateScheduler.step()
+            total += value
+            onStep(step, value)
+            step += 1
+        }
+        return total / Double(max(1, step))
+    }
+
+    func predict(_ samples: [DatasetSample]) throws -> Tensor {
+        classifier.eval()
+        defer { classifier.train() }
+        let loader = pipeline.loader(samples, batchSize: settings.batchSize, training: false, seed: seed)
+        var batches = loader.epoch(0)
+        var parts: [Tensor] = []
+        while let batch = try batches.next() {
+            parts.append(noGrad { classifier.logits(for: batch) })
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
+    }
+}
