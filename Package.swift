@@ -49,7 +49,7 @@ let package = Package(
 
         .executableTarget(
             name: "prima-bench",
-            dependencies: ["PRIMATensor", "PRIMANN", "COpenBLAS"],
+            dependencies: ["PRIMATensor", "PRIMANN", "COpenBLAS", "PRIMAFusion"],
             path: "Benchmarks/Swift"
         ),
 
