@@ -288,7 +288,7 @@ def expectations(name, path, texts):
     tok.no_truncation()
     with_special = [tok.encode(t).ids for t in texts]
     plain = [tok.encode(t, add_special_tokens=False).ids for t in texts]
-    file_default_texts = list(range(0, len(texts), 97))
+    file_default_texts = list(range(0, len(texts), 97)) + list(range(len(texts) - 6, len(texts)))  # the last are long
     empty = tok.encode("")
     prefix, suffix = empty.ids, []
     if empty.special_tokens_mask and len(empty.ids) >= 2:  # [CLS] [SEP]: the template's prefix and suffix

@@ -45,7 +45,6 @@ struct BPEModel: Sendable {
 
         var table: [UInt64: Merge] = [:]
         table.reserveCapacity(mergeList.pairs.count)
-        let prefixLength = continuingSubwordPrefix?.count ?? 0
         for (rank, pair) in mergeList.pairs.enumerated() {
             func fail(_ message: String) -> DecodingError {
                 DecodingError.dataCorrupted(.init(codingPath: path + [JSONKey("merges"), JSONKey(intValue: rank)!],
@@ -53,7 +52,7 @@ struct BPEModel: Sendable {
             }
             guard let a = vocab[pair.0] else { throw fail("merge references unknown token \(pair.0.debugDescription)") }
             guard let b = vocab[pair.1] else { throw fail("merge references unknown token \(pair.1.debugDescription)") }
-            let merged = pair.0 + (prefixLength > 0 && pair.1.hasPrefix(continuingSubwordPrefix!) ? String(pair.1.dropFirst(prefixLength)) : pair.1)
+            let merged = pair.0 + (continuingSubwordPrefix.flatMap { pair.1.droppingScalarPrefix($0) } ?? pair.1)
             guard let id = vocab[merged] else { throw fail("merged token \(merged.debugDescription) is not in the vocabulary") }
             let key = Self.pairKey(a, b)
             if table[key] == nil { table[key] = Merge(rank: Int32(rank), id: Int32(id)) }
@@ -130,12 +129,12 @@ private struct MergeList: Decodable {
         out.reserveCapacity(c.count ?? 0)
         while !c.isAtEnd {
             if let line = try? c.decode(String.self) {
-                let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+                let parts = line.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2 else {
                     throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [JSONKey(intValue: out.count)!],
                                                             debugDescription: "merge \(line.debugDescription) is not two tokens separated by one space"))
                 }
-                out.append((String(parts[0]), String(parts[1])))
+                out.append((String(String.UnicodeScalarView(parts[0])), String(String.UnicodeScalarView(parts[1]))))
             } else {
                 let pair = try c.decode([String].self)
                 guard pair.count == 2 else {

@@ -50,9 +50,7 @@ indirect enum TokenDecoder: Decodable, Sendable {
         case .wordPiece(let prefix, let cleanup):
             return tokens.enumerated().map { i, token in
                 var piece = token
-                if i > 0 {
-                    if token.hasPrefix(prefix) { piece = String(token.dropFirst(prefix.count)) } else { piece = " " + token }
-                }
+                if i > 0 { piece = token.droppingScalarPrefix(prefix) ?? " " + token }
                 return cleanup ? Self.cleanUp(piece) : piece
             }
         case .bpe(let suffix):
@@ -68,7 +66,7 @@ indirect enum TokenDecoder: Decodable, Sendable {
 
     /// BERT's clean-up of tokenization spaces.
     private static func cleanUp(_ text: String) -> String {
-        guard text.contains(" ") else { return text }
+        guard text.unicodeScalars.contains(" ") else { return text }
         let rules: [(String, String)] = [
             (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
             (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
@@ -78,6 +76,14 @@ indirect enum TokenDecoder: Decodable, Sendable {
 }
 
 extension String {
+    /// The string without `prefix`, compared by Unicode scalars (a `##` followed by a combining mark is
+    /// not a `##` grapheme, but still the prefix); nil if it does not start with `prefix`.
+    func droppingScalarPrefix(_ prefix: String) -> String? {
+        let scalars = unicodeScalars, prefixScalars = prefix.unicodeScalars
+        guard scalars.starts(with: prefixScalars) else { return nil }
+        return String(scalars.dropFirst(prefixScalars.count))
+    }
+
     /// Every non-overlapping occurrence of `target`, from the left, replaced (compared by Unicode scalars,
     /// as Rust's `str::replace` compares bytes).
     func replacingAll(_ target: String, with replacement: String) -> String {
