@@ -52,6 +52,13 @@ let package = Package(
             dependencies: ["PRIMATensor", "PRIMANN", "COpenBLAS", "PRIMAFusion"],
             path: "Benchmarks/Swift"
         ),
+        // Tokenizer throughput (sentences per second, one thread) against Benchmarks/Tokenizers/bench_tokenizers.py.
+        .executableTarget(
+            name: "prima-tokenizer-bench",
+            dependencies: ["PRIMAText", "PRIMAData"],
+            path: "Benchmarks/Tokenizers",
+            exclude: ["bench_tokenizers.py"]
+        ),
 
         // Fixture loading, tolerances and gradient checks shared by the test targets.
         .target(name: "PRIMATestSupport", dependencies: ["PRIMATensor"], path: "Tests/PRIMATestSupport"),
@@ -60,6 +67,8 @@ let package = Package(
         .testTarget(name: "PRIMANNTests", dependencies: ["PRIMANN", "PRIMATestSupport"], path: "Tests/PRIMANNTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMAFusionTests", dependencies: ["PRIMAFusion", "PRIMATestSupport"], path: "Tests/PRIMAFusionTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests",
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
                     resources: [.copy("Fixtures")]),
     ],
