@@ -12,6 +12,7 @@ Run: /work/venv-ref/bin/python Scripts/reference/gen_qwen3.py
 """
 import copy
 import json
+import shutil
 import os
 
 import torch
@@ -133,6 +134,34 @@ def greedy_cases(model, folder, name, prompts_seed):
                 params={"folder": os.path.basename(folder), "lengths": lengths})
 
 
+TOKENIZER = os.path.join(FIXTURE_ROOT, "PRIMATextTests", "Fixtures", "qwen3_bpe_tokenizer.json")
+PROMPTS = ["Age 55, lesion on the forearm.", "The patient reports that the lesion", "Diagnosis:"]
+
+
+def text_case(name):
+    """Greedy text generation through the Qwen3 byte-level BPE tokenizer of the text fixtures (copied next
+    to the model as tokenizer.json): prompt text -> ids -> 24 new ids -> text."""
+    from tokenizers import Tokenizer
+    tokenizer = Tokenizer.from_file(TOKENIZER)
+    model = build(tiny_config(vocab_size=tokenizer.get_vocab_size(), tie_word_embeddings=True), seed=14)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.to(torch.bfloat16).float())
+    folder = save_model(model, name, dtype=torch.bfloat16)
+    shutil.copy(TOKENIZER, os.path.join(folder, "tokenizer.json"))
+    model.generation_config.eos_token_id = None
+    model.generation_config.pad_token_id = 0
+    ids, texts = [], []
+    for prompt in PROMPTS:
+        encoded = torch.tensor([tokenizer.encode(prompt).ids])
+        new = model.generate(encoded, attention_mask=torch.ones_like(encoded), max_new_tokens=24, min_new_tokens=24,
+                             do_sample=False)[0, encoded.shape[1]:]
+        ids.append(new)
+        texts.append(tokenizer.decode(new.tolist(), skip_special_tokens=True))
+    return case(f"{name}_generate_text", {}, {"ids": torch.stack(ids).float()},
+                params={"folder": os.path.basename(folder), "prompts": PROMPTS, "texts": texts})
+
+
 def key_list(config, file_name):
     with torch.device("meta"):
         model = Qwen3ForCausalLM(config)
@@ -185,6 +214,8 @@ def main():
     folder = save_model(bf16, "bf16", dtype=torch.bfloat16)
     ids, mask = padded_batch([6, 4], 6, left=False, seed=13)
     cases.append(forward_case(bf16, folder, "bf16_right_padding", ids, mask, grads=False))
+
+    cases.append(text_case("text"))
 
     write(TARGET, "qwen3", "Scripts/reference/gen_qwen3.py", cases)
     key_list(published(1024, 3072), "qwen3_0.6b_keys.json")

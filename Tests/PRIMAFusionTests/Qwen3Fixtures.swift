@@ -49,3 +49,11 @@ enum Qwen3Fixtures {
     }
 }
 
+
+extension FixtureValue {
+    /// The elements of a JSON list parameter.
+    var list: [FixtureValue] {
+        if case .list(let values) = self { return values }
+        fatalError("not a list: \(self)")
+    }
+}

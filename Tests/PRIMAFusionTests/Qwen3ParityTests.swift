@@ -1,5 +1,6 @@
 import Foundation
 import PRIMAFusion
+import PRIMAText
 import PRIMANN
 import PRIMATensor
 import PRIMATestSupport
@@ -65,5 +66,22 @@ import Testing
         }
         let together = model.generate(prompts: prompts)
         for i in 0..<b { #expect(together[i] == row(batched, i), "\(name): prompt \(i) in the left-padded batch") }
+    }
+}
+
+/// Text in, text out through the Qwen3 byte-level BPE tokenizer of PRIMAText.
+@Suite struct Qwen3TextGenerationTests {
+    @Test func greedyTextMatchesTransformers() throws {
+        let c = Qwen3Fixtures.file.named("text_generate_text")
+        let folder = Qwen3Fixtures.folder(c.param("folder").string)
+        let model = try Qwen3ForCausalLM(contentsOf: folder)
+        let tokenizer = try Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json"))
+        let prompts = c.param("prompts").list.map(\.string), texts = c.param("texts").list.map(\.string)
+        let expected = c.output("ids")
+        let generated = model.generate(texts: prompts, tokenizer: tokenizer, options: GenerationOptions(maxNewTokens: 24))
+        for (i, result) in generated.enumerated() {
+            #expect(result.tokenIds == (0..<expected.shape[1]).map { Int(expected[i, $0]) }, "prompt \(i) ids")
+            #expect(result.text == texts[i], "prompt \(i) text")
+        }
     }
 }
