@@ -11,8 +11,11 @@ import PRIMATensor
 
 /// The SwiGLU feed-forward block: `down(silu(gate(x)) · up(x))`.
 public final class Qwen3MLP: Module {
+    /// `gate_proj`: hidden → intermediate, through SiLU.
     @Key("gate_proj") public private(set) var gate: Linear
+    /// `up_proj`: hidden → intermediate, multiplies the gate.
     @Key("up_proj") public private(set) var up: Linear
+    /// `down_proj`: intermediate → hidden.
     @Key("down_proj") public private(set) var down: Linear
 
     init(_ config: Qwen3Config) {
@@ -30,11 +33,17 @@ public final class Qwen3MLP: Module {
 
 /// Grouped-query self-attention with per-head RMS norms on queries and keys (applied before RoPE).
 public final class Qwen3Attention: Module {
+    /// `q_proj`: hidden → `Hq · D`.
     @Key("q_proj") public private(set) var queryProjection: Linear
+    /// `k_proj`: hidden → `Hkv · D`.
     @Key("k_proj") public private(set) var keyProjection: Linear
+    /// `v_proj`: hidden → `Hkv · D`.
     @Key("v_proj") public private(set) var valueProjection: Linear
+    /// `o_proj`: `Hq · D` → hidden.
     @Key("o_proj") public private(set) var outputProjection: Linear
+    /// `q_norm`: RMS norm over each query head's `D` features, before RoPE.
     @Key("q_norm") public private(set) var queryNorm: RMSNorm
+    /// `k_norm`: RMS norm over each key head's `D` features, before RoPE.
     @Key("k_norm") public private(set) var keyNorm: RMSNorm
     let queryHeads: Int, kvHeads: Int, headDim: Int
     /// The causal sliding window of this layer, nil for full causal attention.
@@ -84,9 +93,13 @@ public final class Qwen3Attention: Module {
 
 /// One pre-norm decoder layer: attention and MLP, each with a residual connection.
 public final class Qwen3DecoderLayer: Module {
+    /// `self_attn`.
     @Key("self_attn") public private(set) var attention: Qwen3Attention
+    /// `mlp`.
     @Key("mlp") public private(set) var mlp: Qwen3MLP
+    /// `input_layernorm`: before attention.
     @Key("input_layernorm") public private(set) var inputNorm: RMSNorm
+    /// `post_attention_layernorm`: before the MLP.
     @Key("post_attention_layernorm") public private(set) var postAttentionNorm: RMSNorm
     let index: Int
 
@@ -108,8 +121,11 @@ public final class Qwen3DecoderLayer: Module {
 
 /// The decoder stack without the LM head (transformers' `Qwen3Model`; keys under `model.`).
 public final class Qwen3Model: Module {
+    /// `embed_tokens`: `[V, H]` token embeddings.
     @Key("embed_tokens") public private(set) var embedTokens: Embedding
+    /// `layers.0` … `layers.N-1`.
     @Key("layers") public private(set) var layers: [Qwen3DecoderLayer]
+    /// `norm`: the final RMS norm.
     @Key("norm") public private(set) var norm: RMSNorm
     /// The configuration the model was built from.
     public let config: Qwen3Config
@@ -174,7 +190,7 @@ public enum Qwen3Logits: Sendable, Equatable {
 }
 
 /// What a forward pass returns.
-public struct Qwen3Output {
+public struct Qwen3Output: Sendable {
     /// Final normed hidden states `[B, L, H]`.
     public let hiddenStates: Tensor
     /// Logits as selected by ``Qwen3Logits``; nil for `.none`.
@@ -184,6 +200,7 @@ public struct Qwen3Output {
 /// The Qwen3 causal language model: ``Qwen3Model`` plus the LM head, tied to the token embedding when
 /// the config says so (then the checkpoint has no separate `lm_head.weight`).
 public final class Qwen3ForCausalLM: Module {
+    /// `model`: the decoder stack.
     @Key("model") public private(set) var model: Qwen3Model
     /// The untied LM head `[V, H]`, nil when tied to `model.embed_tokens`.
     @Key("lm_head") public private(set) var lmHead: Linear? = nil
@@ -247,7 +264,9 @@ public final class Qwen3ForCausalLM: Module {
         case .none: return Qwen3Output(hiddenStates: hidden, logits: nil)
         case .all: return Qwen3Output(hiddenStates: hidden, logits: self.logits(forHiddenStates: hidden))
         case .lastToken:
-            let mask = attentionMask.map { $0.shape[1] == hidden.shape[1] ? $0 : $0.narrowed(axis: 1, start: $0.shape[1] - hidden.shape[1], length: hidden.shape[1]) }
+            // With a cache the mask may also cover the cached positions: keep the new tokens' columns.
+            let l = hidden.shape[1]
+            let mask = attentionMask.map { $0.shape[1] == l ? $0 : $0.narrowed(axis: 1, start: $0.shape[1] - l, length: l) }
             let last = Self.lastTokenStates(hidden, attentionMask: mask)
             return Qwen3Output(hiddenStates: hidden, logits: self.logits(forHiddenStates: last))
         }

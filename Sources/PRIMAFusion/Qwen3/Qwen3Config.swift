@@ -134,6 +134,7 @@ public struct Qwen3Config: Codable, Sendable, Equatable {
         }
     }
 
+    /// Decodes a `config.json` object; absent fields take transformers' defaults.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
@@ -174,6 +175,7 @@ public struct Qwen3Config: Codable, Sendable, Equatable {
         try validate()
     }
 
+    /// Encodes with the Hugging Face field names (`rope_theta` at the top level).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(vocabSize, forKey: .vocabSize)
