@@ -42,6 +42,33 @@ import Testing
         #expect(a.scalars == b.scalars)
     }
 
+    /// Sharded checkpoints (`model.safetensors.index.json`, as Qwen3-1.7B ships) load from their shards.
+    @Test func shardedCheckpointLoads() throws {
+        let source = try Qwen3Fixtures.model("qwen3_untied")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen3-shards-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: Qwen3Fixtures.folder("qwen3_untied").appendingPathComponent("config.json"),
+                                         to: directory.appendingPathComponent("config.json"))
+        let state = source.stateDict()
+        var shards: [String: [String: Tensor]] = [:], map: [String: String] = [:]
+        for (key, tensor) in state {
+            let shard = key.hasPrefix("model.layers.1.") || key == "lm_head.weight" ? "model-00002-of-00002.safetensors"
+                                                                                  : "model-00001-of-00002.safetensors"
+            shards[shard, default: [:]][key] = tensor
+            map[key] = shard
+        }
+        for (name, tensors) in shards {
+            try SafeTensors.write(tensors, dtype: .bf16, to: directory.appendingPathComponent(name))
+        }
+        let index = try JSONSerialization.data(withJSONObject: ["metadata": [:], "weight_map": map])
+        try index.write(to: directory.appendingPathComponent("model.safetensors.index.json"))
+        let loaded = try Qwen3ForCausalLM(contentsOf: directory)
+        for (key, parameter) in loaded.namedParameters() {
+            #expect(parameter.value.scalars == state[key]!.roundedToBFloat16().scalars, "\(key)")
+        }
+    }
+
     @Test func missingKeysAreNamed() throws {
         let source = try Qwen3Fixtures.model("qwen3_untied")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qwen3-missing-\(UUID().uuidString)")

@@ -120,6 +120,9 @@ public final class Qwen3DecoderLayer: Module {
 }
 
 /// The decoder stack without the LM head (transformers' `Qwen3Model`; keys under `model.`).
+///
+/// One difference from transformers: `nn.Embedding(padding_idx=pad_token_id)` gives the padding token's
+/// embedding row no gradient there; here it gets one like any row (PRIMA keeps the embedding frozen).
 public final class Qwen3Model: Module {
     /// `embed_tokens`: `[V, H]` token embeddings.
     @Key("embed_tokens") public private(set) var embedTokens: Embedding
