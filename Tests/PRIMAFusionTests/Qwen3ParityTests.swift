@@ -23,6 +23,7 @@ import Testing
         let hiddenError = Qwen3Fixtures.maxErrorAtTokens(out.hiddenStates, c.output("hidden"), mask: compared)
         #expect(logitsError < Tolerance.modelForward, "\(caseName): logits error \(logitsError)")
         #expect(hiddenError < Tolerance.modelForward, "\(caseName): hidden-state error \(hiddenError)")
+        print("\(caseName): logits error \(logitsError), hidden-state error \(hiddenError)")
     }
 
     @Test(arguments: ["untied_right_padding", "untied_left_padding", "tied_right_padding", "tied_left_padding"])
