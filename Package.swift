@@ -79,8 +79,15 @@ let package = Package(
 
         .executableTarget(
             name: "prima-bench",
-            dependencies: ["PRIMATensor", "PRIMANN", "COpenBLAS"],
+            dependencies: ["PRIMATensor", "PRIMANN", "COpenBLAS", "PRIMAFusion"],
             path: "Benchmarks/Swift"
+        ),
+        // Tokenizer throughput (sentences per second, one thread) against Benchmarks/Tokenizers/bench_tokenizers.py.
+        .executableTarget(
+            name: "prima-tokenizer-bench",
+            dependencies: ["PRIMAText", "PRIMAData"],
+            path: "Benchmarks/Tokenizers",
+            exclude: ["bench_tokenizers.py"]
         ),
 
         // Fixture loading, tolerances and gradient checks shared by the test targets.
@@ -93,6 +100,9 @@ let package = Package(
         .testTarget(name: "PRIMAExperimentsTests",
                     dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMATestSupport", "prima-padufes", "prima-aqua"],
                     path: "Tests/PRIMAExperimentsTests"),
+        .testTarget(name: "PRIMAFusionTests", dependencies: ["PRIMAFusion", "PRIMATestSupport"], path: "Tests/PRIMAFusionTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests",
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMAVisionTests", dependencies: ["PRIMAVision", "PRIMATestSupport"], path: "Tests/PRIMAVisionTests",

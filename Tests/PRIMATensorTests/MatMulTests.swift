@@ -48,4 +48,37 @@ import Testing
         }
         #expect(worst < 1e-4)
     }
+
+    /// Single-row products (decoding one token) take BLAS's matrix-vector path; every transpose
+    /// combination and a strided `a` agree with a direct Double reference, and `beta` 0 ignores old values
+    /// of C (even NaN).
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func singleRowProductsAgreeWithADirectSum(transposeA: Bool, transposeB: Bool) {
+        var rng = RandomGenerator(seed: 13)
+        let (k, n, lda) = (70, 90, 3)
+        // op(A) is [1, k]: stored [1, k] (lda = k) or, transposed, [k, lda] with the row in column 0.
+        let a = Tensor.randomNormal(transposeA ? [k, lda] : [1, k], using: &rng)
+        let b = Tensor.randomNormal(transposeB ? [n, k] : [k, n], using: &rng)
+        var c = Tensor(repeating: .nan, shape: [1, n])
+        c.withUnsafeMutableBuffer { out in
+            Tensor.sgemm(m: 1, n: n, k: k, a: a.storage.pointer, lda: transposeA ? lda : k, transposeA: transposeA,
+                         b: b.storage.pointer, ldb: transposeB ? k : n, transposeB: transposeB,
+                         c: out.baseAddress!, ldc: n, beta: 0)
+        }
+        var worst: Double = 0
+        for j in 0..<n {
+            var acc: Double = 0
+            for p in 0..<k {
+                let x = transposeA ? a[p, 0] : a[0, p], y = transposeB ? b[j, p] : b[p, j]
+                acc += Double(x) * Double(y)
+            }
+            worst = Swift.max(worst, Swift.abs(Double(c[0, j]) - acc))
+        }
+        #expect(worst < 1e-4)
+        // Through matmul: a [1, k] row times a [n, k] weight, as a Linear layer decoding one token.
+        let row = Tensor.randomNormal([1, k], using: &rng), weight = Tensor.randomNormal([n, k], using: &rng)
+        let viaMatmul = Tensor.matmul(row, weight, transposeB: true)
+        let viaRows = Tensor.matmul(Tensor.concat([row, row], axis: 0), weight, transposeB: true)
+        #expect(maxScaledError(viaMatmul, viaRows.narrowed(axis: 0, start: 0, length: 1)) < 1e-5)
+    }
 }

@@ -142,6 +142,15 @@ extension Tensor {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : c[i * ldc + j] * beta } }
             return
         }
+        if m == 1 {
+            // One output row (decoding one token): OpenBLAS 0.3.21's gemm packs all of B for it and is
+            // ~8× slower than the matrix-vector product. C was possibly uninitialised: zero it for beta 0.
+            if beta == 0 { c.update(repeating: 0, count: n) }
+            cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
+                        Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha,
+                        b, Int32(ldb), a, Int32(transposeA ? lda : 1), beta, c, 1)
+            return
+        }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha,

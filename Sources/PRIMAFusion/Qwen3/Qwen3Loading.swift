@@ -1,0 +1,48 @@
+import Foundation
+import PRIMANN
+import PRIMATensor
+
+extension Qwen3ForCausalLM {
+    /// Loads a Hugging Face Qwen3 checkpoint folder: `config.json` and the weights in `model.safetensors`
+    /// or in the shards listed by `model.safetensors.index.json`. F32, F16 and BF16 tensors are read
+    /// (converted to Float32).
+    /// - Throws: `TensorError` for an unreadable or invalid config, ``StateDictError`` naming missing,
+    ///   unexpected or misshapen keys.
+    public convenience init(contentsOf directory: URL) throws {
+        let config = try Qwen3Config(contentsOf: directory.appendingPathComponent("config.json"))
+        self.init(config: config, initialization: .uninitialized)
+        try loadCheckpoint(from: directory)
+    }
+
+    /// Replaces the weights with those of the safetensors files in `directory` (strict: every key of the
+    /// model and no other). With tied embeddings a stored `lm_head.weight` is ignored, as transformers does.
+    public func loadCheckpoint(from directory: URL) throws {
+        var tensors: [String: Tensor] = [:]
+        for file in try Self.weightFiles(in: directory) {
+            let contents = try SafeTensorsFile(contentsOf: file)
+            for key in contents.keys { tensors[key] = try contents.tensor(key) }
+        }
+        if config.tieWordEmbeddings { tensors["lm_head.weight"] = nil }
+        try loadStateDict(tensors, strict: true, source: directory.path)
+    }
+
+    /// The weight files of a checkpoint folder: the shards named by `model.safetensors.index.json`, else
+    /// `model.safetensors`.
+    static func weightFiles(in directory: URL) throws -> [URL] {
+        let index = directory.appendingPathComponent("model.safetensors.index.json")
+        if FileManager.default.fileExists(atPath: index.path) {
+            struct Index: Decodable { let weight_map: [String: String] }
+            do {
+                let map = try JSONDecoder().decode(Index.self, from: Data(contentsOf: index)).weight_map
+                return Set(map.values).sorted().map { directory.appendingPathComponent($0) }
+            } catch {
+                throw TensorError.invalidArgument("\(index.path): not a safetensors index (\(error))")
+            }
+        }
+        let single = directory.appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: single.path) else {
+            throw TensorError.io("no model.safetensors or model.safetensors.index.json in \(directory.path)")
+        }
+        return [single]
+    }
+}
