@@ -49,7 +49,7 @@ let package = Package(
 
         .executableTarget(
             name: "prima-bench",
-            dependencies: ["PRIMATensor", "PRIMANN", "COpenBLAS"],
+            dependencies: ["PRIMATensor", "PRIMANN", "PRIMAVision", "COpenBLAS"],
             path: "Benchmarks/Swift"
         ),
 
@@ -60,6 +60,8 @@ let package = Package(
         .testTarget(name: "PRIMANNTests", dependencies: ["PRIMANN", "PRIMATestSupport"], path: "Tests/PRIMANNTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "PRIMAVisionTests", dependencies: ["PRIMAVision", "PRIMATestSupport"], path: "Tests/PRIMAVisionTests",
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,138 @@
+import PRIMATensor
+
+/// Cos/sin tables of DINOv3's 2-D rotary embedding for one patch grid, applied to the token rows from
+/// `prefix` on (the CLS and register tokens before them are not rotated).
+struct RotaryTables {
+    /// `[patches, headDim]`.
+    let cos: Tensor
+    /// `[patches, headDim]`.
+    let sin: Tensor
+    /// Tokens before the first patch (CLS + registers).
+    let prefix: Int
+}
+
+/// Fused layout kernels of the DINOv3 layer: each is one pass over memory forward and backward, where the
+/// same computation from generic ops (reshape, permute, narrow, rotate, concat, broadcast multiply, add)
+/// would take several.
+enum DINOv3Kernels {
+    /// `[B, L, H·Dh]` → `[B, H, L, Dh]`, rotating the rows of tokens `prefix…` by `rotary` when given.
+    static func splitHeads(_ x: Tensor, heads: Int, rotary: RotaryTables?) -> Tensor {
+        let (b, l, d) = (x.shape[0], x.shape[1], x.shape[2])
+        let dh = d / heads
+        if let rotary { precondition(rotary.cos.shape == [l - rotary.prefix, dh], "RoPE tables \(rotary.cos.shape) for \(x.shape)") }
+        let out = Tensor(uninitializedShape: [b, heads, l, dh])
+        relayout(from: x, to: out, batch: b, tokens: l, heads: heads, headDim: dh, toHeads: true, rotary: rotary, inverse: false)
+        return Tensor.record(out, inputs: [x]) { g in
+            let gx = Tensor(uninitializedShape: [b, l, d])
+            relayout(from: g, to: gx, batch: b, tokens: l, heads: heads, headDim: dh, toHeads: false, rotary: rotary, inverse: true)
+            return [gx]
+        }
+    }
+
+    /// `[B, H, L, Dh]` → `[B, L, H·Dh]`.
+    static func mergeHeads(_ x: Tensor) -> Tensor {
+        let (b, h, l, dh) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let out = Tensor(uninitializedShape: [b, l, h * dh])
+        relayout(from: x, to: out, batch: b, tokens: l, heads: h, headDim: dh, toHeads: false, rotary: nil, inverse: false)
+        return Tensor.record(out, inputs: [x]) { g in
+            let gx = Tensor(uninitializedShape: [b, h, l, dh])
+            relayout(from: g, to: gx, batch: b, tokens: l, heads: h, headDim: dh, toHeads: true, rotary: nil, inverse: false)
+            return [gx]
+        }
+    }
+
+    /// Copies every (batch, token, head) row between the token-major and head-major layouts, rotating
+    /// patch rows by the tables (or by their transpose, the gradient map, with `inverse`).
+    private static func relayout(from source: Tensor, to destination: Tensor, batch: Int, tokens: Int, heads: Int,
+                                 headDim dh: Int, toHeads: Bool, rotary: RotaryTables?, inverse: Bool) {
+        let src = UnsafePointer(source.storage.pointer), dst = destination.storage.pointer
+        let d = heads * dh, half = dh / 2
+        let prefix = rotary?.prefix ?? tokens
+        let pc = rotary.map { UnsafePointer($0.cos.storage.pointer) }, ps = rotary.map { UnsafePointer($0.sin.storage.pointer) }
+        Parallel.forEachRange(batch * tokens, costPerItem: d * 2) { range in
+            for row in range {
+                let bi = row / tokens, t = row % tokens
+                for h in 0..<heads {
+                    let tokenOffset = row * d + h * dh, headOffset = ((bi * heads + h) * tokens + t) * dh
+                    let x = src + (toHeads ? tokenOffset : headOffset), o = dst + (toHeads ? headOffset : tokenOffset)
+                    guard t >= prefix, let pc, let ps else {
+                        o.update(from: x, count: dh)
+                        continue
+                    }
+                    let c = pc + (t - prefix) * dh, s = ps + (t - prefix) * dh
+                    if inverse {
+                        for i in 0..<half {
+                            let (lo, hi) = (x[i], x[i + half])
+                            o[i] = lo * c[i] + hi * s[i + half]
+                            o[i + half] = hi * c[i + half] - lo * s[i]
+                        }
+                    } else {
+                        for i in 0..<half {
+                            let (lo, hi) = (x[i], x[i + half])
+                            o[i] = lo * c[i] - hi * s[i]
+                            o[i + half] = hi * c[i + half] + lo * s[i + half]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// LayerScale and the residual connection in one pass: `residual + branch · scale`, with `scale`
+    /// `[D]` broadcast over the rows of `[…, D]` tensors.
+    static func scaledResidual(_ residual: Tensor, _ branch: Tensor, scale: Tensor) -> Tensor {
+        precondition(residual.shape == branch.shape && scale.shape == [branch.shape.last ?? 0],
+                     "scaled residual: \(residual.shape) + \(branch.shape) · \(scale.shape)")
+        let d = scale.count, rows = branch.count / max(d, 1)
+        let out = Tensor(uninitializedShape: branch.shape)
+        let pr = UnsafePointer(residual.storage.pointer), pb = UnsafePointer(branch.storage.pointer)
+        let pl = UnsafePointer(scale.storage.pointer), po = out.storage.pointer
+        Parallel.forEachRange(rows, costPerItem: d) { range in
+            for r in range {
+                let o = po + r * d, x = pb + r * d, res = pr + r * d
+                for j in 0..<d { o[j] = res[j] + x[j] * pl[j] }
+            }
+        }
+        return Tensor.record(out, inputs: [residual, branch, scale]) { g in
+            [residual.requiresGrad ? g : nil,
+             branch.requiresGrad ? scaledRows(g, by: scale) : nil,
+             scale.requiresGrad ? columnSumsOfProduct(g, branch) : nil]
+        }
+    }
+
+    /// `g · scale` row by row.
+    private static func scaledRows(_ g: Tensor, by scale: Tensor) -> Tensor {
+        let d = scale.count, rows = g.count / max(d, 1)
+        let out = Tensor(uninitializedShape: g.shape)
+        let pg = UnsafePointer(g.storage.pointer), pl = UnsafePointer(scale.storage.pointer), po = out.storage.pointer
+        Parallel.forEachRange(rows, costPerItem: d) { range in
+            for r in range {
+                let o = po + r * d, x = pg + r * d
+                for j in 0..<d { o[j] = x[j] * pl[j] }
+            }
+        }
+        return out
+    }
+
+    /// `Σ_rows a · b` per column, `[D]`: each worker sums its own block of rows, then the blocks are added
+    /// in a fixed order (deterministic).
+    private static func columnSumsOfProduct(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let d = a.shape[a.rank - 1], rows = a.count / max(d, 1)
+        let parts = max(1, min(Parallel.threadCount, rows / 64))
+        let partial = Tensor.zeros([parts, d])
+        let pa = UnsafePointer(a.storage.pointer), pb = UnsafePointer(b.storage.pointer), pp = partial.storage.pointer
+        Parallel.forEachRange(parts, costPerItem: rows / parts * d) { range in
+            for part in range {
+                let acc = pp + part * d
+                for r in (rows * part / parts)..<(rows * (part + 1) / parts) {
+                    let x = pa + r * d, y = pb + r * d
+                    for j in 0..<d { acc[j] += x[j] * y[j] }
+                }
+            }
+        }
+        let out = Tensor.zeros([d])
+        let po = out.storage.pointer
+        for part in 0..<parts { for j in 0..<d { po[j] += pp[part * d + j] } }
+        return out
+    }
+}
