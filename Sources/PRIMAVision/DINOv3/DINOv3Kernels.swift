@@ -93,10 +93,11 @@ enum DINOv3Kernels {
                 for j in 0..<d { o[j] = res[j] + x[j] * pl[j] }
             }
         }
+        // Save only what the gradients read: the branch for the scale's gradient, the scale for the branch's.
+        let needsResidual = residual.requiresGrad
+        let savedBranch = scale.requiresGrad ? branch.detached() : nil, savedScale = branch.requiresGrad ? scale.detached() : nil
         return Tensor.record(out, inputs: [residual, branch, scale]) { g in
-            [residual.requiresGrad ? g : nil,
-             branch.requiresGrad ? scaledRows(g, by: scale) : nil,
-             scale.requiresGrad ? columnSumsOfProduct(g, branch) : nil]
+            [needsResidual ? g : nil, savedScale.map { scaledRows(g, by: $0) }, savedBranch.map { columnSumsOfProduct(g, $0) }]
         }
     }
 
