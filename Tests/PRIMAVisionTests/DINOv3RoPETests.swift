@@ -121,4 +121,21 @@ struct DINOv3RoPETests {
         let fused = DINOv3Kernels.scaledResidual(residual, x, scale: scale)
         #expect(maxAbsoluteError(fused, residual + x * scale) <= 1e-6)
     }
+
+    @Test("The fused gated activation equals act(gate) · up, values and gradients",
+          arguments: [ActivationFunction.silu, .gelu, .geluTanh, .relu])
+    func gatedActivation(_ activation: ActivationFunction) {
+        // 3 × 2000 elements: more than one 4096-element block, the last one partial.
+        let gate = Self.random([3, 2000], seed: 7) * 3, up = Self.random([3, 2000], seed: 8), weights = Self.random([3, 2000], seed: 9)
+        let fused = { (g: Tensor, u: Tensor) in DINOv3Kernels.gatedActivation(g, u, activation) }
+        let composed = { (g: Tensor, u: Tensor) in activation(g) * u }
+        #expect(maxScaledError(noGrad { fused(gate, up) }, noGrad { composed(gate, up) }) <= Tolerance.forward)
+        for which in 0..<2 {
+            let at = which == 0 ? gate : up
+            let fusedLoss = { (t: Tensor) in (fused(which == 0 ? t : gate, which == 1 ? t : up) * weights).sum() }
+            let composedLoss = { (t: Tensor) in (composed(which == 0 ? t : gate, which == 1 ? t : up) * weights).sum() }
+            #expect(maxRelativeError(autodiffGradient(of: fusedLoss, at: at), autodiffGradient(of: composedLoss, at: at))
+                    <= Tolerance.gradient)
+        }
+    }
 }

@@ -253,7 +253,9 @@ final class DINOv3MLP: Module {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        if let gateProjection { return downProjection(activation(gateProjection(x)) * upProjection(x)) }
+        if let gateProjection {
+            return downProjection(DINOv3Kernels.gatedActivation(gateProjection(x), upProjection(x), activation))
+        }
         return downProjection(activation(upProjection(x)))
     }
 }

@@ -1,3 +1,5 @@
+import CPRIMAKernels
+import PRIMANN
 import PRIMATensor
 
 /// Cos/sin tables of DINOv3's 2-D rotary embedding for one patch grid, applied to the token rows from
@@ -135,5 +137,64 @@ enum DINOv3Kernels {
         let po = out.storage.pointer
         for part in 0..<parts { for j in 0..<d { po[j] += pp[part * d + j] } }
         return out
+    }
+}
+
+extension DINOv3Kernels {
+    /// The activations the gated MLP fuses with its gate (vectorised C kernels, value and derivative).
+    typealias ElementwiseKernel = (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+    typealias DerivativeKernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+
+    static func fusedKernels(_ activation: ActivationFunction) -> (ElementwiseKernel, DerivativeKernel)? {
+        switch activation {
+        case .silu: return ({ prima_silu_f32($0, $1, $2) }, { prima_silu_backward_f32($0, $1, $2, $3) })
+        case .gelu: return ({ prima_gelu_f32($0, $1, $2) }, { prima_gelu_backward_f32($0, $1, $2, $3) })
+        case .geluTanh: return ({ prima_gelu_tanh_f32($0, $1, $2) }, { prima_gelu_tanh_backward_f32($0, $1, $2, $3) })
+        default: return nil
+        }
+    }
+
+    /// The gated MLP's hidden activation `act(gate) · up` (SwiGLU for SiLU) in one pass forward and one
+    /// backward, block by block so that each block stays in cache; saves only `gate` and `up`.
+    static func gatedActivation(_ gate: Tensor, _ up: Tensor, _ activation: ActivationFunction) -> Tensor {
+        precondition(gate.shape == up.shape, "gated activation: gate \(gate.shape) and up \(up.shape) differ")
+        guard let (forward, derivative) = fusedKernels(activation) else { return activation(gate) * up }
+        let n = gate.count, block = 4096
+        let out = Tensor(uninitializedShape: gate.shape)
+        let pg = UnsafePointer(gate.storage.pointer), pu = UnsafePointer(up.storage.pointer), po = out.storage.pointer
+        Parallel.forEachRange((n + block - 1) / block, costPerItem: block * 8) { blocks in
+            for b in blocks {
+                let start = b * block, count = min(block, n - start)
+                forward(pg + start, po + start, count)
+                let o = po + start, u = pu + start
+                for i in 0..<count { o[i] *= u[i] }
+            }
+        }
+        let needsGate = gate.requiresGrad, needsUp = up.requiresGrad
+        let savedGate = gate.detached(), savedUp = up.detached()  // keep the storages alive for the backward
+        return Tensor.record(out, inputs: [gate, up]) { g in
+            let pg = UnsafePointer(savedGate.storage.pointer), pu = UnsafePointer(savedUp.storage.pointer)
+            let gradGate = needsGate ? Tensor(uninitializedShape: g.shape) : nil
+            let gradUp = needsUp ? Tensor(uninitializedShape: g.shape) : nil
+            let pdg = gradGate?.storage.pointer, pdu = gradUp?.storage.pointer
+            let pgrad = UnsafePointer(g.storage.pointer)
+            Parallel.forEachRange((n + block - 1) / block, costPerItem: block * 16) { blocks in
+                for b in blocks {
+                    let start = b * block, count = min(block, n - start)
+                    let dy = pgrad + start, u = pu + start
+                    if let pdu {  // d/d up = g · act(gate)
+                        let d = pdu + start
+                        forward(pg + start, d, count)
+                        for i in 0..<count { d[i] *= dy[i] }
+                    }
+                    if let pdg {  // d/d gate = act'(gate) · g · up (the C kernel may work in place)
+                        let d = pdg + start
+                        for i in 0..<count { d[i] = dy[i] * u[i] }
+                        derivative(pg + start, d, d, count)
+                    }
+                }
+            }
+            return [gradGate, gradUp]
+        }
     }
 }
