@@ -79,7 +79,7 @@ let package = Package(
 
         .executableTarget(
             name: "prima-bench",
-            dependencies: ["PRIMATensor", "PRIMANN", "COpenBLAS", "PRIMAFusion"],
+            dependencies: ["PRIMATensor", "PRIMANN", "PRIMAVision", "PRIMAFusion", "COpenBLAS"],
             path: "Benchmarks/Swift"
         ),
         // Tokenizer throughput (sentences per second, one thread) against Benchmarks/Tokenizers/bench_tokenizers.py.
