@@ -49,7 +49,7 @@ let package = Package(
 
         .executableTarget(
             name: "prima-bench",
-            dependencies: ["PRIMATensor", "PRIMANN", "COpenBLAS"],
+            dependencies: ["PRIMATensor", "PRIMANN", "PRIMAText", "COpenBLAS"],
             path: "Benchmarks/Swift"
         ),
 
@@ -59,6 +59,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMANNTests", dependencies: ["PRIMANN", "PRIMATestSupport"], path: "Tests/PRIMANNTests",
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
                     resources: [.copy("Fixtures")]),
     ],
