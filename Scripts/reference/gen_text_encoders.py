@@ -61,7 +61,11 @@ def batch(vocab, lengths, seq_len, seed, special=(1, 2)):
     return ids, mask, labels
 
 
-def save_checkpoint(model, folder, grads, config_override=None):
+def save_gradients(folder, grads):
+    save_file({k: v.float().contiguous() for k, v in grads.items()}, os.path.join(FIXTURES, folder, "grads.safetensors"))
+
+
+def save_checkpoint(model, folder, config_override=None):
     path = os.path.join(FIXTURES, folder)
     os.makedirs(path, exist_ok=True)
     model.save_pretrained(path)
@@ -71,7 +75,6 @@ def save_checkpoint(model, folder, grads, config_override=None):
     if config_override is not None:
         with open(os.path.join(path, "config.json"), "w") as f:
             json.dump(config_override, f, indent=2)
-    save_file({k: v.contiguous() for k, v in grads.items()}, os.path.join(path, "grads.safetensors"))
 
 
 def all_grads(model):
@@ -95,14 +98,21 @@ def modernbert_case(name, seed, config_kwargs, old_format_config=None):
     torch.manual_seed(seed)
     model = ModernBertForMaskedLM(config).eval()
     randomise(model, seed)
-    ids, mask, labels = batch(config.vocab_size, [10, 6], 10, seed)
+    save_checkpoint(model, name, old_format_config)
+    # References in float64 (the weights are float32 values): they are then the exact results, and the
+    # tolerances measure the Swift float32 error alone.
+    model.double()
+    # The second sequence is padded, yet every padded query keeps a real key inside its local window.
+    ids, mask, labels = batch(config.vocab_size, [10, 8], 10, seed)
     out = model(input_ids=ids, attention_mask=mask, labels=None, output_hidden_states=False)
     hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state
     logits = out.logits
-    probe = torch.randn(hidden.shape, generator=torch.Generator().manual_seed(seed + 1))
+    # Probe scaled so that the gradients are O(1), as with a mean-reduced training loss: the gradient
+    # criterion's absolute floor (1e-3) then sits well above float32 round-off (~1e-7 of the largest gradient).
+    probe = 0.05 * torch.randn(hidden.shape, generator=torch.Generator().manual_seed(seed + 1)).double()
     loss = mlm_loss(logits, labels) + (hidden * probe * mask[..., None]).sum()
     loss.backward()
-    save_checkpoint(model, name, all_grads(model), old_format_config)
+    save_gradients(name, all_grads(model))
     return case(name,
                 inputs={"ids": ids.float(), "mask": mask.float(), "labels": labels.float(), "probe": probe},
                 outputs={"hidden": hidden, "logits": logits, "loss": loss},
@@ -114,13 +124,15 @@ def bert_case(name, seed, config, masked_lm):
     torch.manual_seed(seed)
     model = (BertForMaskedLM(config) if masked_lm else BertModel(config)).eval()
     randomise(model, seed)
+    save_checkpoint(model, name)
+    model.double()
     ids, mask, labels = batch(config.vocab_size, [9, 5], 9, seed)
     types = torch.zeros_like(ids)
     types[0, 5:9] = 1
     types[1, 3:5] = 1
     encoder = model.bert if masked_lm else model
     hidden = encoder(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
-    probe = torch.randn(hidden.shape, generator=torch.Generator().manual_seed(seed + 1))
+    probe = torch.randn(hidden.shape, generator=torch.Generator().manual_seed(seed + 1)).double()
     loss = (hidden * probe * mask[..., None]).sum()
     outputs = {"hidden": hidden}
     if masked_lm:
@@ -132,7 +144,7 @@ def bert_case(name, seed, config, masked_lm):
         loss = loss + (outputs["pooled"] ** 2).sum()
     outputs["loss"] = loss
     loss.backward()
-    save_checkpoint(model, name, all_grads(model))
+    save_gradients(name, all_grads(model))
     return case(name,
                 inputs={"ids": ids.float(), "mask": mask.float(), "types": types.float(), "labels": labels.float(),
                         "probe": probe},
