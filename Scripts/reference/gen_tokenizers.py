@@ -237,6 +237,22 @@ def train_qwen3(texts):
     return save(tok, "qwen3_bpe_tokenizer.json")
 
 
+def train_bert_cased(texts):
+    """A cased BERT WordPiece (no lower-casing, no accent stripping): exercises BertNormalizer's other settings
+    and vocabulary entries that differ only by Unicode normalization (precomposed vs combining accents)."""
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece(prefix="##", cleanup=True)
+    trainer = trainers.WordPieceTrainer(vocab_size=2500, min_frequency=2, show_progress=False,
+                                        special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    accents = [w for w in WORDS_ACCENTED for _ in range(5)]
+    tok.train_from_iterator(texts + accents, trainer)
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.BertProcessing(("[SEP]", sep), ("[CLS]", cls))
+    return save(tok, "bert_cased_wordpiece_tokenizer.json")
+
+
 def save(tok, name):
     path = os.path.join(OUT, name)
     tok.save(path, pretty=False)
@@ -259,7 +275,7 @@ def batch_cases(tok, texts):
         dict(name="longest_no_special_trunc12", padding=dict(), truncation=dict(max_length=12), special=False),
         dict(name="trunc3_no_padding", padding=None, truncation=dict(max_length=3), special=True),
     ]
-    starts = [0, 1000, 1210, 1500, 1700, 1900, 2300, len(texts) - 8]
+    starts = [len(texts) * k // 8 for k in range(7)] + [len(texts) - 8]
     cases = []
     for config in configs:
         tok.no_padding()
@@ -281,11 +297,15 @@ def batch_cases(tok, texts):
     return cases
 
 
-def expectations(name, path, texts):
+def expectations(name, path, texts, indices=None):
+    """Expected results for texts[i], i in `indices` (all texts if None)."""
     defaults = Tokenizer.from_file(path)  # with the file's own padding/truncation, if any
     tok = Tokenizer.from_file(path)
     tok.no_padding()
     tok.no_truncation()
+    all_texts = texts
+    if indices is not None:
+        texts = [all_texts[i] for i in indices]
     with_special = [tok.encode(t).ids for t in texts]
     plain = [tok.encode(t, add_special_tokens=False).ids for t in texts]
     file_default_texts = list(range(0, len(texts), 97)) + list(range(len(texts) - 6, len(texts)))  # the last are long
@@ -298,6 +318,7 @@ def expectations(name, path, texts):
         "generator": "Scripts/reference/gen_tokenizers.py",
         "versions": versions(),
         "tokenizer": os.path.basename(path),
+        "indices": indices,
         "vocab_size": tok.get_vocab_size(with_added_tokens=True),
         "token_ids": {t: tok.token_to_id(t) for t in special_names},
         # With special tokens, every text is `prefix + plain + suffix` (checked here); texts where that does
@@ -332,9 +353,13 @@ def main():
         f.write("\n")
     print(f"wrote tokenizer_corpus.json ({len(texts)} texts)")
     train = training_texts()
-    paths = {"minilm": minilm_file(), "modernbert": train_modernbert(train), "qwen3": train_qwen3(train)}
+    paths = {"minilm": minilm_file(), "modernbert": train_modernbert(train), "qwen3": train_qwen3(train),
+             "bert_cased": train_bert_cased(train)}
+    # The cased BERT is checked on the non-ASCII and odd groups and every 4th other text (fixture size).
+    odd = {"accents", "cjk", "emoji", "whitespace", "empty", "special", "control", "punctuation"}
+    subset = [i for name, (a, b) in ranges.items() for i in range(a, b) if name in odd or i % 4 == 0]
     for name, path in paths.items():
-        expectations(name, path, texts)
+        expectations(name, path, texts, subset if name == "bert_cased" else None)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ struct TokenizerBatchTests {
     func batches(name: String) throws {
         var tokenizer = try TokenizerFixtures.tokenizer(name)
         let expected = try TokenizerFixtures.expected(name)
-        let texts = try TokenizerFixtures.corpus()
+        let texts = try TokenizerFixtures.texts(name)
         #expect(expected.batches.count >= 30)
         for batch in expected.batches {
             (tokenizer.padding, tokenizer.truncation) = Self.options(batch)

@@ -9,7 +9,7 @@ struct TokenizerDecodeTests {
     func decodeSkippingSpecialTokens(name: String) throws {
         let tokenizer = try TokenizerFixtures.tokenizer(name)
         let expected = try TokenizerFixtures.expected(name)
-        let texts = try TokenizerFixtures.corpus()
+        let texts = try TokenizerFixtures.texts(name)
         var mismatches: [String] = []
         for (i, text) in texts.enumerated() {
             let want = expected.decoded_skip[i] ?? text  // null: the library's decode is the text itself
@@ -23,7 +23,7 @@ struct TokenizerDecodeTests {
     func decodeKeepingSpecialTokens(name: String) throws {
         let tokenizer = try TokenizerFixtures.tokenizer(name)
         let expected = try TokenizerFixtures.expected(name)
-        #expect(expected.decoded_keep.count >= 300)
+        #expect(expected.decoded_keep.count >= 200)
         var mismatches: [String] = []
         for (key, want) in expected.decoded_keep {
             let got = tokenizer.decode(expected.ids(Int(key)!), skipSpecialTokens: false)

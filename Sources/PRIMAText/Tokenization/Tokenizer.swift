@@ -32,7 +32,7 @@ public struct Tokenizer: Sendable {
     private let rawAddedTokens: AddedTokenMatcher
     private let normalizedAddedTokens: AddedTokenMatcher
     private let tokenOfID: [String?]
-    private let idOfToken: [String: Int]
+    private let idOfToken: Vocabulary
     private let specialTokens: Set<String>
 
     /// Reads `tokenizer.json` at `url`.
@@ -59,8 +59,8 @@ public struct Tokenizer: Sendable {
         truncation = file.truncation
 
         var idOfToken = file.model.vocab
-        var tokenOfID = [String?](repeating: nil, count: (idOfToken.values.max() ?? -1) + 1)
-        for (token, id) in idOfToken {
+        var tokenOfID = [String?](repeating: nil, count: (idOfToken.entries.lazy.map(\.id).max() ?? -1) + 1)
+        for (token, id) in idOfToken.entries {
             guard id >= 0 else { throw TokenizerError(file: source, key: "model.vocab", "token \(token.debugDescription) has negative id \(id)") }
             tokenOfID[id] = token
         }

@@ -31,7 +31,11 @@ struct TokenizerJSON: Decodable, Sendable {
     /// Decodes `data`, turning decoding failures into a ``TokenizerError`` naming `file` and the JSON key.
     static func decode(_ data: Data, file: String) throws -> TokenizerJSON {
         do {
-            return try JSONDecoder().decode(TokenizerJSON.self, from: data)
+            let decoder = JSONDecoder()
+            if let vocabulary = RawVocabularyScanner.modelVocabulary(in: data) {
+                decoder.userInfo[.rawModelVocabulary] = RawVocabulary(entries: vocabulary)
+            }
+            return try decoder.decode(TokenizerJSON.self, from: data)
         } catch let error as DecodingError {
             throw TokenizerError(decodingError: error, file: file)
         }

@@ -3,7 +3,7 @@
 /// than `max_input_chars_per_word`, becomes the unknown token.
 struct WordPieceModel: Sendable {
     /// Token → id.
-    let vocab: [String: Int]
+    let vocab: Vocabulary
     private let unknownID: Int
     private let continuingSubwordPrefix: String
     private let maxInputCharactersPerWord: Int
@@ -11,7 +11,7 @@ struct WordPieceModel: Sendable {
     private let longestPiece: Int
 
     init(from c: KeyedDecodingContainer<JSONKey>) throws {
-        vocab = try c.need("vocab")
+        vocab = try c.need("vocab", as: Vocabulary.self)
         let unknownToken: String = try c.get("unk_token", default: "[UNK]")
         guard let id = vocab[unknownToken] else {
             throw c.invalid("unk_token", "unknown token \(unknownToken.debugDescription) is not in the vocabulary")
@@ -19,7 +19,7 @@ struct WordPieceModel: Sendable {
         unknownID = id
         continuingSubwordPrefix = try c.get("continuing_subword_prefix", default: "##")
         maxInputCharactersPerWord = try c.get("max_input_chars_per_word", default: 100)
-        longestPiece = vocab.keys.reduce(0) { max($0, $1.unicodeScalars.count) }
+        longestPiece = vocab.entries.reduce(0) { max($0, $1.token.unicodeScalars.count) }
     }
 
     /// Appends the ids of `word`.
