@@ -52,6 +52,13 @@ let package = Package(
             dependencies: ["PRIMATensor", "PRIMANN", "PRIMAText", "COpenBLAS"],
             path: "Benchmarks/Swift"
         ),
+        // Tokenizer throughput (sentences per second, one thread) against Benchmarks/Tokenizers/bench_tokenizers.py.
+        .executableTarget(
+            name: "prima-tokenizer-bench",
+            dependencies: ["PRIMAText", "PRIMAData"],
+            path: "Benchmarks/Tokenizers",
+            exclude: ["bench_tokenizers.py"]
+        ),
 
         // Fixture loading, tolerances and gradient checks shared by the test targets.
         .target(name: "PRIMATestSupport", dependencies: ["PRIMATensor"], path: "Tests/PRIMATestSupport"),
@@ -59,7 +66,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMANNTests", dependencies: ["PRIMANN", "PRIMATestSupport"], path: "Tests/PRIMANNTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests",
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
                     resources: [.copy("Fixtures")]),
     ],

@@ -1,0 +1,99 @@
+import Foundation
+
+/// The parts of a Hugging Face `tokenizer.json` this library reads, decoded with `Codable`.
+struct TokenizerJSON: Decodable, Sendable {
+    let addedTokens: [AddedToken]
+    let normalizer: Normalizer?
+    let preTokenizer: PreTokenizer?
+    let model: Model
+    let postProcessor: PostProcessor?
+    let decoder: TokenDecoder?
+    let truncation: TruncationOptions?
+    let padding: PaddingConfig?
+
+    enum CodingKeys: String, CodingKey {
+        case addedTokens = "added_tokens", normalizer, preTokenizer = "pre_tokenizer", model
+        case postProcessor = "post_processor", decoder, truncation, padding
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        addedTokens = try c.decodeIfPresent([AddedToken].self, forKey: .addedTokens) ?? []
+        normalizer = try c.decodeIfPresent(Normalizer.self, forKey: .normalizer)
+        preTokenizer = try c.decodeIfPresent(PreTokenizer.self, forKey: .preTokenizer)
+        model = try c.decode(Model.self, forKey: .model)
+        postProcessor = try c.decodeIfPresent(PostProcessor.self, forKey: .postProcessor)
+        self.decoder = try c.decodeIfPresent(TokenDecoder.self, forKey: .decoder)
+        truncation = try c.decodeIfPresent(TruncationOptions.self, forKey: .truncation)
+        padding = try c.decodeIfPresent(PaddingConfig.self, forKey: .padding)
+    }
+
+    /// Decodes `data`, turning decoding failures into a ``TokenizerError`` naming `file` and the JSON key.
+    static func decode(_ data: Data, file: String) throws -> TokenizerJSON {
+        do {
+            let decoder = JSONDecoder()
+            if let vocabulary = RawVocabularyScanner.modelVocabulary(in: data) {
+                decoder.userInfo[.rawModelVocabulary] = RawVocabulary(entries: vocabulary)
+            }
+            return try decoder.decode(TokenizerJSON.self, from: data)
+        } catch let error as DecodingError {
+            throw TokenizerError(decodingError: error, file: file)
+        }
+    }
+}
+
+/// `"padding"` of a tokenizer file; the pad token's name is checked against the vocabulary on loading.
+struct PaddingConfig: Decodable, Sendable {
+    let length: PaddingLength
+    let direction: PaddingDirection
+    let multipleOf: Int?
+    let padID: Int
+    let padTypeID: Int
+    let padToken: String
+
+    private struct Fixed: Decodable { let Fixed: Int }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: JSONKey.self)
+        if let fixed: Fixed = try? c.need("strategy") {
+            length = .fixed(fixed.Fixed)
+        } else {
+            let name: String = try c.need("strategy")
+            guard name == "BatchLongest" else {
+                throw c.unsupported("padding strategy", name, supported: ["BatchLongest", "{\"Fixed\": n}"], key: "strategy")
+            }
+            length = .longest
+        }
+        let directionName: String = try c.get("direction", default: "Right")
+        guard let direction = PaddingDirection(rawValue: directionName) else {
+            throw c.unsupported("padding direction", directionName, supported: ["Left", "Right"], key: "direction")
+        }
+        self.direction = direction
+        multipleOf = try c.optional("pad_to_multiple_of")
+        padID = try c.get("pad_id", default: 0)
+        padTypeID = try c.get("pad_type_id", default: 0)
+        padToken = try c.get("pad_token", default: "[PAD]")
+    }
+}
+
+extension TokenizerError {
+    /// The error of a failed decoding of `file`.
+    init(decodingError: DecodingError, file: String) {
+        switch decodingError {
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty, let underlying = context.underlyingError {
+                self.init(file: file, key: "", "not valid JSON (\(underlying.localizedDescription))")
+            } else {
+                self.init(file: file, key: context.codingPath.keyPath, context.debugDescription)
+            }
+        case .keyNotFound(let key, let context):
+            self.init(file: file, key: (context.codingPath + [key]).keyPath, "missing required key \"\(key.stringValue)\"")
+        case .typeMismatch(let type, let context):
+            self.init(file: file, key: context.codingPath.keyPath, "expected a value of type \(type)")
+        case .valueNotFound(let type, let context):
+            self.init(file: file, key: context.codingPath.keyPath, "expected a value of type \(type), found null")
+        @unknown default:
+            self.init(file: file, key: "", "\(decodingError)")
+        }
+    }
+}
