@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(name: "PRIMAData", dependencies: ["PRIMANN", "CPNG"], path: "Sources/PRIMAData"),
         .target(name: "PRIMAVision", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAVision"),
-        .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAText"),
+        .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData", .product(name: "Logging", package: "swift-log")], path: "Sources/PRIMAText"),
         .target(name: "PRIMAAlign", dependencies: ["PRIMAVision", "PRIMAText"], path: "Sources/PRIMAAlign"),
         .target(name: "PRIMAFusion", dependencies: ["PRIMAAlign"], path: "Sources/PRIMAFusion"),
 
