@@ -16,13 +16,14 @@ enum EncoderCheckpoint {
         let known = Set(module.namedParameters().map(\.key))
         var dict: [String: Tensor] = [:]
         for fileKey in file.keys {
-            var key = renamedLegacyKey(fileKey)
-            if !known.contains(key), let prefix = prefixes.first(where: { key.hasPrefix($0) && known.contains(String(key.dropFirst($0.count))) }) {
-                key = String(key.dropFirst(prefix.count))
+            let key = renamedLegacyKey(fileKey)
+            // The key as the module names it: as is, or without a wrapper prefix.
+            let candidates = [key] + prefixes.filter { key.hasPrefix($0) }.map { String(key.dropFirst($0.count)) }
+            if let match = candidates.first(where: known.contains) {
+                dict[match] = try file.tensor(fileKey)
+            } else if !candidates.contains(where: { candidate in ignoring.contains { matches(candidate, $0) } }) {
+                dict[key] = try file.tensor(fileKey)   // reported as unexpected by the strict load
             }
-            let stripped = prefixes.first(where: { key.hasPrefix($0) }).map { String(key.dropFirst($0.count)) } ?? key
-            if !known.contains(key) && ignoring.contains(where: { matches(stripped, $0) || matches(key, $0) }) { continue }
-            dict[key] = try file.tensor(fileKey)
         }
         try module.loadStateDict(dict, strict: true, source: url.path)
     }
