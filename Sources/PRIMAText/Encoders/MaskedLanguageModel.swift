@@ -13,14 +13,20 @@ public protocol MaskedLanguageModel: Module {
 }
 
 extension ModernBERTForMaskedLM: MaskedLanguageModel {
+    /// ``model``.
     public var encoder: any TextEncoderBackbone { model }
+    /// `vocab_size`.
     public var vocabularySize: Int { model.config.vocabSize }
+    /// `decoder(head(hidden))`.
     public func predictionLogits(_ hidden: Tensor) -> Tensor { decoder(head(hidden)) }
 }
 
 extension BERTForMaskedLM: MaskedLanguageModel {
+    /// ``bert``.
     public var encoder: any TextEncoderBackbone { bert }
+    /// `vocab_size`.
     public var vocabularySize: Int { bert.config.vocabSize }
+    /// `cls.predictions(hidden)`.
     public func predictionLogits(_ hidden: Tensor) -> Tensor { cls.predictions(hidden) }
 }
 

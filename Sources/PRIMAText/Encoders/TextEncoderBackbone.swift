@@ -17,22 +17,28 @@ public protocol TextEncoderBackbone: Module {
 }
 
 extension ModernBERTModel: TextEncoderBackbone {
+    /// `hidden_size`.
     public var hiddenSize: Int { config.hiddenSize }
+    /// `vocab_size`.
     public var vocabularySize: Int { config.vocabSize }
     /// Nil: rotary positions have no table (the checkpoint was trained up to `max_position_embeddings`).
     public var maxSequenceLength: Int? { nil }
     /// `Wqkv`, `Wo` (attention and MLP output) and `Wi`.
     public var projectionNames: [String] { ["Wqkv", "Wo", "Wi"] }
+    /// The model's output for `ids` and `mask` (token types all 0 for BERT).
     public func hiddenStates(_ ids: Tensor, mask: Tensor?) -> Tensor { self(ids, mask: mask) }
 }
 
 extension BERTModel: TextEncoderBackbone {
+    /// `hidden_size`.
     public var hiddenSize: Int { config.hiddenSize }
+    /// `vocab_size`.
     public var vocabularySize: Int { config.vocabSize }
     /// `max_position_embeddings`.
     public var maxSequenceLength: Int? { config.maxPositionEmbeddings }
     /// `query`, `key`, `value`, `attention.output.dense`, `intermediate.dense` and `output.dense` (not the pooler).
     public var projectionNames: [String] { ["query", "key", "value", "output.dense", "intermediate.dense"] }
+    /// The model's output for `ids` and `mask` (token types all 0 for BERT).
     public func hiddenStates(_ ids: Tensor, mask: Tensor?) -> Tensor { self(ids, mask: mask) }
 }
 

@@ -13,6 +13,7 @@ public struct TextEncoderError: Error, Equatable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `file: message`.
     public var description: String { "\(file): \(message)" }
 
     /// A `model_type` the package has no encoder for.
