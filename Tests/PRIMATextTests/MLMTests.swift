@@ -128,3 +128,37 @@ import Testing
         #expect(lossAfter < 0.95 * lossBefore, "MLM loss \(lossBefore) → \(lossAfter)")
     }
 }
+
+@Suite struct MLMCheckpointTests {
+    @Test func aRefinementRunResumesExactly() throws {
+        let corpus = EncoderFixtures.file.named("mlm_corpus")
+        func batch(_ step: Int) -> (Tensor, Tensor) {
+            let rows = (step * 6 % 24)
+            return (corpus.input("ids").narrowed(axis: 0, start: rows, length: 6), corpus.input("mask").narrowed(axis: 0, start: rows, length: 6))
+        }
+        func makeTrainer() throws -> MaskedLanguageModelTrainer {
+            let model = try TextEncoderArchitecture.loadMaskedLanguageModel(from: EncoderFixtures.folder("modernbert_tiny"))
+            let masking = MLMMasking(maskTokenID: 3, vocabularySize: 96, protectedTokenIDs: [0, 1, 2, 3, 4])
+            var configuration = MaskedLanguageModelTrainer.Configuration(totalSteps: 6)
+            configuration.learningRate = 1e-2
+            return try MaskedLanguageModelTrainer(model: model, masking: masking, configuration: configuration, seed: 8)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("prima-mlm-run-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+
+        let first = try makeTrainer()
+        for step in 0..<3 { let (ids, mask) = batch(step); try first.step(ids: ids, mask: mask) }
+        try first.saveCheckpoint(to: url, progress: TrainingProgress(epoch: 0, position: 3, globalStep: 3))
+        var uninterrupted: [Float] = []
+        for step in 3..<6 { let (ids, mask) = batch(step); uninterrupted.append(try first.step(ids: ids, mask: mask)) }
+
+        let resumed = try makeTrainer()   // fresh: adapters at their initial values, moments empty, step 0
+        let progress = try resumed.restoreCheckpoint(from: url)
+        #expect(progress.globalStep == 3 && resumed.scheduler.currentStep == 3)
+        var continued: [Float] = []
+        for step in 3..<6 { let (ids, mask) = batch(step); continued.append(try resumed.step(ids: ids, mask: mask)) }
+        #expect(continued == uninterrupted)
+        let a = LoRA.adapterStateDict(of: first.model.encoder), b = LoRA.adapterStateDict(of: resumed.model.encoder)
+        #expect(a.keys.sorted() == b.keys.sorted() && a.allSatisfy { b[$0.key]!.scalars == $0.value.scalars })
+    }
+}

@@ -78,4 +78,25 @@ import Testing
         try Data(#"{"model_type": "modernbert", "num_hidden_layers": "four"}"#.utf8).write(to: url)
         #expect { try ModernBERTConfig.read(from: folder) } throws: { error in "\(error)".contains("num_hidden_layers") }
     }
+
+    @Test func aStoredDecoderCopyMustEqualTheEmbeddings() throws {
+        let source = EncoderFixtures.folder("modernbert_tiny")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prima-modernbert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+        var weights = try SafeTensorsFile(contentsOf: source.appendingPathComponent("model.safetensors")).tensors()
+        let embeddings = weights["model.embeddings.tok_embeddings.weight"]!
+        let url = folder.appendingPathComponent("model.safetensors")
+        weights["decoder.weight"] = embeddings
+        try SafeTensors.write(weights, to: url)
+        _ = try ModernBERTForMaskedLM(contentsOf: folder)   // a tied copy is accepted
+        weights["decoder.weight"] = embeddings + 1
+        try SafeTensors.write(weights, to: url)
+        #expect { try ModernBERTForMaskedLM(contentsOf: folder) } throws: { "\($0)".contains("decoder.weight") && "\($0)".contains(url.path) }
+        weights["head.extra.weight"] = embeddings
+        weights["decoder.weight"] = nil
+        try SafeTensors.write(weights, to: url)
+        #expect { try ModernBERTForMaskedLM(contentsOf: folder) } throws: { "\($0)".contains("head.extra.weight") }
+    }
 }

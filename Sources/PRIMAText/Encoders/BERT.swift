@@ -297,7 +297,8 @@ public final class BERTForMaskedLM: Module {
         try EncoderCheckpoint.load(self, from: url, ignoring: [
             "cls.predictions.decoder.weight", "cls.predictions.decoder.bias", "bert.embeddings.position_ids",
             "bert.embeddings.token_type_ids", "bert.pooler.", "cls.seq_relationship.",
-        ])
+        ], tied: ["cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
+                  "cls.predictions.decoder.bias": "cls.predictions.bias"])
     }
 
     /// Vocabulary logits `[B, L, vocabulary]`.

@@ -11,7 +11,10 @@ enum EncoderCheckpoint {
     /// - Parameters:
     ///   - prefixes: wrapper prefixes to strip (`"model."`); a key loses the first one that gives a key of `module`.
     ///   - ignoring: keys (after stripping) to skip: exact keys, or prefixes ending in `.` (`"head."`).
-    static func load(_ module: Module, from url: URL, stripping prefixes: [String] = [], ignoring: [String] = []) throws {
+    ///   - tied: file keys that store a copy of a tied parameter, with the module key of that parameter: the copy
+    ///     is skipped but must equal the parameter (a file whose decoder is not really tied is refused).
+    static func load(_ module: Module, from url: URL, stripping prefixes: [String] = [], ignoring: [String] = [],
+                     tied: [String: String] = [:]) throws {
         let file = try SafeTensorsFile(contentsOf: url)
         let known = Set(module.namedParameters().map(\.key))
         var dict: [String: Tensor] = [:]
@@ -26,6 +29,12 @@ enum EncoderCheckpoint {
             }
         }
         try module.loadStateDict(dict, strict: true, source: url.path)
+        let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.key, $0.parameter) })
+        for (copyKey, key) in tied where file.keys.contains(copyKey) {
+            guard let parameter = parameters[key], try file.tensor(copyKey).scalars == parameter.value.scalars else {
+                throw TextEncoderError(file: url.path, "\(copyKey) differs from \(key); untied output embeddings are not supported")
+            }
+        }
     }
 
     private static func matches(_ key: String, _ pattern: String) -> Bool {

@@ -111,6 +111,28 @@ public final class MaskedLanguageModelTrainer {
         }
     }
 
+    /// Writes the state of the run (adapter weights, AdamW moments, schedule step, masking and dropout generators,
+    /// and `progress`) atomically; a run whose weights went NaN never overwrites the last good checkpoint.
+    public func saveCheckpoint(to url: URL, progress: TrainingProgress) throws {
+        try TrainingCheckpoint(model: model, trainableWeightsOnly: true, optimizer: optimizer, scheduler: scheduler,
+                               generators: [Self.maskingGeneratorKey: generator], progress: progress).write(to: url)
+    }
+
+    /// Restores a state written by ``saveCheckpoint(to:progress:)`` into this trainer (same model, configuration
+    /// and adapters), so the run continues exactly; returns the saved progress.
+    @discardableResult
+    public func restoreCheckpoint(from url: URL) throws -> TrainingProgress {
+        let checkpoint = try TrainingCheckpoint(contentsOf: url)
+        let generators = try checkpoint.restore(model: model, optimizer: optimizer, scheduler: scheduler, source: url.path)
+        guard let masking = generators[Self.maskingGeneratorKey] else {
+            throw TextEncoderError(file: url.path, "no \"\(Self.maskingGeneratorKey)\" generator: not an MLM refinement checkpoint")
+        }
+        generator = masking
+        return checkpoint.progress
+    }
+
+    private static let maskingGeneratorKey = "mlm.masking"
+
     /// Writes the adapters' weights, keyed relative to the encoder (`layers.0.attn.Wqkv.lora_A.weight`), to a
     /// safetensors file.
     public func saveAdapters(to url: URL) throws {

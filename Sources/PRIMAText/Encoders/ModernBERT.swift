@@ -235,7 +235,8 @@ public final class ModernBERTForMaskedLM: Module {
 
     /// Loads a `ModernBertForMaskedLM` safetensors file strictly (a stored copy of the tied decoder weight is skipped).
     public func load(from url: URL) throws {
-        try EncoderCheckpoint.load(self, from: url, ignoring: ["decoder.weight"])
+        try EncoderCheckpoint.load(self, from: url, ignoring: ["decoder.weight"],
+                                   tied: ["decoder.weight": "model.embeddings.tok_embeddings.weight"])
     }
 
     /// Vocabulary logits `[B, L, vocabulary]`.
