@@ -22,7 +22,7 @@ import subprocess
 
 import torch
 from safetensors.torch import save_file
-from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import WordPiece
 from transformers import (AutoTokenizer, BertConfig, BertForMaskedLM, BertModel, ModernBertConfig,
                           ModernBertForMaskedLM)
@@ -132,7 +132,7 @@ def bert_case(name, seed, config, masked_lm):
     types[1, 3:5] = 1
     encoder = model.bert if masked_lm else model
     hidden = encoder(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
-    probe = torch.randn(hidden.shape, generator=torch.Generator().manual_seed(seed + 1)).double()
+    probe = 0.05 * torch.randn(hidden.shape, generator=torch.Generator().manual_seed(seed + 1)).double()
     loss = (hidden * probe * mask[..., None]).sum()
     outputs = {"hidden": hidden}
     if masked_lm:
@@ -141,7 +141,7 @@ def bert_case(name, seed, config, masked_lm):
         outputs["logits"] = logits
     else:
         outputs["pooled"] = model(input_ids=ids, attention_mask=mask, token_type_ids=types).pooler_output
-        loss = loss + (outputs["pooled"] ** 2).sum()
+        loss = loss + 0.05 * (outputs["pooled"] ** 2).sum()
     outputs["loss"] = loss
     loss.backward()
     save_gradients(name, all_grads(model))
@@ -258,19 +258,33 @@ SPECIALS = ["[PAD]", "[CLS]", "[SEP]", "[MASK]", "[UNK]"]  # ids 0..4
 
 
 def tiny_tokenizer(vocab_size):
-    """A BERT-style WordPiece tokenizer trained on the committed MLM corpus, so the tiny checkpoints are
-    complete folders (config.json + model.safetensors + tokenizer.json)."""
-    tokenizer = Tokenizer(WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.decoder = decoders.WordPiece()
+    """A BERT-style WordPiece tokenizer for the committed MLM corpus, so the tiny checkpoints are complete
+    folders (config.json + model.safetensors + tokenizer.json). The vocabulary is built deterministically (the
+    `tokenizers` trainer numbers tied entries in hash order): the special tokens, every character alone and as
+    a `##` continuation, then the most frequent words, ties broken alphabetically."""
     with open(os.path.join(FIXTURES, "mlm_corpus.txt")) as f:
         lines = [line.strip() for line in f if line.strip()]
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIALS)
-    tokenizer.train_from_iterator(lines, trainer)
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    words = [w for line in lines for w, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(line))]
+    chars = sorted({c for w in words for c in w})
+    vocab = SPECIALS + chars + ["##" + c for c in chars]
+    counts = {}
+    for w in words:
+        counts[w] = counts.get(w, 0) + 1
+    for w in sorted(counts, key=lambda w: (-counts[w], w)):
+        if len(vocab) >= vocab_size:
+            break
+        if w not in vocab:
+            vocab.append(w)
+    tokenizer = Tokenizer(WordPiece({t: i for i, t in enumerate(vocab)}, unk_token="[UNK]", max_input_chars_per_word=100))
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
+    tokenizer.decoder = decoders.WordPiece()
+    tokenizer.add_special_tokens(SPECIALS)
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", 1), ("[SEP]", 2)])
-    assert tokenizer.get_vocab_size() <= vocab_size
+    assert tokenizer.get_vocab_size() == vocab_size, tokenizer.get_vocab_size()
     return tokenizer, lines
 
 

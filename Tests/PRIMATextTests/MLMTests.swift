@@ -57,9 +57,10 @@ import Testing
         return try MaskedLanguageModelTrainer(model: model, masking: masking, configuration: configuration, seed: 5)
     }
 
-    /// The corpus rows `rows`, cut to `length` tokens.
-    func batch(_ rows: Range<Int>, length: Int = 43) -> (ids: Tensor, mask: Tensor) {
-        let pick = { (t: Tensor) in t.narrowed(axis: 0, start: rows.lowerBound, length: rows.count).narrowed(axis: 1, start: 0, length: length) }
+    /// The corpus rows `rows`, cut to at most `length` tokens.
+    func batch(_ rows: Range<Int>, length: Int = .max) -> (ids: Tensor, mask: Tensor) {
+        let width = min(length, Self.corpus.input("ids").shape[1])
+        let pick = { (t: Tensor) in t.narrowed(axis: 0, start: rows.lowerBound, length: rows.count).narrowed(axis: 1, start: 0, length: width) }
         return (pick(Self.corpus.input("ids")), pick(Self.corpus.input("mask")))
     }
 

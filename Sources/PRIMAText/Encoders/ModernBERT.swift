@@ -19,7 +19,7 @@ public final class ModernBERTEmbeddings: Module {
         norm = LayerNorm(dimension: config.hiddenSize, eps: config.normEps, bias: config.normBias)
         super.init()
         tokenEmbeddings = Embedding(weight: fill.normal([config.vocabSize, config.hiddenSize]))
-        if config.embeddingDropout > 0 { dropout = Dropout(probability: config.embeddingDropout, generator: fill.generator()) }
+        dropout = fill.dropout(config.embeddingDropout)
     }
 
     /// `[B, L]` ids → `[B, L, hidden]`.
@@ -49,7 +49,7 @@ public final class ModernBERTAttention: Module {
         super.init()
         qkv = fill.linear(config.hiddenSize, 3 * config.hiddenSize, bias: config.attentionBias)
         output = fill.linear(config.hiddenSize, config.hiddenSize, bias: config.attentionBias)
-        if config.attentionDropout > 0 { dropout = Dropout(probability: config.attentionDropout, generator: fill.generator()) }
+        dropout = fill.dropout(config.attentionDropout)
     }
 
     /// `[B, L, hidden]` → `[B, L, hidden]`, with `rope` the cos/sin tables `[L, headDim]` of this layer's theta.
@@ -81,7 +81,7 @@ public final class ModernBERTMLP: Module, Layer {
         super.init()
         inputProjection = fill.linear(config.hiddenSize, 2 * config.intermediateSize, bias: config.mlpBias)
         outputProjection = fill.linear(config.intermediateSize, config.hiddenSize, bias: config.mlpBias)
-        if config.mlpDropout > 0 { dropout = Dropout(probability: config.mlpDropout, generator: fill.generator()) }
+        dropout = fill.dropout(config.mlpDropout)
     }
 
     /// `[…, hidden]` → `[…, hidden]`.
