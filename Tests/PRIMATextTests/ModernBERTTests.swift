@@ -99,4 +99,20 @@ import Testing
         try SafeTensors.write(weights, to: url)
         #expect { try ModernBERTForMaskedLM(contentsOf: folder) } throws: { "\($0)".contains("head.extra.weight") }
     }
+
+    @Test func dropoutActsInTrainingOnlyAndEvalMatchesTransformers() throws {
+        let folder = EncoderFixtures.folder("modernbert_tiny")
+        var config = try ModernBERTConfig.read(from: folder)
+        (config.embeddingDropout, config.attentionDropout, config.mlpDropout) = (0.3, 0.3, 0.3)
+        var rng = RandomGenerator(seed: 4)
+        let model = ModernBERTForMaskedLM(config: config, using: &rng)
+        try model.load(from: folder.appendingPathComponent("model.safetensors"))
+        let c = EncoderFixtures.file.named("modernbert_tiny")
+        let mask = c.input("mask")
+        let reference = validRows(c.output("hidden"), mask: mask)
+        model.train()
+        #expect(maxScaledError(validRows(model.model(c.input("ids"), mask: mask), mask: mask), reference) > 1e-2)
+        model.eval()
+        #expect(maxScaledError(validRows(model.model(c.input("ids"), mask: mask), mask: mask), reference) <= Tolerance.modelForward)
+    }
 }
