@@ -10,6 +10,12 @@ Writes into Tests/PRIMATextTests/Fixtures/:
 - qwen3_bpe_tokenizer.json: a small byte-level BPE trained with Qwen3's pipeline (NFC; Split on Qwen2's
   regex, isolated; ByteLevel without regex; ByteLevel post-processor and decoder; `<|endoftext|>`,
   `<|im_start|>`, `<|im_end|>`, … special, `<think>`, `<tool_call>`, … added but not special);
+- bert_cased_wordpiece_tokenizer.json: a small cased WordPiece (BertNormalizer without lower-casing or accent
+  stripping) whose vocabulary holds canonically equivalent entries (`Å` and `A` + combining ring); it is
+  checked on a subset of the corpus (listed in its expectation file). The WordPiece trainer breaks ties in
+  no fixed order, so regenerating may renumber a few of its entries (its expectations are regenerated with it);
+- escaped_vocabulary_tokenizer.json / tokenizer_expected_escaped.json: a hand-written WordPiece file whose
+  vocabulary keys are JSON escapes, with the library's ids and decodes;
 - tokenizer_corpus.json: the test corpus (clinical sentences, PAD-UFES-20 metadata rendered as text by
   PRIMAData, numbers and units, punctuation runs, accents, CJK, emoji, whitespace runs, empty strings,
   special-token strings, control characters, long texts);
@@ -253,6 +259,31 @@ def train_bert_cased(texts):
     return save(tok, "bert_cased_wordpiece_tokenizer.json")
 
 
+# A WordPiece tokenizer whose vocabulary keys are JSON escapes, among them canonically equivalent pairs.
+ESCAPED_VOCABULARY = r"""{"version": "1.0", "added_tokens": [{"id": 0, "content": "[UNK]", "single_word": false, "lstrip": false,
+ "rstrip": false, "normalized": false, "special": true}], "normalizer": null, "pre_tokenizer": {"type": "WhitespaceSplit"},
+ "post_processor": null, "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": false},
+ "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
+           "vocab": {"[UNK]": 0, "\u00e9": 1, "e\u0301": 2, "\ud83d\ude00": 3, "a\"b": 4, "tab\there": 5,
+                     "e": 6, "##\u0301": 7, "\u00c5": 8, "A\u030a": 9}}}"""
+
+
+def escaped_vocabulary():
+    path = os.path.join(OUT, "escaped_vocabulary_tokenizer.json")
+    with open(path, "w") as f:
+        f.write(ESCAPED_VOCABULARY + "\n")
+    tok = Tokenizer.from_file(path)
+    texts = ["\u00e9 e\u0301 \U0001F600 A\u030a \u00c5", "a\"b tab\there e\u0301\u0301", "e"]
+    vocab = tok.get_vocab()
+    data = {"generator": "Scripts/reference/gen_tokenizers.py", "versions": versions(),
+            "vocab_size": tok.get_vocab_size(with_added_tokens=True),
+            "vocab": sorted(([k, v] for k, v in vocab.items()), key=lambda kv: kv[1]),
+            "cases": [dict(text=t, ids=tok.encode(t).ids, decoded=tok.decode(tok.encode(t).ids)) for t in texts]}
+    with open(os.path.join(OUT, "tokenizer_expected_escaped.json"), "w") as f:
+        json.dump(data, f, ensure_ascii=True, separators=(",", ":"))
+        f.write("\n")
+
+
 def save(tok, name):
     path = os.path.join(OUT, name)
     tok.save(path, pretty=False)
@@ -358,6 +389,7 @@ def main():
     # The cased BERT is checked on the non-ASCII and odd groups and every 4th other text (fixture size).
     odd = {"accents", "cjk", "emoji", "whitespace", "empty", "special", "control", "punctuation"}
     subset = [i for name, (a, b) in ranges.items() for i in range(a, b) if name in odd or i % 4 == 0]
+    escaped_vocabulary()
     for name, path in paths.items():
         expectations(name, path, texts, subset if name == "bert_cased" else None)
 

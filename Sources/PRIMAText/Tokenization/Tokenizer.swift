@@ -24,6 +24,9 @@ public struct Tokenizer: Sendable {
     /// Padding applied by ``encode(_:addSpecialTokens:)`` and batches; initially the file's `"padding"`.
     public var padding: PaddingOptions?
 
+    /// The tokens of the file's `"added_tokens"`, matched in the text before the model runs.
+    public let addedTokens: [AddedToken]
+
     private let normalizer: Normalizer?
     private let preTokenizer: PreTokenizer?
     private let model: Model
@@ -51,6 +54,7 @@ public struct Tokenizer: Sendable {
     public init(data: Data, source: String = "<memory>") throws {
         let file = try TokenizerJSON.decode(data, file: source)
         self.source = source
+        addedTokens = file.addedTokens
         normalizer = file.normalizer
         preTokenizer = file.preTokenizer
         model = file.model
