@@ -2,6 +2,8 @@
 //
 //   prima-tokenizer-bench [fixtures-folder] [seconds]
 //       encodes every text of tokenizer_corpus.json with each committed tokenizer and prints sentences/s
+//   prima-tokenizer-bench load <tokenizer.json>
+//       prints how long reading a tokenizer file takes
 //   prima-tokenizer-bench metadata-text [count] [seed]
 //       prints PAD-UFES-20 metadata rendered as text (PRIMAData's synthetic records), one per line; used by
 //       Scripts/reference/gen_tokenizers.py to build the corpus
@@ -46,8 +48,17 @@ func benchmark(fixtures: URL, seconds: Double) throws {
     }
 }
 
+func timeLoading(_ file: String) throws {
+    let url = URL(fileURLWithPath: file)
+    let start = now()
+    let tokenizer = try Tokenizer(contentsOf: url)
+    print("loaded \(url.lastPathComponent): \(tokenizer.vocabularySize) tokens in \(String(format: "%.0f", (now() - start) * 1000)) ms")
+}
+
 let arguments = CommandLine.arguments.dropFirst()
-if arguments.first == "metadata-text" {
+if arguments.first == "load", let file = arguments.dropFirst().first {
+    try timeLoading(file)
+} else if arguments.first == "metadata-text" {
     let count = arguments.dropFirst().first.flatMap { Int($0) } ?? 400
     let seed = arguments.dropFirst(2).first.flatMap { UInt64($0) } ?? 7
     try printMetadataText(count: count, seed: seed)

@@ -90,6 +90,19 @@ struct TokenizerMalformedFileTests {
         #expect(error.message.contains("unknown token \"no-such-token\""))
     }
 
+    @Test("a merge string that is not two tokens")
+    func mergeStringWithThreeTokens() throws {
+        let error = try Self.loadError(Self.modified("modernbert") { object in
+            var model = object["model"] as! [String: Any]
+            var merges = (model["merges"] as! [[String]]).map { $0.joined(separator: " ") }
+            merges[5] = "a b c"
+            model["merges"] = merges
+            object["model"] = model
+        })
+        #expect(error.key == "model.merges[5]")
+        #expect(error.message.contains("not two tokens"))
+    }
+
     @Test("a merge whose result is not in the vocabulary")
     func mergeWithoutResult() throws {
         let object = try Self.json("qwen3")
