@@ -175,6 +175,25 @@ struct TokenizerMalformedFileTests {
         #expect(error.message.contains("999999"))
     }
 
+    @Test("a negative or absurd token id")
+    func badTokenIDs() throws {
+        let negative = try Self.loadError(Self.modified("minilm") { object in
+            var model = object["model"] as! [String: Any]
+            var vocab = model["vocab"] as! [String: Int]
+            vocab["hello"] = -3
+            model["vocab"] = vocab
+            object["model"] = model
+        })
+        #expect(negative.key == "model.vocab")
+        #expect(negative.message.contains("\"hello\" has id -3"))
+        let huge = try Self.loadError(Self.modified("qwen3") { object in
+            var added = object["added_tokens"] as! [[String: Any]]
+            added[0]["id"] = 4_000_000_000
+            object["added_tokens"] = added
+        })
+        #expect(huge.key == "added_tokens[0].id")
+    }
+
     @Test("an empty added token")
     func emptyAddedToken() throws {
         let error = try Self.loadError(Self.modified("qwen3") { object in

@@ -81,7 +81,7 @@ indirect enum Normalizer: Decodable, Sendable {
         out.reserveCapacity(text.count)
         for s in text {
             if s.value == 0 || s.value == 0xFFFD || UnicodeClasses.isBertControl(s) { continue }
-            out.append(UnicodeClasses.isBertWhitespace(s) ? " " : s)
+            out.append(UnicodeClasses.isWhitespace(s) ? " " : s)
         }
         return out
     }

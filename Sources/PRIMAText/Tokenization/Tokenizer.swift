@@ -63,15 +63,22 @@ public struct Tokenizer: Sendable {
         truncation = file.truncation
 
         var idOfToken = file.model.vocab
-        var tokenOfID = [String?](repeating: nil, count: (idOfToken.entries.lazy.map(\.id).max() ?? -1) + 1)
+        // Ids index an array: they must be non-negative and not absurdly sparse (a corrupt id must not
+        // allocate gigabytes).
+        let idLimit = 4 * (idOfToken.count + file.addedTokens.count) + 1024
+        func checkID(_ id: Int, _ token: String, _ key: String) throws {
+            guard id >= 0 && id < idLimit else {
+                throw TokenizerError(file: source, key: key, "token \(token.debugDescription) has id \(id); ids must lie in 0..<\(idLimit) for this vocabulary")
+            }
+        }
+        var tokenOfID = [String?]()
         for (token, id) in idOfToken.entries {
-            guard id >= 0 else { throw TokenizerError(file: source, key: "model.vocab", "token \(token.debugDescription) has negative id \(id)") }
+            try checkID(id, token, "model.vocab")
+            if id >= tokenOfID.count { tokenOfID.append(contentsOf: repeatElement(nil, count: id + 1 - tokenOfID.count)) }
             tokenOfID[id] = token
         }
         for (index, added) in file.addedTokens.enumerated() {
-            guard added.id >= 0 else {
-                throw TokenizerError(file: source, key: "added_tokens[\(index)].id", "negative id \(added.id)")
-            }
+            try checkID(added.id, added.content, "added_tokens[\(index)].id")
             if added.id >= tokenOfID.count { tokenOfID.append(contentsOf: repeatElement(nil, count: added.id + 1 - tokenOfID.count)) }
             tokenOfID[added.id] = added.content
             idOfToken[added.content] = added.id

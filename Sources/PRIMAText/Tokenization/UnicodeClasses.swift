@@ -52,8 +52,6 @@ enum UnicodeClasses {
         }
     }
 
-    /// BERT's whitespace: tab, newline, carriage return or White_Space.
-    static func isBertWhitespace(_ s: Unicode.Scalar) -> Bool { isWhitespace(s) }
 
     /// The CJK Unified Ideograph blocks BERT surrounds with spaces.
     static func isChineseCharacter(_ s: Unicode.Scalar) -> Bool {
