@@ -11,7 +11,8 @@ Writes into Tests/PRIMATextTests/Fixtures/:
   regex, isolated; ByteLevel without regex; ByteLevel post-processor and decoder; `<|endoftext|>`,
   `<|im_start|>`, `<|im_end|>`, … special, `<think>`, `<tool_call>`, … added but not special);
 - bert_cased_wordpiece_tokenizer.json: a small cased WordPiece (BertNormalizer without lower-casing or accent
-  stripping) whose vocabulary holds canonically equivalent entries (`Å` and `A` + combining ring); it is
+  stripping) whose vocabulary holds canonically equivalent entries (`Å` and `A` + combining ring), with a
+  single-word added token `<sw>` and a special `<rs>` that strips whitespace on both sides; it is
   checked on a subset of the corpus (listed in its expectation file). The WordPiece trainer breaks ties in
   no fixed order, so regenerating may renumber a few of its entries (its expectations are regenerated with it);
 - escaped_vocabulary_tokenizer.json / tokenizer_expected_escaped.json: a hand-written WordPiece file whose
@@ -90,7 +91,8 @@ SPECIAL = ["[CLS] text [SEP]", "[MASK]", "fill the [MASK] here", "word[MASK]", "
            "<|im_start|>user\nHello<|im_end|>", "<|im_start|>system\nYou are a dermatologist.<|im_end|>\n",
            "<think>reasoning</think>answer", "<tool_call>{\"a\": 1}</tool_call>", "<|im_end|><|im_start|>",
            "|||IP_ADDRESS|||", "mail |||EMAIL_ADDRESS||| now", "<|padding|>", "[SEP][CLS]", "<|vision_pad|>x",
-           "< |im_start| >", "[ MASK ]", "<|fim_prefix|>def f():"]
+           "< |im_start| >", "[ MASK ]", "<|fim_prefix|>def f():", "a <sw> b", "x<sw>y", "<sw>", "1<sw>", "é<sw> z",
+           "<sw>!", " <sw>\t", "<rs>  after", "before   <rs>", "a<rs>b<rs> <rs>", "<sw><sw>", "字<sw>"]
 
 
 def clinical_sentence(rng):
@@ -191,8 +193,8 @@ def corpus():
     add("special", SPECIAL + [rng.choice(SPECIAL) + rng.choice(["", " ", "  ", "x"]) + rng.choice(SPECIAL) for _ in range(75)])
     add("control", CONTROL)
     add("mixed", ["".join(fragment(rng) + rng.choice(["", " ", "  ", "\n", ", "]) for _ in range(rng.randint(2, 8)))
-                  for _ in range(300)])
-    add("random_unicode", [random_unicode(rng) for _ in range(400)])
+                  for _ in range(260)])
+    add("random_unicode", [random_unicode(rng) for _ in range(320)])
     add("long", [" ".join(clinical_sentence(rng) for _ in range(rng.randint(8, 16))) for _ in range(25)]
         + [" ".join(meta[i:i + 4]) for i in range(0, 20, 4)] + ["word " * 300, "a" * 150, "皮" * 120, "😀" * 60])
     texts, ranges = [], {}
@@ -278,6 +280,9 @@ def train_bert_cased(texts):
                                         special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
     accents = [w for w in WORDS_ACCENTED for _ in range(5)]
     tok.train_from_iterator(texts + accents, trainer)
+    # Added tokens matched only as whole words, and one that absorbs the whitespace around it.
+    tok.add_tokens([AddedToken("<sw>", single_word=True, normalized=False)])
+    tok.add_special_tokens([AddedToken("<rs>", lstrip=True, rstrip=True, normalized=False, special=True)])
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.BertProcessing(("[SEP]", sep), ("[CLS]", cls))
     return save(tok, "bert_cased_wordpiece_tokenizer.json")
@@ -437,7 +442,8 @@ def expectations(name, path, texts, indices=None):
         "ids_exceptions": {str(i): ids_text(w) for i, (w, p) in enumerate(zip(with_special, plain))
                            if w != prefix + p + suffix},
         "ids_plain": [ids_text(i) for i in plain],
-        "tokens_sample": {str(i): tok.encode(texts[i]).tokens for i in range(0, len(texts), 151)},
+        "tokens_sample": {str(i): tok.encode(t).tokens for i, t in enumerate(texts)
+                          if i % 100 == 0 or (len(t) < 200 and any(s in t for s in ("[", "<", "|||")))},
         # null where the decode is the text itself (lossless byte-level round trips), to keep the file small
         "decoded_skip": [None if d == t else d for d, t in
                          zip((tok.decode(i, skip_special_tokens=True) for i in with_special), texts)],

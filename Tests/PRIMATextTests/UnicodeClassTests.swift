@@ -14,59 +14,57 @@ struct UnicodeClassTests {
         let nfc_with_overlay: [String: [UInt32]]
     }
 
-    private static let classes: Classes = {
-        let url = try! TokenizerFixtures.url("tokenizer_unicode_classes.json")
-        return try! JSONDecoder().decode(Classes.self, from: Data(contentsOf: url))
-    }()
+    private static func load() throws -> Classes {
+        try JSONDecoder().decode(Classes.self, from: Data(contentsOf: TokenizerFixtures.url("tokenizer_unicode_classes.json")))
+    }
 
-    private static var codePoints: [Unicode.Scalar] {
+    private static func codePoints(_ classes: Classes) -> [Unicode.Scalar] {
         classes.code_points.flatMap { $0[0]...$0[1] }.compactMap(Unicode.Scalar.init)
     }
 
-    private static func members(_ name: String) -> Set<UInt32> {
-        Set(classes.sets[name]!.flatMap { $0[0]...$0[1] })
-    }
-
     /// Checks `predicate` against the library's set `name` over every probed code point.
-    private static func check(_ name: String, _ predicate: (Unicode.Scalar) -> Bool) {
-        let expected = members(name)
-        #expect(!expected.isEmpty)
+    private static func check(_ classes: Classes, _ name: String, _ predicate: (Unicode.Scalar) -> Bool) {
+        let expected = Set((classes.sets[name] ?? []).flatMap { $0[0]...$0[1] })
+        #expect(!expected.isEmpty, "\(name) missing from the fixture")
         var wrong: [String] = []
-        for s in codePoints where predicate(s) != expected.contains(s.value) {
+        for s in codePoints(classes) where predicate(s) != expected.contains(s.value) {
             wrong.append("U+" + String(s.value, radix: 16, uppercase: true))
         }
         #expect(wrong.isEmpty, "\(name): \(wrong.count) code points differ, first \(wrong.prefix(12))")
     }
 
     @Test("regex classes \\p{L}, \\p{N} and \\s")
-    func regexClasses() {
-        Self.check("letter", UnicodeClasses.isLetter)
-        Self.check("number", UnicodeClasses.isNumber)
-        Self.check("space", UnicodeClasses.isWhitespace)
+    func regexClasses() throws {
+        let classes = try Self.load()
+        Self.check(classes, "letter", UnicodeClasses.isLetter)
+        Self.check(classes, "number", UnicodeClasses.isNumber)
+        Self.check(classes, "space", UnicodeClasses.isWhitespace)
     }
 
     @Test("BERT: removed characters, punctuation and stripped marks")
-    func bertClasses() {
+    func bertClasses() throws {
+        let classes = try Self.load()
         let clean = Normalizer.bert(cleanText: true, handleChineseCharacters: false, stripAccents: false, lowercase: false)
-        Self.check("bert_removed") { clean.normalize([$0]).isEmpty }
-        Self.check("bert_punctuation") { UnicodeClasses.isBertPunctuation($0) && !UnicodeClasses.isWhitespace($0) }
+        Self.check(classes, "bert_removed") { clean.normalize([$0]).isEmpty }
+        Self.check(classes, "bert_punctuation") { UnicodeClasses.isBertPunctuation($0) && !UnicodeClasses.isWhitespace($0) }
         let strip = Normalizer.bert(cleanText: false, handleChineseCharacters: false, stripAccents: true, lowercase: false)
-        Self.check("bert_stripped") { strip.normalize([$0]).isEmpty }
-        Self.check("strip_accents_removed") { Normalizer.stripAccents.normalize([$0]).isEmpty }
+        Self.check(classes, "bert_stripped") { strip.normalize([$0]).isEmpty }
+        Self.check(classes, "strip_accents_removed") { Normalizer.stripAccents.normalize([$0]).isEmpty }
     }
 
     @Test("lower-case and NFC mappings, and canonical ordering with a class-1 mark")
-    func mappings() {
+    func mappings() throws {
+        let classes = try Self.load()
         let overlay = Unicode.Scalar(0x334)!
         var wrong: [String] = []
-        for s in Self.codePoints {
+        for s in Self.codePoints(classes) {
             let key = String(s.value)
             let lower = Normalizer.lowercase.normalize([s]).map(\.value)
-            if lower != (Self.classes.lowercase[key] ?? [s.value]) { wrong.append("lowercase U+\(String(s.value, radix: 16))") }
+            if lower != (classes.lowercase[key] ?? [s.value]) { wrong.append("lowercase U+\(String(s.value, radix: 16))") }
             let nfc = Normalizer.nfc.normalize([s]).map(\.value)
-            if nfc != (Self.classes.nfc_single[key] ?? [s.value]) { wrong.append("NFC U+\(String(s.value, radix: 16))") }
+            if nfc != (classes.nfc_single[key] ?? [s.value]) { wrong.append("NFC U+\(String(s.value, radix: 16))") }
             let ordered = Normalizer.nfc.normalize([s, overlay]).map(\.value)
-            if ordered != (Self.classes.nfc_with_overlay[key] ?? [s.value, overlay.value]) {
+            if ordered != (classes.nfc_with_overlay[key] ?? [s.value, overlay.value]) {
                 wrong.append("NFC+U+0334 U+\(String(s.value, radix: 16))")
             }
         }

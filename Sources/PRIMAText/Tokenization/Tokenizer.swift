@@ -37,6 +37,8 @@ public struct Tokenizer: Sendable {
     private let tokenOfID: [String?]
     private let idOfToken: Vocabulary
     private let specialTokens: Set<String>
+    /// Each added token's content by id (a match that differs absorbed whitespace or was normalized).
+    private let addedTokenScalars: [Int: [Unicode.Scalar]]
 
     /// Reads `tokenizer.json` at `url`.
     /// - Throws: ``TokenizerError`` naming the file, the JSON key and the problem: unreadable file, invalid
@@ -86,6 +88,7 @@ public struct Tokenizer: Sendable {
         self.tokenOfID = tokenOfID
         self.idOfToken = idOfToken
         specialTokens = Set(file.addedTokens.filter(\.special).map(\.content))
+        addedTokenScalars = Dictionary(file.addedTokens.map { ($0.id, Array($0.content.unicodeScalars)) }) { a, _ in a }
         rawAddedTokens = AddedTokenMatcher(file.addedTokens.filter { !$0.normalized })
         let normalizer = file.normalizer
         normalizedAddedTokens = AddedTokenMatcher(file.addedTokens.filter(\.normalized)) { normalizer?.normalize($0) ?? $0 }
@@ -190,19 +193,25 @@ public struct Tokenizer: Sendable {
     private func encodeUnpadded(_ text: String, addSpecialTokens: Bool) -> Encoding {
         var ids: [Int] = []
         ids.reserveCapacity(text.utf8.count / 3 + 4)
+        // An added token's token string is the text it matched (with absorbed whitespace), as in the library.
+        var matchedTexts: [(index: Int, text: ArraySlice<Unicode.Scalar>)] = []
+        func appendAddedToken(_ id: Int, _ matched: ArraySlice<Unicode.Scalar>) {
+            if !matched.elementsEqual(addedTokenScalars[id] ?? []) { matchedTexts.append((ids.count, matched)) }
+            ids.append(id)
+        }
         let scalars = Array(text.unicodeScalars)
         var rawSegments: [TextSegment] = []
         rawAddedTokens.split(scalars[...], into: &rawSegments)
         for segment in rawSegments {
             switch segment {
-            case .token(let id): ids.append(id)
+            case .token(let id, let matched): appendAddedToken(id, matched)
             case .text(let raw):
                 let normalized = normalizer?.normalize(Array(raw)) ?? Array(raw)
                 var segments: [TextSegment] = []
                 normalizedAddedTokens.split(normalized[...], into: &segments)
                 for piece in segments {
                     switch piece {
-                    case .token(let id): ids.append(id)
+                    case .token(let id, let matched): appendAddedToken(id, matched)
                     case .text(let text):
                         let words = preTokenizer?.preTokenize([Array(text)]) ?? [Array(text)]
                         for word in words { model.tokenize(word, into: &ids) }
@@ -210,8 +219,10 @@ public struct Tokenizer: Sendable {
                 }
             }
         }
+        var tokens = ids.map { tokenOfID[$0] ?? "" }
+        for (index, matched) in matchedTexts { tokens[index] = Array(matched).string }
         var encoding = Encoding()
-        encoding.append(ids: ids, tokens: ids.map { tokenOfID[$0] ?? "" }, typeID: 0, special: false)
+        encoding.append(ids: ids, tokens: tokens, typeID: 0, special: false)
         if let truncation {
             let added = addSpecialTokens ? (postProcessor?.addedTokenCount ?? 0) : 0
             encoding.truncate(to: max(0, truncation.maxLength - added), direction: truncation.direction)

@@ -77,9 +77,9 @@ enum UnicodeClasses {
         }
     }
 
-    /// Rust's `char::is_alphanumeric`: Alphabetic or Numeric.
+    /// Rust's `char::is_alphanumeric`: Alphabetic or a number (Nd, Nl, No).
     static func isAlphanumeric(_ s: Unicode.Scalar) -> Bool {
-        s.properties.isAlphabetic || s.properties.numericType != nil
+        s.properties.isAlphabetic || s.properties.generalCategory.isNumber
     }
 
     /// BERT's control characters: control (Cc), format (Cf) and private-use (Co) characters of Unicode 8
