@@ -104,5 +104,12 @@ struct ExpectedTokenization: Decodable {
     }
 }
 
+/// Equal scalar for scalar (Swift's `==` on strings is canonical equivalence, which would hide a
+/// normalization difference).
+func identical(_ a: String, _ b: String) -> Bool { a.unicodeScalars.elementsEqual(b.unicodeScalars) }
+
+/// Equal scalar for scalar, element by element.
+func identical(_ a: [String], _ b: [String]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { identical($0, $1) } }
+
 /// A short printable form of a text for failure messages.
 func shown(_ text: String) -> String { String(text.debugDescription.prefix(120)) }

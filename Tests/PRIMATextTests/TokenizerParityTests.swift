@@ -40,7 +40,7 @@ struct TokenizerParityTests {
         #expect(!expected.tokens_sample.isEmpty)
         for (key, tokens) in expected.tokens_sample {
             let encoding = tokenizer.encode(texts[Int(key)!])
-            #expect(encoding.tokens == tokens, "text #\(key) \(shown(texts[Int(key)!]))")
+            #expect(identical(encoding.tokens, tokens), "text #\(key) \(shown(texts[Int(key)!]))")
             #expect(encoding.attentionMask == Array(repeating: 1, count: tokens.count))
             #expect(encoding.typeIDs == Array(repeating: 0, count: tokens.count))
             #expect(encoding.specialTokensMask.reduce(0, +) == expected.special_prefix.count + expected.special_suffix.count)

@@ -124,6 +124,10 @@ private struct MergeList: Decodable {
     init(pairs: [(String, String)]) { self.pairs = pairs }
 
     init(from decoder: any Decoder) throws {
+        if let merges = RawModel.of(decoder, key: "merges")?.merges {
+            pairs = merges
+            return
+        }
         var c = try decoder.unkeyedContainer()
         var out: [(String, String)] = []
         out.reserveCapacity(c.count ?? 0)

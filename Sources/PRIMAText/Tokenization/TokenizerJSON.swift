@@ -32,10 +32,9 @@ struct TokenizerJSON: Decodable, Sendable {
     static func decode(_ data: Data, file: String) throws -> TokenizerJSON {
         do {
             let decoder = JSONDecoder()
-            if let vocabulary = RawVocabularyScanner.modelVocabulary(in: data) {
-                decoder.userInfo[.rawModelVocabulary] = RawVocabulary(entries: vocabulary)
-            }
-            return try decoder.decode(TokenizerJSON.self, from: data)
+            guard let scan = RawModelScanner.scan(data) else { return try decoder.decode(TokenizerJSON.self, from: data) }
+            decoder.userInfo[.rawModel] = RawModel(vocabulary: scan.vocabulary, merges: scan.merges)
+            return try decoder.decode(TokenizerJSON.self, from: scan.remainder)
         } catch let error as DecodingError {
             throw TokenizerError(decodingError: error, file: file)
         }

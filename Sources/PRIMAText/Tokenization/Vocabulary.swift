@@ -16,13 +16,21 @@ struct ExactString: Hashable, Sendable {
     }
 }
 
-/// The exact entries of `model.vocab`, handed to the decoder.
-struct RawVocabulary: Sendable {
-    let entries: [(String, Int)]
+/// `model.vocab` and `model.merges` as read by ``RawModelScanner``, handed to the decoder (which then finds
+/// `{}` and `[]` in their place).
+struct RawModel: Sendable {
+    let vocabulary: [(String, Int)]?
+    let merges: [(String, String)]?
+
+    /// The raw model of `decoder`, if the value being decoded is `model.<key>`.
+    static func of(_ decoder: any Decoder, key: String) -> RawModel? {
+        guard decoder.codingPath.map(\.stringValue) == ["model", key] else { return nil }
+        return decoder.userInfo[.rawModel] as? RawModel
+    }
 }
 
 extension CodingUserInfoKey {
-    static let rawModelVocabulary = CodingUserInfoKey(rawValue: "PRIMAText.rawModelVocabulary")!
+    static let rawModel = CodingUserInfoKey(rawValue: "PRIMAText.rawModel")!
 }
 
 /// Token → id, matched byte for byte.
@@ -39,12 +47,11 @@ struct Vocabulary: Sendable, Decodable {
         for (token, id) in entries { ids[ExactString(token)] = id }
     }
 
-    /// The model's vocabulary as read byte-exactly by ``RawVocabularyScanner`` (passed in `userInfo`), else
+    /// The model's vocabulary as read byte-exactly by ``RawModelScanner`` (passed in `userInfo`), else
     /// decoded as a dictionary.
     init(from decoder: any Decoder) throws {
-        let path = decoder.codingPath.map(\.stringValue)
-        if path == ["model", "vocab"], let raw = decoder.userInfo[.rawModelVocabulary] as? RawVocabulary {
-            self.init(entries: raw.entries)
+        if let entries = RawModel.of(decoder, key: "vocab")?.vocabulary {
+            self.init(entries: entries)
         } else {
             self.init(try [String: Int](from: decoder))
         }

@@ -1,40 +1,87 @@
 import Foundation
 
-/// Reads `model.vocab` of a tokenizer file straight from the JSON bytes, keeping every key exactly.
+/// Reads `model.vocab` and `model.merges` of a tokenizer file straight from the JSON bytes.
 ///
-/// `JSONDecoder` collects object keys in a `[String: …]` dictionary, and Swift's `String` equality is
-/// canonical equivalence, so a vocabulary holding both `"Å"` (U+00C5) and `"A\u{30A}"` — as cased WordPiece
-/// vocabularies do — would lose one of them. Anything this scanner does not understand makes it give up
-/// (nil), leaving the error to `JSONDecoder`.
-struct RawVocabularyScanner {
+/// - Exactness: `JSONDecoder` collects object keys in a `[String: …]` dictionary, and Swift's `String`
+///   equality is canonical equivalence, so a vocabulary holding both `"Å"` (U+00C5) and `"A\u{30A}"` — as
+///   cased WordPiece vocabularies do — would lose one of them. This scanner keeps every key.
+/// - Speed: the vocabulary and merges are most of a large file (Qwen3's: 151k tokens, 151k merges); they are
+///   cut out of the document before `JSONDecoder` reads the rest.
+///
+/// Anything the scanner does not understand makes it give up (nil), leaving the whole file, and any error
+/// message, to `JSONDecoder`.
+struct RawModelScanner {
     private let bytes: [UInt8]
     private var i = 0
 
     private struct Failure: Error {}
 
-    /// The (token, id) entries of `model.vocab`, or nil if it is absent, not an object or the JSON is malformed.
-    static func modelVocabulary(in data: Data) -> [(String, Int)]? {
-        var scanner = RawVocabularyScanner(bytes: [UInt8](data))
-        return try? scanner.findModelVocabulary()
+    /// The model's vocabulary and merges, and the document without them (`{}` and `[]` in their place).
+    struct Result: Sendable {
+        let vocabulary: [(String, Int)]?
+        let merges: [(String, String)]?
+        let remainder: Data
+    }
+
+    /// The scan of `data`, or nil if it is not a JSON object with a `model` object or anything is malformed.
+    static func scan(_ data: Data) -> Result? {
+        var scanner = RawModelScanner(bytes: [UInt8](data))
+        return try? scanner.scanDocument()
     }
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
-    private mutating func findModelVocabulary() throws -> [(String, Int)]? {
-        var result: [(String, Int)]?
+    private mutating func scanDocument() throws -> Result {
+        var vocabulary: [(String, Int)]?, merges: [(String, String)]?
+        var cuts: [(range: Range<Int>, replacement: String)] = []
         try forEachEntry { key, scanner in
             guard key == "model", scanner.peek() == UInt8(ascii: "{") else { try scanner.skipValue(); return }
             try scanner.forEachEntry { key, scanner in
-                guard key == "vocab", scanner.peek() == UInt8(ascii: "{") else { try scanner.skipValue(); return }
-                var entries: [(String, Int)] = []
-                try scanner.forEachEntry { token, scanner in entries.append((token, try scanner.readInt())) }
-                result = entries
+                let start = scanner.position
+                if key == "vocab", scanner.peek() == UInt8(ascii: "{") {
+                    var entries: [(String, Int)] = []
+                    try scanner.forEachEntry { token, scanner in entries.append((token, try scanner.readInt())) }
+                    vocabulary = entries
+                    cuts.append((start..<scanner.i, "{}"))
+                } else if key == "merges", scanner.peek() == UInt8(ascii: "[") {
+                    merges = try scanner.readMerges()
+                    cuts.append((start..<scanner.i, "[]"))
+                } else {
+                    try scanner.skipValue()
+                }
             }
         }
-        return result
+        skipWhitespace()
+        guard i == bytes.count else { throw Failure() }
+        var remainder = bytes
+        for cut in cuts.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
+            remainder.replaceSubrange(cut.range, with: Array(cut.replacement.utf8))
+        }
+        return Result(vocabulary: vocabulary, merges: merges, remainder: Data(remainder))
+    }
+
+    /// `["a b", …]` or `[["a", "b"], …]`.
+    private mutating func readMerges() throws -> [(String, String)] {
+        var merges: [(String, String)] = []
+        try forEachElement { scanner in
+            if scanner.peek() == UInt8(ascii: "[") {
+                var pair: [String] = []
+                try scanner.forEachElement { scanner in pair.append(try scanner.readString()) }
+                guard pair.count == 2 else { throw Failure() }
+                merges.append((pair[0], pair[1]))
+            } else {
+                let line = try scanner.readString()
+                let parts = line.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw Failure() }
+                merges.append((String(String.UnicodeScalarView(parts[0])), String(String.UnicodeScalarView(parts[1]))))
+            }
+        }
+        return merges
     }
 
     // MARK: - Scanning
+
+    private var position: Int { mutating get { skipWhitespace(); return i } }
 
     private mutating func skipWhitespace() {
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
@@ -52,7 +99,7 @@ struct RawVocabularyScanner {
 
     /// Calls `body` with each key of the object at the current position, positioned at its value;
     /// `body` must consume the value.
-    private mutating func forEachEntry(_ body: (String, inout RawVocabularyScanner) throws -> Void) throws {
+    private mutating func forEachEntry(_ body: (String, inout RawModelScanner) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
         if peek() == UInt8(ascii: "}") { i += 1; return }
         while true {
@@ -62,6 +109,20 @@ struct RawVocabularyScanner {
             switch peek() {
             case UInt8(ascii: ","): i += 1
             case UInt8(ascii: "}"): i += 1; return
+            default: throw Failure()
+            }
+        }
+    }
+
+    /// Calls `body` at each element of the array at the current position; `body` must consume it.
+    private mutating func forEachElement(_ body: (inout RawModelScanner) throws -> Void) throws {
+        try expect(UInt8(ascii: "["))
+        if peek() == UInt8(ascii: "]") { i += 1; return }
+        while true {
+            try body(&self)
+            switch peek() {
+            case UInt8(ascii: ","): i += 1
+            case UInt8(ascii: "]"): i += 1; return
             default: throw Failure()
             }
         }
@@ -124,17 +185,7 @@ struct RawVocabularyScanner {
         switch peek() {
         case UInt8(ascii: "\""): _ = try readString()
         case UInt8(ascii: "{"): try forEachEntry { _, scanner in try scanner.skipValue() }
-        case UInt8(ascii: "["):
-            i += 1
-            if peek() == UInt8(ascii: "]") { i += 1; return }
-            while true {
-                try skipValue()
-                switch peek() {
-                case UInt8(ascii: ","): i += 1
-                case UInt8(ascii: "]"): i += 1; return
-                default: throw Failure()
-                }
-            }
+        case UInt8(ascii: "["): try forEachElement { scanner in try scanner.skipValue() }
         case .some:
             // A number or literal: up to the next delimiter.
             let start = i
