@@ -59,7 +59,7 @@ let package = Package(
         // Cross-validation harness, baselines, result tables and plots shared by the example executables.
         .target(
             name: "PRIMAExperiments",
-            dependencies: ["PRIMAData", "PRIMANN", "PRIMAAlign", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PRIMAData", "PRIMANN", "PRIMAVision", "PRIMAText", "PRIMAAlign", .product(name: "Logging", package: "swift-log")],
             path: "Sources/PRIMAExperiments"
         ),
 
@@ -98,7 +98,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         // Depends on the executables so that they are built before their command-line tests run.
         .testTarget(name: "PRIMAExperimentsTests",
-                    dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMATestSupport", "prima-padufes", "prima-aqua"],
+                    dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAVision", "PRIMAText", "PRIMATestSupport", "prima-padufes", "prima-aqua"],
                     path: "Tests/PRIMAExperimentsTests"),
         .testTarget(name: "PRIMAFusionTests", dependencies: ["PRIMAFusion", "PRIMATestSupport"], path: "Tests/PRIMAFusionTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests",

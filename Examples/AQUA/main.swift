@@ -19,9 +19,10 @@ struct AQUACommand: ParsableCommand {
             ($PRIMA_CACHE, else ~/.cache/prima-swift). Started again with the same output folder, an \
             interrupted run continues where it stopped.
 
-            PLACEHOLDER: until the DINOv3 and text-encoder baselines land, the image features are colour \
-            statistics of the photos and the metadata enters as its one-hot vector; --vision-checkpoint and \
-            --text-checkpoint are checked but not used yet.
+            Baselines: image-only is DINOv3 with LoRA (rank 32 on q/k/v/o) and a linear head on the CLS token; \
+            image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. Without \
+            --vision-checkpoint / --text-checkpoint, small DINOv3 and BERT configurations with seeded random \
+            weights are used (and a WordPiece tokenizer made from the metadata texts), so the run needs no download.
             """)
 
     @Option(help: ArgumentHelp("A dataset folder in the AQUA layout (manifest.csv, metadata.csv, schema.json).", valueName: "folder"))
@@ -40,8 +41,10 @@ struct AQUACommand: ParsableCommand {
     @Option(help: "Share of steps spent warming up.") var warmupRatio = 0.1
     @Option(help: "Share of each fold's training patients held out to pick the best epoch.") var validationFraction = 0.2
     @Option(help: "Class weights of the cross-entropy: none, balanced or sqrt-balanced.") var classWeighting = ClassWeighting.balanced
-    @Option(name: .customLong("baseline"), help: "Baselines to run (repeat the option): image-only, image-metadata. Default: both.")
-    var baselines: [BaselineChoice] = BaselineChoice.allCases
+    @Option(name: .customLong("baseline"), help: "Baselines to run (repeat the option): image-only, image-metadata, placeholder (colour statistics). Default: image-only and image-metadata.")
+    var baselines: [BaselineChoice] = BaselineChoice.defaults
+    @Flag(help: "Also feed the metadata vector (one-hot fields) to the image-metadata baseline's MLP, next to the text CLS.")
+    var appendMetadataVector = false
     @Option(help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Output folder; reuse it to resume an interrupted run.", valueName: "folder"))
     var output = "prima-runs/aqua"
@@ -104,14 +107,15 @@ struct AQUACommand: ParsableCommand {
         let samples = dataset.patientSamples(illuminations: wanted)
         if !quiet {
             note("\(dataset.report); \(samples.count) patients, \(dataset.photos.count) photos")
-            if visionCheckpoint != nil || textCheckpoint != nil {
-                note("--vision-checkpoint/--text-checkpoint are not used yet: the placeholder baselines use image statistics")
-            }
         }
         var harness = try CrossValidation(samples: samples, classNames: dataset.schema.label.classes,
                                           configuration: options.crossValidation)
         if !quiet { harness.observer = ProgressPrinter().handle }
-        let experiments = baselines.map { $0.experiment(schema: dataset.schema, settings: options.trainingSettings) }
+        let experiments = try BaselineChoice.experiments(
+            baselines, schema: dataset.schema, samples: samples, settings: options.trainingSettings,
+            visionCheckpoint: visionCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
+            textCheckpoint: textCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
+            seed: seed, appendMetadataVector: appendMetadataVector)
         let (_, tables) = try ExperimentSuite(datasetName: "AQUA layout", harness: harness).run(experiments)
         print(tables)
         print("Results, tables and plots: \(options.outputDirectory.path)")

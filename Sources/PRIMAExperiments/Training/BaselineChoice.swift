@@ -1,18 +1,60 @@
+import Foundation
 import PRIMAData
 
-/// The paper's two baselines (Table 1), as a user picks them on the command line.
+/// The paper's two baselines (Table 1), as a user picks them on the command line, and the colour-statistics
+/// stand-ins kept for comparison.
 public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
-    /// The image encoder with a linear head ("DINOv3 + LoRA").
+    /// DINOv3 with LoRA and a linear head ("DINOv3 + LoRA"), ``DINOv3Classifier``.
     case imageOnly = "image-only"
-    /// Image features and the metadata through an MLP ("+ Metadata via MLP").
+    /// DINOv3 features and the text encoder's CLS of the metadata text through an MLP ("+ Metadata via MLP"),
+    /// ``DINOv3MetadataClassifier``.
     case imageMetadata = "image-metadata"
+    /// Both ``PlaceholderBaselines`` (colour statistics instead of encoders; folders `placeholder-image-only`
+    /// and `placeholder-image-metadata`): a quick sanity check of the data and the harness.
+    case placeholder = "placeholder"
 
-    /// The experiment of this baseline. For now these are the ``PlaceholderBaselines``; the DINOv3 and text
-    /// encoder baselines replace them here.
-    public func experiment(schema: MetadataSchema, settings: TrainingSettings) -> ClassifierExperiment {
-        switch self {
-        case .imageOnly: return PlaceholderBaselines.imageOnly(schema: schema, settings: settings)
-        case .imageMetadata: return PlaceholderBaselines.imageAndMetadata(schema: schema, settings: settings)
+    /// What runs when the user picks nothing: the two encoder baselines.
+    public static let defaults: [BaselineChoice] = [.imageOnly, .imageMetadata]
+
+    /// The experiments of `choices`, in order. The encoders are loaded (or drawn at random) once, only when a
+    /// choice needs them.
+    /// - Parameters:
+    ///   - samples: the whole dataset (its metadata texts make the default tokenizer's vocabulary).
+    ///   - visionCheckpoint: a Hugging Face DINOv3 folder; nil for ``VisionBackbone/smallConfig`` with random weights.
+    ///   - textCheckpoint: a Hugging Face ModernBERT/BERT folder; nil for ``TextBackbone/smallConfig(vocabularySize:)``
+    ///     with random weights and a ``CorpusTokenizer``.
+    ///   - seed: seeds the random encoder weights.
+    ///   - appendMetadataVector: see ``EncoderBaselines/imageAndMetadata(schema:settings:hiddenSize:dropout:appendMetadataVector:)``.
+    /// - Throws: ``ExperimentError`` `.invalidOption` for a checkpoint folder that cannot be used.
+    public static func experiments(_ choices: [BaselineChoice], schema: MetadataSchema, samples: [DatasetSample],
+                                   settings: TrainingSettings, visionCheckpoint: URL? = nil, textCheckpoint: URL? = nil,
+                                   seed: UInt64, appendMetadataVector: Bool = false) throws -> [ClassifierExperiment] {
+        var encoders: EncoderBaselines?
+        func loadEncoders() throws -> EncoderBaselines {
+            if let encoders { return encoders }
+            let vision = try visionCheckpoint.map { try VisionBackbone(checkpoint: $0) }
+                ?? VisionBackbone(randomWeights: VisionBackbone.smallConfig, seed: seed)
+            var text: TextBackbone?
+            if choices.contains(.imageMetadata) {
+                let renderer = MetadataTextRenderer(schema: schema)
+                text = try textCheckpoint.map { try TextBackbone(checkpoint: $0) }
+                    ?? TextBackbone(randomWeightsSeed: seed &+ 1, corpus: samples.map { renderer.render($0.metadata) })
+            }
+            let made = EncoderBaselines(vision: vision, text: text)
+            encoders = made
+            return made
         }
+        var out: [ClassifierExperiment] = []
+        for choice in choices {
+            switch choice {
+            case .imageOnly: out.append(try loadEncoders().imageOnly(schema: schema, settings: settings))
+            case .imageMetadata:
+                out.append(try loadEncoders().imageAndMetadata(schema: schema, settings: settings, appendMetadataVector: appendMetadataVector))
+            case .placeholder:
+                out += [PlaceholderBaselines.imageOnly(schema: schema, settings: settings),
+                        PlaceholderBaselines.imageAndMetadata(schema: schema, settings: settings)]
+            }
+        }
+        return out
     }
 }

@@ -51,4 +51,18 @@ public final class EmbeddingCache: @unchecked Sendable {
             return Tensor(shape: [keys.count, d], scalars: out)
         }
     }
+
+    /// The cached embeddings [N, D] of `keys`, in order, or nil when one of them was never computed.
+    public func cachedEmbeddings(for keys: [String]) -> Tensor? {
+        lock.withLock {
+            guard let d = width else { return nil }
+            var out = [Float]()
+            out.reserveCapacity(keys.count * d)
+            for key in keys {
+                guard let row = rows[key] else { return nil }
+                out += row
+            }
+            return Tensor(shape: [keys.count, d], scalars: out)
+        }
+    }
 }

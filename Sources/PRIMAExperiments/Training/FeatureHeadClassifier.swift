@@ -34,8 +34,8 @@ public final class FeatureHeadClassifier: Module, BatchClassifier {
     }
 }
 
-/// The two baselines of the paper's Table 1 as placeholders over ``ImageStatistics`` instead of DINOv3
-/// features (the encoder baselines replace them once PRIMAVision and PRIMAText are in): image statistics with a
+/// Stand-ins for the two baselines of the paper's Table 1 over ``ImageStatistics`` instead of DINOv3
+/// features (``BaselineChoice/placeholder``; the real ones are ``EncoderBaselines``): image statistics with a
 /// linear head, and image statistics concatenated with the metadata vector through an MLP.
 public enum PlaceholderBaselines {
     /// The side photos are resized to before their statistics are taken.
@@ -51,7 +51,7 @@ public enum PlaceholderBaselines {
     public static func imageOnly(schema: MetadataSchema, settings: TrainingSettings) -> ClassifierExperiment {
         let pipeline = pipeline(schema: schema)
         let features: @Sendable (TwoViewBatch) -> Tensor = { ImageStatistics.features(of: $0.view1) }
-        return ClassifierExperiment(name: "image-only", title: "Image statistics + linear (placeholder)",
+        return ClassifierExperiment(name: "placeholder-image-only", title: "Image statistics + linear (placeholder)",
                                     settings: settings, pipeline: pipeline,
                                     modelFingerprint: ["features": "image-statistics-v1-standardized", "side": String(imageSide),
                                                        "head": "linear"]) { context in
@@ -72,7 +72,7 @@ public enum PlaceholderBaselines {
         let features: @Sendable (TwoViewBatch) -> Tensor = { batch in
             Tensor.concat([ImageStatistics.features(of: batch.view1), batch.metadataFeatures(classCount: classCount)], axis: 1)
         }
-        return ClassifierExperiment(name: "image-metadata", title: "+ Metadata via MLP (placeholder)",
+        return ClassifierExperiment(name: "placeholder-image-metadata", title: "Image statistics + metadata vector via MLP (placeholder)",
                                     settings: settings, pipeline: pipeline,
                                     modelFingerprint: ["features": "image-statistics-v1+metadata-vector-standardized",
                                                        "side": String(imageSide), "head": "mlp-\(hiddenSize)", "dropout": String(dropout)]) { context in
