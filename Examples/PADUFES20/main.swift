@@ -48,7 +48,7 @@ struct PADUFES20Command: ParsableCommand {
     var output = "prima-runs/pad-ufes-20"
     @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
     var cacheDir: String?
-    @Option(help: "Photos of the synthetic dataset (when no --data-dir).") var syntheticImages = 240
+    @Option(help: "Photos of the synthetic dataset (when no --data-dir).") var syntheticImages = 600
     @Flag(help: "Log every epoch through swift-log as well.") var verbose = false
     @Flag(help: "Print no progress, only the results.") var quiet = false
 

@@ -1,5 +1,6 @@
 import Foundation
 import PRIMAExperiments
+import PRIMAVision
 import Testing
 
 /// Runs the example executables as a user would and checks that bad options and bad data end with a
@@ -83,5 +84,32 @@ struct CommandLineTests {
         let second = try Self.run("prima-padufes", common + ["--epochs", "2"], cache: folder.url)
         #expect(second.status == 1)
         #expect(second.stderr.contains("run.epochs: saved 1, now 2"), "\(second.stderr)")
+    }
+
+    @Test("a checkpoint folder with unusable weights ends with one error line naming the option and the folder")
+    func badCheckpointFolder() throws {
+        let folder = TemporaryDirectory()
+        let checkpoint = folder.url.appendingPathComponent("dinov3")
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        try JSONEncoder().encode(TinyEncoders.visionConfig).write(to: checkpoint.appendingPathComponent("config.json"))
+        try Data("not safetensors".utf8).write(to: checkpoint.appendingPathComponent("model.safetensors"))
+        let (status, stderr) = try Self.run("prima-padufes", ["--quiet", "--synthetic-images", "40", "--vision-checkpoint", checkpoint.path,
+                                                              "--output", folder.url.appendingPathComponent("out").path], cache: folder.url)
+        #expect(status == 1)
+        #expect(stderr.hasPrefix("error: --vision-checkpoint \(checkpoint.path)"), "\(stderr)")
+        #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
+    }
+
+    @Test("--baseline placeholder runs the colour-statistics stand-ins in their own folders")
+    func placeholderBaselines() throws {
+        let folder = TemporaryDirectory()
+        let output = folder.url.appendingPathComponent("out")
+        let run = try Self.run("prima-padufes", ["--quiet", "--output", output.path, "--synthetic-images", "40", "--folds", "2",
+                                                 "--epochs", "1", "--baseline", "placeholder"], cache: folder.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        for name in ["placeholder-image-only", "placeholder-image-metadata"] {
+            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("\(name)/results.json").path), "\(name)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("image-only").path))
     }
 }

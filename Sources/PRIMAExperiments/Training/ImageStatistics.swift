@@ -1,8 +1,8 @@
 import PRIMAData
 import PRIMATensor
 
-/// Simple colour statistics of photos: the stand-in image features of the placeholder baselines, until the
-/// DINOv3 encoder replaces them.
+/// Simple colour statistics of photos: the stand-in image features of the ``PlaceholderBaselines``
+/// (`--baseline placeholder`), which check a dataset and the harness without an image encoder.
 ///
 /// Photos are first resized to a square (``resizeTransform(side:augment:)``); ``features(of:)`` then gives,
 /// per colour channel, the mean and standard deviation of the central square (where a lesion usually is),
