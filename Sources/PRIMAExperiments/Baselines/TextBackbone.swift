@@ -8,6 +8,7 @@ import PRIMAText
 /// (the built-in default).
 ///
 /// It never trains, so each metadata text is encoded once per run (``EmbeddingCache``), not once per epoch.
+/// Sendable because the encoder is only run under `lock` (in ``precompute(_:batchSize:)``) and never changes.
 public final class TextBackbone: @unchecked Sendable {
     /// The encoder, in evaluation mode.
     public let encoder: TextEncoder
@@ -48,8 +49,8 @@ public final class TextBackbone: @unchecked Sendable {
     /// from `corpus` (the metadata texts).
     /// - Throws: `TokenizerError` if the generated tokenizer is refused.
     public init(randomWeightsSeed seed: UInt64, corpus: [String], maxLength: Int = 256) throws {
-        let tokenizer = try CorpusTokenizer.make(corpus: corpus)
         let vocabulary = CorpusTokenizer.vocabulary(of: corpus)
+        let tokenizer = try Tokenizer(data: CorpusTokenizer.json(vocabulary: vocabulary), source: "<corpus WordPiece tokenizer>")
         var rng = RandomGenerator(seed: seed)
         let config = Self.smallConfig(vocabularySize: vocabulary.count)
         encoder = TextEncoder(backbone: BERTModel(config: config, pooler: false, using: &rng), tokenizer: tokenizer)

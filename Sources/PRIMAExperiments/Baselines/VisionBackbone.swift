@@ -9,7 +9,7 @@ import PRIMAVision
 ///
 /// The weights are read (or drawn) once; ``makeEncoder()`` builds a fresh model from them for each fold, so
 /// every fold sees the same frozen backbone and only its LoRA adapters and head train.
-public struct VisionBackbone: @unchecked Sendable {
+public struct VisionBackbone: Sendable {
     /// The model's configuration.
     public let config: DINOv3Config
     /// The side length photos are resized to: 224 for a checkpoint (DINOv3's preprocessing), the configuration's
