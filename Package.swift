@@ -53,7 +53,7 @@ let package = Package(
         ),
         .target(name: "PRIMAData", dependencies: ["PRIMANN", "CPNG", "CImageCodecs"], path: "Sources/PRIMAData"),
         .target(name: "PRIMAVision", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAVision"),
-        .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAText"),
+        .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData", .product(name: "Logging", package: "swift-log")], path: "Sources/PRIMAText"),
         .target(name: "PRIMAAlign", dependencies: ["PRIMAVision", "PRIMAText"], path: "Sources/PRIMAAlign"),
         .target(name: "PRIMAFusion", dependencies: ["PRIMAAlign"], path: "Sources/PRIMAFusion"),
         // Cross-validation harness, baselines, result tables and plots shared by the example executables.
@@ -79,7 +79,7 @@ let package = Package(
 
         .executableTarget(
             name: "prima-bench",
-            dependencies: ["PRIMATensor", "PRIMANN", "PRIMAVision", "PRIMAFusion", "COpenBLAS"],
+            dependencies: ["PRIMATensor", "PRIMANN", "PRIMAVision", "PRIMAText", "PRIMAFusion", "COpenBLAS"],
             path: "Benchmarks/Swift"
         ),
         // Tokenizer throughput (sentences per second, one thread) against Benchmarks/Tokenizers/bench_tokenizers.py.

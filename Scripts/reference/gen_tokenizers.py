@@ -10,9 +10,19 @@ Writes into Tests/PRIMATextTests/Fixtures/:
 - qwen3_bpe_tokenizer.json: a small byte-level BPE trained with Qwen3's pipeline (NFC; Split on Qwen2's
   regex, isolated; ByteLevel without regex; ByteLevel post-processor and decoder; `<|endoftext|>`,
   `<|im_start|>`, `<|im_end|>`, … special, `<think>`, `<tool_call>`, … added but not special);
+- bert_cased_wordpiece_tokenizer.json: a small cased WordPiece (BertNormalizer without lower-casing or accent
+  stripping) whose vocabulary holds canonically equivalent entries (`Å` and `A` + combining ring), with a
+  single-word added token `<sw>` and a special `<rs>` that strips whitespace on both sides; it is
+  checked on a subset of the corpus (listed in its expectation file). The WordPiece trainer breaks ties in
+  no fixed order, so regenerating may renumber a few of its entries (its expectations are regenerated with it);
+- escaped_vocabulary_tokenizer.json / tokenizer_expected_escaped.json: a hand-written WordPiece file whose
+  vocabulary keys are JSON escapes, with the library's ids and decodes;
+- tokenizer_unicode_classes.json: how the library classifies every code point of planes 0-2 and 14 (regex
+  letters/numbers/spaces, BERT's removed characters, punctuation and stripped marks, StripAccents, lower-case
+  and NFC mappings), whose Unicode data versions differ from Swift's;
 - tokenizer_corpus.json: the test corpus (clinical sentences, PAD-UFES-20 metadata rendered as text by
   PRIMAData, numbers and units, punctuation runs, accents, CJK, emoji, whitespace runs, empty strings,
-  special-token strings, control characters, long texts);
+  special-token strings, control characters, random strings of scalars from many blocks, long texts);
 - tokenizer_expected_<name>.json: for every text, the ids with and without special tokens (space-separated),
   decodes with and without skipping special tokens, padded/truncated batches and the file's own settings.
 
@@ -81,7 +91,8 @@ SPECIAL = ["[CLS] text [SEP]", "[MASK]", "fill the [MASK] here", "word[MASK]", "
            "<|im_start|>user\nHello<|im_end|>", "<|im_start|>system\nYou are a dermatologist.<|im_end|>\n",
            "<think>reasoning</think>answer", "<tool_call>{\"a\": 1}</tool_call>", "<|im_end|><|im_start|>",
            "|||IP_ADDRESS|||", "mail |||EMAIL_ADDRESS||| now", "<|padding|>", "[SEP][CLS]", "<|vision_pad|>x",
-           "< |im_start| >", "[ MASK ]", "<|fim_prefix|>def f():"]
+           "< |im_start| >", "[ MASK ]", "<|fim_prefix|>def f():", "a <sw> b", "x<sw>y", "<sw>", "1<sw>", "é<sw> z",
+           "<sw>!", " <sw>\t", "<rs>  after", "before   <rs>", "a<rs>b<rs> <rs>", "<sw><sw>", "字<sw>"]
 
 
 def clinical_sentence(rng):
@@ -127,6 +138,26 @@ def fragment(rng):
     return rng.choice(pool) if rng.random() < 0.8 else number_text(rng)
 
 
+# Scalar ranges for random strings: scripts, combining marks, format characters, symbols, emoji,
+# private use, tags, variation selectors (no surrogates, no code points unassigned in recent Unicode versions).
+RANDOM_RANGES = [(0x20, 0x7E), (0x00, 0x1F), (0xA0, 0xFF), (0x100, 0x24F), (0x300, 0x36F), (0x391, 0x3C9),
+                 (0x410, 0x44F), (0x5D0, 0x5EA), (0x620, 0x64A), (0x900, 0x97F), (0xE01, 0xE3A), (0x1100, 0x1112),
+                 (0x2000, 0x2064), (0x2070, 0x209C), (0x20A0, 0x20C0), (0x2100, 0x218B), (0x2190, 0x23FF),
+                 (0x3000, 0x303F), (0x3041, 0x3096), (0x30A0, 0x30FF), (0x4E00, 0x9FA5), (0xAC00, 0xD7A3),
+                 (0xE000, 0xE0FF), (0xFB00, 0xFB06), (0xFE00, 0xFE0F), (0xFF01, 0xFF9F), (0xFFF9, 0xFFFD),
+                 (0x1D400, 0x1D4FF), (0x2E00, 0x2E5D), (0x1DC0, 0x1DFF), (0x0890, 0x089F), (0x1AB0, 0x1ACE), (0x13430, 0x13455), (0x1F300, 0x1F64F), (0x1F900, 0x1F9FF), (0x20000, 0x2A6DF), (0xE0020, 0xE007F)]
+
+
+def random_unicode(rng):
+    out = []
+    for _ in range(rng.randint(1, 14)):
+        lo, hi = rng.choice(RANDOM_RANGES)
+        out.append(chr(rng.randint(lo, hi)))
+        if rng.random() < 0.25:
+            out.append(rng.choice([" ", "  ", "\n", "'s", "a", "1", "."]))
+    return "".join(out)
+
+
 def metadata_sentences(count, seed):
     subprocess.run(["swift", "build", "--product", "prima-tokenizer-bench"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
@@ -162,7 +193,8 @@ def corpus():
     add("special", SPECIAL + [rng.choice(SPECIAL) + rng.choice(["", " ", "  ", "x"]) + rng.choice(SPECIAL) for _ in range(75)])
     add("control", CONTROL)
     add("mixed", ["".join(fragment(rng) + rng.choice(["", " ", "  ", "\n", ", "]) for _ in range(rng.randint(2, 8)))
-                  for _ in range(300)])
+                  for _ in range(260)])
+    add("random_unicode", [random_unicode(rng) for _ in range(320)])
     add("long", [" ".join(clinical_sentence(rng) for _ in range(rng.randint(8, 16))) for _ in range(25)]
         + [" ".join(meta[i:i + 4]) for i in range(0, 20, 4)] + ["word " * 300, "a" * 150, "皮" * 120, "😀" * 60])
     texts, ranges = [], {}
@@ -237,6 +269,104 @@ def train_qwen3(texts):
     return save(tok, "qwen3_bpe_tokenizer.json")
 
 
+def train_bert_cased(texts):
+    """A cased BERT WordPiece (no lower-casing, no accent stripping): exercises BertNormalizer's other settings
+    and vocabulary entries that differ only by Unicode normalization (precomposed vs combining accents)."""
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece(prefix="##", cleanup=True)
+    trainer = trainers.WordPieceTrainer(vocab_size=2500, min_frequency=2, show_progress=False,
+                                        special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    accents = [w for w in WORDS_ACCENTED for _ in range(5)]
+    tok.train_from_iterator(texts + accents, trainer)
+    # Added tokens matched only as whole words, and one that absorbs the whitespace around it.
+    tok.add_tokens([AddedToken("<sw>", single_word=True, normalized=False)])
+    tok.add_special_tokens([AddedToken("<rs>", lstrip=True, rstrip=True, normalized=False, special=True)])
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.BertProcessing(("[SEP]", sep), ("[CLS]", cls))
+    return save(tok, "bert_cased_wordpiece_tokenizer.json")
+
+
+# A WordPiece tokenizer whose vocabulary keys are JSON escapes, among them canonically equivalent pairs.
+ESCAPED_VOCABULARY = r"""{"version": "1.0", "added_tokens": [{"id": 0, "content": "[UNK]", "single_word": false, "lstrip": false,
+ "rstrip": false, "normalized": false, "special": true}], "normalizer": null, "pre_tokenizer": {"type": "WhitespaceSplit"},
+ "post_processor": null, "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": false},
+ "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
+           "vocab": {"[UNK]": 0, "\u00e9": 1, "e\u0301": 2, "\ud83d\ude00": 3, "a\"b": 4, "tab\there": 5,
+                     "e": 6, "##\u0301": 7, "\u00c5": 8, "A\u030a": 9}}}"""
+
+
+def escaped_vocabulary():
+    path = os.path.join(OUT, "escaped_vocabulary_tokenizer.json")
+    with open(path, "w") as f:
+        f.write(ESCAPED_VOCABULARY + "\n")
+    tok = Tokenizer.from_file(path)
+    texts = ["\u00e9 e\u0301 \U0001F600 A\u030a \u00c5", "a\"b tab\there e\u0301\u0301", "e"]
+    vocab = tok.get_vocab()
+    data = {"generator": "Scripts/reference/gen_tokenizers.py", "versions": versions(),
+            "vocab_size": tok.get_vocab_size(with_added_tokens=True),
+            "vocab": sorted(([k, v] for k, v in vocab.items()), key=lambda kv: kv[1]),
+            "cases": [dict(text=t, ids=tok.encode(t).ids, decoded=tok.decode(tok.encode(t).ids)) for t in texts]}
+    with open(os.path.join(OUT, "tokenizer_expected_escaped.json"), "w") as f:
+        json.dump(data, f, ensure_ascii=True, separators=(",", ":"))
+        f.write("\n")
+
+
+def ranges(code_points):
+    """Sorted code points as [first, last] runs."""
+    out = []
+    for c in code_points:
+        if out and out[-1][1] == c - 1:
+            out[-1][1] = c
+        else:
+            out.append([c, c])
+    return out
+
+
+def unicode_classes():
+    """How the library classifies every code point of planes 0-2, 14 and part of 15: its character tests use
+    Unicode data of different versions (Oniguruma's regex classes, BERT's categories, the normalization
+    tables), which the Swift side must reproduce."""
+    bert_clean = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)
+    bert_strip = normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=False)
+    strip_accents, lower, nfc = normalizers.StripAccents(), normalizers.Lowercase(), normalizers.NFC()
+    bert_pre = pre_tokenizers.BertPreTokenizer()
+    regex = {name: pre_tokenizers.Split(Regex(pattern), "removed")
+             for name, pattern in [("letter", r"\p{L}"), ("number", r"\p{N}"), ("space", r"\s")]}
+    code_points = [c for c in list(range(0x32000)) + list(range(0xE0000, 0xE1000)) + list(range(0xF0000, 0xF0100))
+                   if not 0xD800 <= c <= 0xDFFF]
+    sets = {name: [] for name in ["bert_removed", "bert_punctuation", "bert_stripped", "strip_accents_removed",
+                                  "letter", "number", "space"]}
+    lowercase, nfc_single, nfc_with_overlay = {}, {}, {}
+    for c in code_points:
+        ch = chr(c)
+        if bert_clean.normalize_str(ch) == "":
+            sets["bert_removed"].append(c)
+        if len(bert_pre.pre_tokenize_str("a" + ch + "b")) == 3:
+            sets["bert_punctuation"].append(c)
+        if bert_strip.normalize_str(ch) == "":
+            sets["bert_stripped"].append(c)
+        if strip_accents.normalize_str(ch) == "":
+            sets["strip_accents_removed"].append(c)
+        for name, split in regex.items():
+            if not split.pre_tokenize_str(ch):
+                sets[name].append(c)
+        if lower.normalize_str(ch) != ch:
+            lowercase[c] = [ord(x) for x in lower.normalize_str(ch)]
+        if nfc.normalize_str(ch) != ch:
+            nfc_single[c] = [ord(x) for x in nfc.normalize_str(ch)]
+        # U+0334 has combining class 1: it moves before any mark of a higher class that the data knows.
+        if nfc.normalize_str(ch + "\u0334") != ch + "\u0334":
+            nfc_with_overlay[c] = [ord(x) for x in nfc.normalize_str(ch + "\u0334")]
+    data = {"generator": "Scripts/reference/gen_tokenizers.py", "versions": versions(),
+            "code_points": ranges(code_points), "sets": {k: ranges(v) for k, v in sets.items()},
+            "lowercase": lowercase, "nfc_single": nfc_single, "nfc_with_overlay": nfc_with_overlay}
+    with open(os.path.join(OUT, "tokenizer_unicode_classes.json"), "w") as f:
+        json.dump(data, f, separators=(",", ":"))
+        f.write("\n")
+
+
 def save(tok, name):
     path = os.path.join(OUT, name)
     tok.save(path, pretty=False)
@@ -259,7 +389,7 @@ def batch_cases(tok, texts):
         dict(name="longest_no_special_trunc12", padding=dict(), truncation=dict(max_length=12), special=False),
         dict(name="trunc3_no_padding", padding=None, truncation=dict(max_length=3), special=True),
     ]
-    starts = [0, 1000, 1210, 1500, 1700, 1900, 2300, len(texts) - 8]
+    starts = [len(texts) * k // 5 for k in range(4)] + [len(texts) - 8]
     cases = []
     for config in configs:
         tok.no_padding()
@@ -281,11 +411,15 @@ def batch_cases(tok, texts):
     return cases
 
 
-def expectations(name, path, texts):
+def expectations(name, path, texts, indices=None):
+    """Expected results for texts[i], i in `indices` (all texts if None)."""
     defaults = Tokenizer.from_file(path)  # with the file's own padding/truncation, if any
     tok = Tokenizer.from_file(path)
     tok.no_padding()
     tok.no_truncation()
+    all_texts = texts
+    if indices is not None:
+        texts = [all_texts[i] for i in indices]
     with_special = [tok.encode(t).ids for t in texts]
     plain = [tok.encode(t, add_special_tokens=False).ids for t in texts]
     file_default_texts = list(range(0, len(texts), 97)) + list(range(len(texts) - 6, len(texts)))  # the last are long
@@ -298,6 +432,7 @@ def expectations(name, path, texts):
         "generator": "Scripts/reference/gen_tokenizers.py",
         "versions": versions(),
         "tokenizer": os.path.basename(path),
+        "indices": indices,
         "vocab_size": tok.get_vocab_size(with_added_tokens=True),
         "token_ids": {t: tok.token_to_id(t) for t in special_names},
         # With special tokens, every text is `prefix + plain + suffix` (checked here); texts where that does
@@ -307,11 +442,12 @@ def expectations(name, path, texts):
         "ids_exceptions": {str(i): ids_text(w) for i, (w, p) in enumerate(zip(with_special, plain))
                            if w != prefix + p + suffix},
         "ids_plain": [ids_text(i) for i in plain],
-        "tokens_sample": {str(i): tok.encode(texts[i]).tokens for i in range(0, len(texts), 151)},
+        "tokens_sample": {str(i): tok.encode(t).tokens for i, t in enumerate(texts)
+                          if i % 100 == 0 or (len(t) < 200 and any(s in t for s in ("[", "<", "|||")))},
         # null where the decode is the text itself (lossless byte-level round trips), to keep the file small
         "decoded_skip": [None if d == t else d for d, t in
                          zip((tok.decode(i, skip_special_tokens=True) for i in with_special), texts)],
-        "decoded_keep": {str(i): tok.decode(with_special[i], skip_special_tokens=False) for i in range(0, len(texts), 6)},
+        "decoded_keep": {str(i): tok.decode(with_special[i], skip_special_tokens=False) for i in range(0, len(texts), 12)},
         "batches": batch_cases(tok, texts),
         "file_defaults": [dict(index=i, ids=e.ids, attention_mask=e.attention_mask)
                           for i, e in zip(file_default_texts, defaults.encode_batch([texts[i] for i in file_default_texts]))],
@@ -332,9 +468,15 @@ def main():
         f.write("\n")
     print(f"wrote tokenizer_corpus.json ({len(texts)} texts)")
     train = training_texts()
-    paths = {"minilm": minilm_file(), "modernbert": train_modernbert(train), "qwen3": train_qwen3(train)}
+    paths = {"minilm": minilm_file(), "modernbert": train_modernbert(train), "qwen3": train_qwen3(train),
+             "bert_cased": train_bert_cased(train)}
+    # The cased BERT is checked on the non-ASCII and odd groups and every 4th other text (fixture size).
+    odd = {"accents", "cjk", "emoji", "whitespace", "empty", "special", "control", "punctuation", "random_unicode"}
+    subset = [i for name, (a, b) in ranges.items() for i in range(a, b) if name in odd or i % 4 == 0]
+    escaped_vocabulary()
+    unicode_classes()
     for name, path in paths.items():
-        expectations(name, path, texts)
+        expectations(name, path, texts, subset if name == "bert_cased" else None)
 
 
 if __name__ == "__main__":

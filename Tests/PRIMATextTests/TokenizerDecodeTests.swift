@@ -9,12 +9,12 @@ struct TokenizerDecodeTests {
     func decodeSkippingSpecialTokens(name: String) throws {
         let tokenizer = try TokenizerFixtures.tokenizer(name)
         let expected = try TokenizerFixtures.expected(name)
-        let texts = try TokenizerFixtures.corpus()
+        let texts = try TokenizerFixtures.texts(name)
         var mismatches: [String] = []
         for (i, text) in texts.enumerated() {
             let want = expected.decoded_skip[i] ?? text  // null: the library's decode is the text itself
             let got = tokenizer.decode(expected.ids(i), skipSpecialTokens: true)
-            if got != want { mismatches.append("#\(i): got \(shown(got)), expected \(shown(want))") }
+            if !identical(got, want) { mismatches.append("#\(i): got \(shown(got)), expected \(shown(want))") }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(6).joined(separator: "\n"))")
     }
@@ -23,11 +23,11 @@ struct TokenizerDecodeTests {
     func decodeKeepingSpecialTokens(name: String) throws {
         let tokenizer = try TokenizerFixtures.tokenizer(name)
         let expected = try TokenizerFixtures.expected(name)
-        #expect(expected.decoded_keep.count >= 300)
+        #expect(expected.decoded_keep.count >= 100)
         var mismatches: [String] = []
         for (key, want) in expected.decoded_keep {
             let got = tokenizer.decode(expected.ids(Int(key)!), skipSpecialTokens: false)
-            if got != want { mismatches.append("#\(key): got \(shown(got)), expected \(shown(want))") }
+            if !identical(got, want) { mismatches.append("#\(key): got \(shown(got)), expected \(shown(want))") }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(6).joined(separator: "\n"))")
     }
@@ -36,7 +36,7 @@ struct TokenizerDecodeTests {
     func byteLevelRoundTrip(name: String) throws {
         let tokenizer = try TokenizerFixtures.tokenizer(name)
         for text in ["Age 55. Lesion on the forearm.", "lesão 皮肤癌 👍🏽  \t\n end", "", "it's 12.5 mm!!!"] {
-            #expect(tokenizer.decode(tokenizer.encode(text).ids) == text)
+            #expect(identical(tokenizer.decode(tokenizer.encode(text).ids), text))
         }
     }
 

@@ -3,7 +3,7 @@ import PRIMAText
 
 /// The committed tokenizer fixtures of Scripts/reference/gen_tokenizers.py.
 enum TokenizerFixtures {
-    static let names = ["minilm", "modernbert", "qwen3"]
+    static let names = ["minilm", "modernbert", "qwen3", "bert_cased"]
 
     static func url(_ file: String) throws -> URL {
         let name = (file as NSString).deletingPathExtension
@@ -15,7 +15,11 @@ enum TokenizerFixtures {
 
     /// The tokenizer file of `name` (`minilm`, `modernbert`, `qwen3`).
     static func tokenizerURL(_ name: String) throws -> URL {
-        try url(name == "minilm" ? "minilm_tokenizer.json" : "\(name)_bpe_tokenizer.json")
+        switch name {
+        case "minilm": return try url("minilm_tokenizer.json")
+        case "bert_cased": return try url("bert_cased_wordpiece_tokenizer.json")
+        default: return try url("\(name)_bpe_tokenizer.json")
+        }
     }
 
     /// The tokenizer of `name` with the file's padding and truncation turned off (as the expected ids were made).
@@ -34,10 +38,18 @@ enum TokenizerFixtures {
     static func expected(_ name: String) throws -> ExpectedTokenization {
         try JSONDecoder().decode(ExpectedTokenization.self, from: Data(contentsOf: url("tokenizer_expected_\(name).json")))
     }
+
+    /// The texts `name`'s expectations are about (all of the corpus, or the listed subset), in order:
+    /// every index of an expectation file refers to this list.
+    static func texts(_ name: String) throws -> [String] {
+        let corpus = try corpus()
+        return try expected(name).indices.map { $0.map { corpus[$0] } } ?? corpus
+    }
 }
 
 /// What the `tokenizers` library gave for the corpus.
 struct ExpectedTokenization: Decodable {
+    let indices: [Int]?
     let vocab_size: Int
     let token_ids: [String: Int?]
     let special_prefix: [Int]
@@ -91,6 +103,13 @@ struct ExpectedTokenization: Decodable {
         let attention_mask: [Int]
     }
 }
+
+/// Equal scalar for scalar (Swift's `==` on strings is canonical equivalence, which would hide a
+/// normalization difference).
+func identical(_ a: String, _ b: String) -> Bool { a.unicodeScalars.elementsEqual(b.unicodeScalars) }
+
+/// Equal scalar for scalar, element by element.
+func identical(_ a: [String], _ b: [String]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { identical($0, $1) } }
 
 /// A short printable form of a text for failure messages.
 func shown(_ text: String) -> String { String(text.debugDescription.prefix(120)) }

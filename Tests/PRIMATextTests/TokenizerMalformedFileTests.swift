@@ -90,6 +90,19 @@ struct TokenizerMalformedFileTests {
         #expect(error.message.contains("unknown token \"no-such-token\""))
     }
 
+    @Test("a merge string that is not two tokens")
+    func mergeStringWithThreeTokens() throws {
+        let error = try Self.loadError(Self.modified("modernbert") { object in
+            var model = object["model"] as! [String: Any]
+            var merges = (model["merges"] as! [[String]]).map { $0.joined(separator: " ") }
+            merges[5] = "a b c"
+            model["merges"] = merges
+            object["model"] = model
+        })
+        #expect(error.key == "model.merges[5]")
+        #expect(error.message.contains("not two tokens"))
+    }
+
     @Test("a merge whose result is not in the vocabulary")
     func mergeWithoutResult() throws {
         let object = try Self.json("qwen3")
@@ -160,6 +173,25 @@ struct TokenizerMalformedFileTests {
         })
         #expect(error.key == "post_processor.special_tokens")
         #expect(error.message.contains("999999"))
+    }
+
+    @Test("a negative or absurd token id")
+    func badTokenIDs() throws {
+        let negative = try Self.loadError(Self.modified("minilm") { object in
+            var model = object["model"] as! [String: Any]
+            var vocab = model["vocab"] as! [String: Int]
+            vocab["hello"] = -3
+            model["vocab"] = vocab
+            object["model"] = model
+        })
+        #expect(negative.key == "model.vocab")
+        #expect(negative.message.contains("\"hello\" has id -3"))
+        let huge = try Self.loadError(Self.modified("qwen3") { object in
+            var added = object["added_tokens"] as! [[String: Any]]
+            added[0]["id"] = 4_000_000_000
+            object["added_tokens"] = added
+        })
+        #expect(huge.key == "added_tokens[0].id")
     }
 
     @Test("an empty added token")

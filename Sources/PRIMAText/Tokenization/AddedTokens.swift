@@ -34,9 +34,10 @@ public struct AddedToken: Decodable, Sendable, Equatable {
     }
 }
 
-/// A piece of text after splitting out added tokens: either an added token's id or text for the pipeline.
+/// A piece of text after splitting out added tokens: an added token (its id and the text it matched,
+/// whitespace absorbed by lstrip/rstrip included) or text for the pipeline.
 enum TextSegment {
-    case token(Int)
+    case token(Int, matched: ArraySlice<Unicode.Scalar>)
     case text(ArraySlice<Unicode.Scalar>)
 }
 
@@ -96,7 +97,7 @@ struct AddedTokenMatcher: Sendable {
                 while stop < text.endIndex && UnicodeClasses.isWhitespace(text[stop]) { stop += 1 }
             }
             if pending < start { segments.append(.text(text[pending..<start])) }
-            segments.append(.token(token.id))
+            segments.append(.token(token.id, matched: text[start..<stop]))
             pending = stop
             i = stop
         }

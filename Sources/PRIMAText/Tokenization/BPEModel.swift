@@ -4,7 +4,7 @@ import Foundation
 /// merged in the order of the merge list (lowest rank first, leftmost first among equals).
 struct BPEModel: Sendable {
     /// Token → id.
-    let vocab: [String: Int]
+    let vocab: Vocabulary
     /// Pair of ids (packed) → its merge rank and the merged token's id.
     private let merges: [UInt64: Merge]
     /// The ids of single-scalar tokens, for words without prefix or suffix handling.
@@ -19,7 +19,7 @@ struct BPEModel: Sendable {
     private struct Merge { let rank: Int32; let id: Int32 }
 
     init(from c: KeyedDecodingContainer<JSONKey>, path: [any CodingKey]) throws {
-        vocab = try c.need("vocab")
+        vocab = try c.need("vocab", as: Vocabulary.self)
         let mergeList: MergeList = try c.get("merges", default: MergeList(pairs: []))
         let unknownToken: String? = try c.optional("unk_token")
         fuseUnknown = try c.get("fuse_unk", default: false)
@@ -59,7 +59,7 @@ struct BPEModel: Sendable {
         }
         merges = table
         var singles: [Unicode.Scalar: Int] = [:]
-        for (token, id) in vocab {
+        for (token, id) in vocab.entries {
             let scalars = token.unicodeScalars
             if scalars.count == 1 { singles[scalars.first!] = id }
         }
@@ -124,6 +124,10 @@ private struct MergeList: Decodable {
     init(pairs: [(String, String)]) { self.pairs = pairs }
 
     init(from decoder: any Decoder) throws {
+        if let merges = RawModel.of(decoder, key: "merges")?.merges {
+            pairs = merges
+            return
+        }
         var c = try decoder.unkeyedContainer()
         var out: [(String, String)] = []
         out.reserveCapacity(c.count ?? 0)

@@ -6,7 +6,7 @@ enum Model: Sendable {
     static let supported = ["BPE", "WordPiece"]
 
     /// Token → id of the model's vocabulary.
-    var vocab: [String: Int] {
+    var vocab: Vocabulary {
         switch self {
         case .bpe(let m): return m.vocab
         case .wordPiece(let m): return m.vocab

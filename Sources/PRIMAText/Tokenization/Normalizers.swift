@@ -4,11 +4,11 @@ import Foundation
 /// before pre-tokenization.
 indirect enum Normalizer: Decodable, Sendable {
     /// BERT's: drop control characters and map whitespace to spaces, surround CJK ideographs with spaces,
-    /// strip accents (NFD, then drop nonspacing marks; by default when lower-casing) and lower-case.
+    /// strip accents (NFD, then drop marks; by default when lower-casing) and lower-case.
     case bert(cleanText: Bool, handleChineseCharacters: Bool, stripAccents: Bool, lowercase: Bool)
     case nfc, nfd, nfkc, nfkd
     case lowercase
-    /// Drops nonspacing marks (without decomposing first, as the library does).
+    /// Drops marks (without decomposing first, as the library does; see ``UnicodeClasses/isCombiningMark(_:)``).
     case stripAccents
     case strip(left: Bool, right: Bool)
     case replace(pattern: String, content: String)
@@ -53,7 +53,9 @@ indirect enum Normalizer: Decodable, Sendable {
             var out = text
             if clean { out = Self.cleanText(out) }
             if chinese { out = Self.padChineseCharacters(out) }
-            if strip { out = Self.dropNonspacingMarks(Self.unicodeForm(out) { $0.decomposedStringWithCanonicalMapping }) }
+            if strip {
+                out = Self.unicodeForm(out) { $0.decomposedStringWithCanonicalMapping }.filter { !UnicodeClasses.isBertNonspacingMark($0) }
+            }
             if lower { out = Self.lowercased(out) }
             return out
         case .nfc: return Self.unicodeForm(text) { $0.precomposedStringWithCanonicalMapping }
@@ -61,7 +63,7 @@ indirect enum Normalizer: Decodable, Sendable {
         case .nfkc: return Self.unicodeForm(text) { $0.precomposedStringWithCompatibilityMapping }
         case .nfkd: return Self.unicodeForm(text) { $0.decomposedStringWithCompatibilityMapping }
         case .lowercase: return Self.lowercased(text)
-        case .stripAccents: return Self.dropNonspacingMarks(text)
+        case .stripAccents: return Self.dropCombiningMarks(text)
         case .strip(let left, let right):
             var slice = text[...]
             if left { while let first = slice.first, UnicodeClasses.isWhitespace(first) { slice.removeFirst() } }
@@ -81,7 +83,7 @@ indirect enum Normalizer: Decodable, Sendable {
         out.reserveCapacity(text.count)
         for s in text {
             if s.value == 0 || s.value == 0xFFFD || UnicodeClasses.isBertControl(s) { continue }
-            out.append(UnicodeClasses.isBertWhitespace(s) ? " " : s)
+            out.append(UnicodeClasses.isWhitespace(s) ? " " : s)
         }
         return out
     }
@@ -96,9 +98,9 @@ indirect enum Normalizer: Decodable, Sendable {
         return out
     }
 
-    private static func dropNonspacingMarks(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    private static func dropCombiningMarks(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
         guard !text.isASCII else { return text }
-        return text.filter { $0.properties.generalCategory != .nonspacingMark }
+        return text.filter { !UnicodeClasses.isCombiningMark($0) }
     }
 
     /// Per-character full lower-case mapping (no context-dependent rules, as Rust's `char::to_lowercase`).
@@ -115,7 +117,21 @@ indirect enum Normalizer: Decodable, Sendable {
         return out
     }
 
+    /// `form` (a Foundation normalization) applied as the library's older data does: a combining mark
+    /// assigned after Unicode 9 is unknown there, so it acts as a starter that nothing reorders or composes
+    /// across; the text is normalized in pieces between such marks.
     private static func unicodeForm(_ text: [Unicode.Scalar], _ form: (String) -> String) -> [Unicode.Scalar] {
-        text.isASCII ? text : Array(form(text.string).unicodeScalars)
+        if text.isASCII { return text }
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(text.count)
+        var start = 0
+        for (i, s) in text.enumerated() where s.value >= 0x300 && s.properties.canonicalCombiningClass.rawValue != 0
+            && !UnicodeClasses.assigned(s, byVersion: 9) {
+            if start < i { out.append(contentsOf: form(Array(text[start..<i]).string).unicodeScalars) }
+            out.append(s)
+            start = i + 1
+        }
+        if start < text.count { out.append(contentsOf: form(Array(text[start...]).string).unicodeScalars) }
+        return out
     }
 }

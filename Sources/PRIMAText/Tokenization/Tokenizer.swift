@@ -24,6 +24,9 @@ public struct Tokenizer: Sendable {
     /// Padding applied by ``encode(_:addSpecialTokens:)`` and batches; initially the file's `"padding"`.
     public var padding: PaddingOptions?
 
+    /// The tokens of the file's `"added_tokens"`, matched in the text before the model runs.
+    public let addedTokens: [AddedToken]
+
     private let normalizer: Normalizer?
     private let preTokenizer: PreTokenizer?
     private let model: Model
@@ -32,8 +35,10 @@ public struct Tokenizer: Sendable {
     private let rawAddedTokens: AddedTokenMatcher
     private let normalizedAddedTokens: AddedTokenMatcher
     private let tokenOfID: [String?]
-    private let idOfToken: [String: Int]
+    private let idOfToken: Vocabulary
     private let specialTokens: Set<String>
+    /// Each added token's content by id (a match that differs absorbed whitespace or was normalized).
+    private let addedTokenScalars: [Int: [Unicode.Scalar]]
 
     /// Reads `tokenizer.json` at `url`.
     /// - Throws: ``TokenizerError`` naming the file, the JSON key and the problem: unreadable file, invalid
@@ -51,6 +56,7 @@ public struct Tokenizer: Sendable {
     public init(data: Data, source: String = "<memory>") throws {
         let file = try TokenizerJSON.decode(data, file: source)
         self.source = source
+        addedTokens = file.addedTokens
         normalizer = file.normalizer
         preTokenizer = file.preTokenizer
         model = file.model
@@ -59,15 +65,22 @@ public struct Tokenizer: Sendable {
         truncation = file.truncation
 
         var idOfToken = file.model.vocab
-        var tokenOfID = [String?](repeating: nil, count: (idOfToken.values.max() ?? -1) + 1)
-        for (token, id) in idOfToken {
-            guard id >= 0 else { throw TokenizerError(file: source, key: "model.vocab", "token \(token.debugDescription) has negative id \(id)") }
+        // Ids index an array: they must be non-negative and not absurdly sparse (a corrupt id must not
+        // allocate gigabytes).
+        let idLimit = 4 * (idOfToken.count + file.addedTokens.count) + 1024
+        func checkID(_ id: Int, _ token: String, _ key: String) throws {
+            guard id >= 0 && id < idLimit else {
+                throw TokenizerError(file: source, key: key, "token \(token.debugDescription) has id \(id); ids must lie in 0..<\(idLimit) for this vocabulary")
+            }
+        }
+        var tokenOfID = [String?]()
+        for (token, id) in idOfToken.entries {
+            try checkID(id, token, "model.vocab")
+            if id >= tokenOfID.count { tokenOfID.append(contentsOf: repeatElement(nil, count: id + 1 - tokenOfID.count)) }
             tokenOfID[id] = token
         }
         for (index, added) in file.addedTokens.enumerated() {
-            guard added.id >= 0 else {
-                throw TokenizerError(file: source, key: "added_tokens[\(index)].id", "negative id \(added.id)")
-            }
+            try checkID(added.id, added.content, "added_tokens[\(index)].id")
             if added.id >= tokenOfID.count { tokenOfID.append(contentsOf: repeatElement(nil, count: added.id + 1 - tokenOfID.count)) }
             tokenOfID[added.id] = added.content
             idOfToken[added.content] = added.id
@@ -75,6 +88,7 @@ public struct Tokenizer: Sendable {
         self.tokenOfID = tokenOfID
         self.idOfToken = idOfToken
         specialTokens = Set(file.addedTokens.filter(\.special).map(\.content))
+        addedTokenScalars = Dictionary(file.addedTokens.map { ($0.id, Array($0.content.unicodeScalars)) }) { a, _ in a }
         rawAddedTokens = AddedTokenMatcher(file.addedTokens.filter { !$0.normalized })
         let normalizer = file.normalizer
         normalizedAddedTokens = AddedTokenMatcher(file.addedTokens.filter(\.normalized)) { normalizer?.normalize($0) ?? $0 }
@@ -179,19 +193,25 @@ public struct Tokenizer: Sendable {
     private func encodeUnpadded(_ text: String, addSpecialTokens: Bool) -> Encoding {
         var ids: [Int] = []
         ids.reserveCapacity(text.utf8.count / 3 + 4)
+        // An added token's token string is the text it matched (with absorbed whitespace), as in the library.
+        var matchedTexts: [(index: Int, text: ArraySlice<Unicode.Scalar>)] = []
+        func appendAddedToken(_ id: Int, _ matched: ArraySlice<Unicode.Scalar>) {
+            if !matched.elementsEqual(addedTokenScalars[id] ?? []) { matchedTexts.append((ids.count, matched)) }
+            ids.append(id)
+        }
         let scalars = Array(text.unicodeScalars)
         var rawSegments: [TextSegment] = []
         rawAddedTokens.split(scalars[...], into: &rawSegments)
         for segment in rawSegments {
             switch segment {
-            case .token(let id): ids.append(id)
+            case .token(let id, let matched): appendAddedToken(id, matched)
             case .text(let raw):
                 let normalized = normalizer?.normalize(Array(raw)) ?? Array(raw)
                 var segments: [TextSegment] = []
                 normalizedAddedTokens.split(normalized[...], into: &segments)
                 for piece in segments {
                     switch piece {
-                    case .token(let id): ids.append(id)
+                    case .token(let id, let matched): appendAddedToken(id, matched)
                     case .text(let text):
                         let words = preTokenizer?.preTokenize([Array(text)]) ?? [Array(text)]
                         for word in words { model.tokenize(word, into: &ids) }
@@ -199,8 +219,10 @@ public struct Tokenizer: Sendable {
                 }
             }
         }
+        var tokens = ids.map { tokenOfID[$0] ?? "" }
+        for (index, matched) in matchedTexts { tokens[index] = Array(matched).string }
         var encoding = Encoding()
-        encoding.append(ids: ids, tokens: ids.map { tokenOfID[$0] ?? "" }, typeID: 0, special: false)
+        encoding.append(ids: ids, tokens: tokens, typeID: 0, special: false)
         if let truncation {
             let added = addSpecialTokens ? (postProcessor?.addedTokenCount ?? 0) : 0
             encoding.truncate(to: max(0, truncation.maxLength - added), direction: truncation.direction)

@@ -20,6 +20,7 @@ public struct TokenizerError: Error, CustomStringConvertible, Sendable, Equatabl
         self.message = message
     }
 
+    /// `file: key: message`.
     public var description: String {
         key.isEmpty ? "\(file): \(message)" : "\(file): \(key): \(message)"
     }

@@ -31,7 +31,10 @@ struct TokenizerJSON: Decodable, Sendable {
     /// Decodes `data`, turning decoding failures into a ``TokenizerError`` naming `file` and the JSON key.
     static func decode(_ data: Data, file: String) throws -> TokenizerJSON {
         do {
-            return try JSONDecoder().decode(TokenizerJSON.self, from: data)
+            let decoder = JSONDecoder()
+            guard let scan = RawModelScanner.scan(data) else { return try decoder.decode(TokenizerJSON.self, from: data) }
+            decoder.userInfo[.rawModel] = RawModel(vocabulary: scan.vocabulary, merges: scan.merges)
+            return try decoder.decode(TokenizerJSON.self, from: scan.remainder)
         } catch let error as DecodingError {
             throw TokenizerError(decodingError: error, file: file)
         }

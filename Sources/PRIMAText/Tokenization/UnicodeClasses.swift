@@ -1,5 +1,15 @@
-/// The Unicode character classes the tokenizer pipelines test, matching the `tokenizers` library (Rust's
-/// `char` predicates and Oniguruma's `\s`, `\p{L}`, `\p{N}`). ASCII is answered from a table.
+/// The Unicode character classes the tokenizer pipelines test, matching the `tokenizers` library. ASCII is
+/// answered from a table.
+///
+/// The library's tests come from data of different Unicode versions, and Swift's standard library knows a
+/// newer one; characters assigned after a table's version are "unknown" to it. Measured over every code
+/// point (Tests/PRIMATextTests, `unicode_classes.json`):
+/// - `\p{L}`, `\p{N}` (Oniguruma): Unicode 16; `\s`, Rust's `is_whitespace` and lower-casing: current;
+/// - BERT's control and punctuation tests (the `unicode_categories` crate): Unicode 8, where U+166D and
+///   U+111C9 were still punctuation;
+/// - the marks dropped by BERT's accent stripping: Mn of Unicode 8; by the StripAccents normalizer: every
+///   mark (Mn, Mc and Me) of Unicode 9, with U+1CF2 and U+1CF3 (marks then), without U+111C9;
+/// - canonical combining classes in normalization: Unicode 9 (see ``Normalizer``).
 enum UnicodeClasses {
     private static let letterBit: UInt8 = 1, numberBit: UInt8 = 2, spaceBit: UInt8 = 4, punctuationBit: UInt8 = 8
 
@@ -15,14 +25,22 @@ enum UnicodeClasses {
         return bits
     }
 
-    /// `\p{L}`: general category L*.
-    @inline(__always) static func isLetter(_ s: Unicode.Scalar) -> Bool {
-        s.value < 128 ? asciiTable[Int(s.value)] & letterBit != 0 : s.properties.generalCategory.isLetter
+    /// True if `s` was assigned in Unicode `major`.0 or earlier.
+    @inline(__always) static func assigned(_ s: Unicode.Scalar, byVersion major: Int) -> Bool {
+        guard let age = s.properties.age else { return false }
+        return age.major <= major
     }
 
-    /// `\p{N}`: general category N*.
+    /// `\p{L}`: general category L* (Unicode 16).
+    @inline(__always) static func isLetter(_ s: Unicode.Scalar) -> Bool {
+        s.value < 128 ? asciiTable[Int(s.value)] & letterBit != 0
+            : s.properties.generalCategory.isLetter && assigned(s, byVersion: 16)
+    }
+
+    /// `\p{N}`: general category N* (Unicode 16).
     @inline(__always) static func isNumber(_ s: Unicode.Scalar) -> Bool {
-        s.value < 128 ? asciiTable[Int(s.value)] & numberBit != 0 : s.properties.generalCategory.isNumber
+        s.value < 128 ? asciiTable[Int(s.value)] & numberBit != 0
+            : s.properties.generalCategory.isNumber && assigned(s, byVersion: 16)
     }
 
     /// `\s` and Rust's `char::is_whitespace`: the White_Space property.
@@ -30,30 +48,53 @@ enum UnicodeClasses {
         s.value < 128 ? asciiTable[Int(s.value)] & spaceBit != 0 : s.properties.isWhitespace
     }
 
-    /// BERT punctuation: ASCII punctuation or general category P*.
+    /// BERT punctuation: ASCII punctuation or general category P* (Unicode 8).
     @inline(__always) static func isBertPunctuation(_ s: Unicode.Scalar) -> Bool {
-        s.value < 128 ? asciiTable[Int(s.value)] & punctuationBit != 0 : s.properties.generalCategory.isPunctuation
+        if s.value < 128 { return asciiTable[Int(s.value)] & punctuationBit != 0 }
+        if s.value == 0x166D || s.value == 0x111C9 { return true }
+        return s.properties.generalCategory.isPunctuation && assigned(s, byVersion: 8)
     }
 
-    /// Rust's `char::is_alphanumeric`: Alphabetic or Numeric.
+    /// The marks BERT's accent stripping drops (`is_mark_nonspacing`): Mn of Unicode 8, as categorised then
+    /// (U+1734 and U+1171E were Mn; U+1885, U+1886, U+A9BD and U+111C9 were not).
+    static func isBertNonspacingMark(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0..<0x300: return false
+        case 0x1734, 0x1171E: return true
+        case 0x1885, 0x1886, 0xA9BD, 0x111C9: return false
+        default: return s.properties.generalCategory == .nonspacingMark && assigned(s, byVersion: 8)
+        }
+    }
+
+    /// The marks the StripAccents normalizer drops (`is_combining_mark`): Mn, Mc and Me of Unicode 9.
+    static func isCombiningMark(_ s: Unicode.Scalar) -> Bool {
+        if s.value < 0x300 { return false }
+        if s.value == 0x1CF2 || s.value == 0x1CF3 { return true }
+        if s.value == 0x111C9 { return false }
+        switch s.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return assigned(s, byVersion: 9)
+        default: return false
+        }
+    }
+
+    /// Rust's `char::is_alphanumeric`: Alphabetic or a number (Nd, Nl, No).
     static func isAlphanumeric(_ s: Unicode.Scalar) -> Bool {
-        s.properties.isAlphabetic || s.properties.numericType != nil
+        s.properties.isAlphabetic || s.properties.generalCategory.isNumber
     }
 
-    /// BERT's control characters: general category C* except tab, newline and carriage return.
+    /// BERT's control characters: control (Cc), format (Cf) and private-use (Co) characters of Unicode 8
+    /// except tab, newline and carriage return. Unassigned code points (Cn) are not among them.
     static func isBertControl(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x09, 0x0A, 0x0D: return false
         default:
             switch s.properties.generalCategory {
-            case .control, .format, .surrogate, .privateUse, .unassigned: return true
+            case .control, .format, .privateUse: return assigned(s, byVersion: 8)
             default: return false
             }
         }
     }
 
-    /// BERT's whitespace: tab, newline, carriage return or White_Space.
-    static func isBertWhitespace(_ s: Unicode.Scalar) -> Bool { isWhitespace(s) }
 
     /// The CJK Unified Ideograph blocks BERT surrounds with spaces.
     static func isChineseCharacter(_ s: Unicode.Scalar) -> Bool {

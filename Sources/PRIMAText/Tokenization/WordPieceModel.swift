@@ -1,25 +1,33 @@
 /// WordPiece (`"model": {"type": "WordPiece"}`, BERT): each word is cut greedily into the longest vocabulary
 /// entries from the left, pieces after the first carrying the `##` prefix; a word with no such cut, or longer
 /// than `max_input_chars_per_word`, becomes the unknown token.
+///
+/// The longest entry at a position is found by walking a trie of the vocabulary over Unicode scalars (one
+/// for word starts, one for `##` continuations), so no candidate strings are built.
 struct WordPieceModel: Sendable {
     /// Token → id.
-    let vocab: [String: Int]
+    let vocab: Vocabulary
     private let unknownID: Int
-    private let continuingSubwordPrefix: String
     private let maxInputCharactersPerWord: Int
-    /// The longest vocabulary entry in scalars (without the prefix): no longer candidate needs a lookup.
-    private let longestPiece: Int
+    private let starts: ScalarTrie
+    private let continuations: ScalarTrie
 
     init(from c: KeyedDecodingContainer<JSONKey>) throws {
-        vocab = try c.need("vocab")
+        vocab = try c.need("vocab", as: Vocabulary.self)
         let unknownToken: String = try c.get("unk_token", default: "[UNK]")
         guard let id = vocab[unknownToken] else {
             throw c.invalid("unk_token", "unknown token \(unknownToken.debugDescription) is not in the vocabulary")
         }
         unknownID = id
-        continuingSubwordPrefix = try c.get("continuing_subword_prefix", default: "##")
+        let prefix: String = try c.get("continuing_subword_prefix", default: "##")
         maxInputCharactersPerWord = try c.get("max_input_chars_per_word", default: 100)
-        longestPiece = vocab.keys.reduce(0) { max($0, $1.unicodeScalars.count) }
+        var starts = ScalarTrie(), continuations = ScalarTrie()
+        for (token, id) in vocab.entries {
+            starts.insert(token.unicodeScalars, id: id)
+            if let rest = token.droppingScalarPrefix(prefix) { continuations.insert(rest.unicodeScalars, id: id) }
+        }
+        self.starts = starts
+        self.continuations = continuations
     }
 
     /// Appends the ids of `word`.
@@ -29,15 +37,7 @@ struct WordPieceModel: Sendable {
         let firstNew = ids.count
         var start = 0
         while start < word.count {
-            var end = min(word.count, start + longestPiece)
-            var found: Int?
-            while start < end {
-                var piece = word[start..<end].asString
-                if start > 0 { piece = continuingSubwordPrefix + piece }
-                if let id = vocab[piece] { found = id; break }
-                end -= 1
-            }
-            guard let id = found else {
+            guard let (id, end) = (start == 0 ? starts : continuations).longestMatch(in: word, from: start) else {
                 ids.removeSubrange(firstNew...)
                 ids.append(unknownID)
                 return
@@ -48,11 +48,44 @@ struct WordPieceModel: Sendable {
     }
 }
 
-extension ArraySlice where Element == Unicode.Scalar {
-    /// The scalars as a `String`.
-    var asString: String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: self)
-        return String(view)
+/// A trie over Unicode scalars with a token id at the nodes that end a token; children in one hash table
+/// keyed by (node, scalar).
+struct ScalarTrie: Sendable {
+    private var children: [UInt64: Int32] = [:]
+    private var tokenIDs: [Int32] = [-1]  // per node; node 0 is the root
+
+    @inline(__always) private static func key(_ node: Int32, _ scalar: Unicode.Scalar) -> UInt64 {
+        UInt64(UInt32(node)) << 21 | UInt64(scalar.value)
+    }
+
+    mutating func insert(_ scalars: String.UnicodeScalarView, id: Int) {
+        guard !scalars.isEmpty else { return }
+        var node: Int32 = 0
+        for scalar in scalars {
+            let k = Self.key(node, scalar)
+            if let child = children[k] {
+                node = child
+            } else {
+                let child = Int32(tokenIDs.count)
+                tokenIDs.append(-1)
+                children[k] = child
+                node = child
+            }
+        }
+        tokenIDs[Int(node)] = Int32(id)
+    }
+
+    /// The id and end of the longest token that `word[start...]` starts with.
+    @inline(__always) func longestMatch(in word: [Unicode.Scalar], from start: Int) -> (id: Int, end: Int)? {
+        var node: Int32 = 0
+        var best: (id: Int, end: Int)?
+        var i = start
+        while i < word.count, let child = children[Self.key(node, word[i])] {
+            node = child
+            i += 1
+            let id = tokenIDs[Int(node)]
+            if id >= 0 { best = (Int(id), i) }
+        }
+        return best
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import PRIMANN
+import PRIMATensor
+
+/// An encoder with its masked-language-model head: ``ModernBERTForMaskedLM`` or ``BERTForMaskedLM``.
+public protocol MaskedLanguageModel: Module {
+    /// The encoder inside the model, which LoRA refines and PRIMA then uses as its text encoder.
+    var encoder: any TextEncoderBackbone { get }
+    /// The number of token ids the head predicts.
+    var vocabularySize: Int { get }
+    /// Vocabulary logits `[N, vocabulary]` for final hidden states `[N, hidden]`.
+    func predictionLogits(_ hidden: Tensor) -> Tensor
+}
+
+extension ModernBERTForMaskedLM: MaskedLanguageModel {
+    /// ``model``.
+    public var encoder: any TextEncoderBackbone { model }
+    /// `vocab_size`.
+    public var vocabularySize: Int { model.config.vocabSize }
+    /// `decoder(head(hidden))`.
+    public func predictionLogits(_ hidden: Tensor) -> Tensor { decoder(head(hidden)) }
+}
+
+extension BERTForMaskedLM: MaskedLanguageModel {
+    /// ``bert``.
+    public var encoder: any TextEncoderBackbone { bert }
+    /// `vocab_size`.
+    public var vocabularySize: Int { bert.config.vocabSize }
+    /// `cls.predictions(hidden)`.
+    public func predictionLogits(_ hidden: Tensor) -> Tensor { cls.predictions(hidden) }
+}
+
+extension TextEncoderArchitecture {
+    /// The masked-language model of a checkpoint folder (`config.json` + `model.safetensors` with the MLM head),
+    /// picked by `model_type`, in evaluation mode.
+    public static func loadMaskedLanguageModel(from folder: URL) throws -> any MaskedLanguageModel {
+        switch try read(from: folder) {
+        case .modernBERT: return try ModernBERTForMaskedLM(contentsOf: folder)
+        case .bert: return try BERTForMaskedLM(contentsOf: folder)
+        }
+    }
+}
