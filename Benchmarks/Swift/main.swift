@@ -58,6 +58,7 @@ var rows: [Row] = [512, 1024, 2048].flatMap { [matmulRow($0), sgemmRow($0)] }
 rows += unaryRows("gelu_8x201x1536", [8, 201, 1536]) { $0.gelu() }
 rows += BenchmarkRows.neural(random)
 rows += BenchmarkRows.vision()
+rows += BenchmarkRows.text()
 rows += BenchmarkRows.fusion()
 rows.append(Row(name: "tiny_add_overhead") {
     let a = random([4]), b = random([4])

@@ -119,6 +119,17 @@ def modernbert_case(name, seed, config_kwargs, old_format_config=None):
                 params={"hidden_size": config.hidden_size})
 
 
+def modernbert_long_case():
+    """Hidden states of the tiny checkpoint over 160 positions (float64): rotary angles far beyond the short case."""
+    model = ModernBertForMaskedLM.from_pretrained(os.path.join(FIXTURES, "modernbert_tiny"), attn_implementation="eager")
+    model = model.eval().double()
+    # Every padded query keeps a real key in its local window (fully masked rows give NaN in float64 eager attention).
+    ids, mask, _ = batch(model.config.vocab_size, [160, 158], 160, 21)
+    with torch.no_grad():
+        hidden = model.model(input_ids=ids, attention_mask=mask).last_hidden_state
+    return case("modernbert_tiny_long", inputs={"ids": ids.float(), "mask": mask.float()}, outputs={"hidden": hidden})
+
+
 def bert_case(name, seed, config, masked_lm):
     config._attn_implementation = "eager"
     torch.manual_seed(seed)
@@ -320,6 +331,7 @@ def main():
         tokenizer.save(os.path.join(FIXTURES, folder, "tokenizer.json"))
     cases.append(corpus_case(tokenizer, lines))
     write(TARGET, "text_encoders", "gen_text_encoders.py", cases)
+    write(TARGET, "text_encoders_long", "gen_text_encoders.py", [modernbert_long_case()])
     full_size_key_lists()
     minilm_sentences()
 

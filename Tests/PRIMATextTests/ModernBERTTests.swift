@@ -115,4 +115,13 @@ import Testing
         model.eval()
         #expect(maxScaledError(validRows(model.model(c.input("ids"), mask: mask), mask: mask), reference) <= Tolerance.modelForward)
     }
+
+    @Test func longSequencesMatchTransformers() throws {
+        // 160 positions: rotary angles far beyond the short case, many local windows, a padded row.
+        let c = try FixtureFile.load("text_encoders_long", in: .module).named("modernbert_tiny_long")
+        let model = try ModernBERTModel(contentsOf: EncoderFixtures.folder("modernbert_tiny"))
+        let mask = c.input("mask")
+        let hidden = noGrad { model(c.input("ids"), mask: mask) }
+        #expect(maxScaledError(validRows(hidden, mask: mask), validRows(c.output("hidden"), mask: mask)) <= Tolerance.modelForward)
+    }
 }

@@ -40,6 +40,15 @@ struct TokenizerDecodeTests {
         }
     }
 
+    @Test("a long run without spaces (one BPE word of 60,000 bytes) round-trips", arguments: ["modernbert", "qwen3"])
+    func longWord(name: String) throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(name)
+        let text = String(repeating: "lesao", count: 6_000) + String(repeating: "é", count: 15_000)
+        let ids = tokenizer.encode(text, addSpecialTokens: false).ids
+        #expect(ids.count < text.utf8.count)
+        #expect(identical(tokenizer.decode(ids), text))
+    }
+
     @Test("ids with no token are ignored; an invalid byte sequence decodes to U+FFFD")
     func unknownIDsAndInvalidBytes() throws {
         let tokenizer = try TokenizerFixtures.tokenizer("qwen3")

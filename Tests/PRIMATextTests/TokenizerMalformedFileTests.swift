@@ -56,6 +56,16 @@ struct TokenizerMalformedFileTests {
         #expect(array.message.contains("expected"))
     }
 
+    @Test("a vocabulary key that is not UTF-8")
+    func invalidUTF8() throws {
+        var data = try Data(contentsOf: TokenizerFixtures.tokenizerURL("qwen3"))
+        let key = Data("\"Ġthe\":".utf8)
+        let range = try #require(data.range(of: key))
+        data.replaceSubrange(range, with: Data([0x22, 0xC3, 0x28, 0x22, 0x3A]))  // "\xC3(": a broken two-byte sequence
+        let error = try Self.loadError(data)
+        #expect(error.message.contains("not valid JSON"))
+    }
+
     @Test("no model")
     func missingModel() throws {
         let error = try Self.loadError(Self.modified("minilm") { $0["model"] = nil })

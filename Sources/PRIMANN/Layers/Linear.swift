@@ -38,10 +38,7 @@ public final class Linear: Module, Layer {
     public func baseForward(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
                      "Linear(\(inputSize)→\(outputSize)) applied to \(input.shape)")
-        let rows = input.reshaped([-1, inputSize])
-        var out = Tensor.matmul(rows, weight.value, transposeB: true)
-        if let bias { out = out + bias.value }
-        return out.reshaped(Array(input.shape.dropLast()) + [outputSize])
+        return Tensor.linear(input, weight: weight.value, bias: bias?.value)
     }
 
     /// The projection of `input` (`[…, inputSize]` → `[…, outputSize]`), plus the adapter's output when one is attached and not merged.

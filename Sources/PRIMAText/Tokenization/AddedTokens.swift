@@ -19,6 +19,7 @@ public struct AddedToken: Decodable, Sendable, Equatable {
         case id, content, singleWord = "single_word", lstrip, rstrip, normalized, special
     }
 
+    /// Reads an entry of `added_tokens`; `normalized` defaults to `!special`, as in the library.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(Int.self, forKey: .id)

@@ -101,6 +101,12 @@ struct BPEModel: Sendable {
                 pendingUnknown = true
             }
         }
+        return symbols.count <= 32 ? mergeShort(symbols) : mergeLong(symbols)
+    }
+
+    /// Merges by scanning all pairs for the lowest rank each time: quadratic, fastest for short words.
+    private func mergeShort(_ start: [Int]) -> [Int] {
+        var symbols = start
         while symbols.count > 1 {
             var best = Merge(rank: .max, id: 0), bestPosition = -1
             for p in 0..<(symbols.count - 1) {
@@ -114,6 +120,72 @@ struct BPEModel: Sendable {
             symbols.remove(at: bestPosition + 1)
         }
         return symbols
+    }
+
+    /// The same merges with a priority queue of candidate pairs keyed by (rank, position), as the library
+    /// does: O(n log n), so a long run of characters without spaces cannot stall encoding.
+    private func mergeLong(_ start: [Int]) -> [Int] {
+        var ids = start
+        var next = Array(1...ids.count), previous = Array(-1..<(ids.count - 1))  // next == count: none
+        var alive = [Bool](repeating: true, count: ids.count)
+        var queue = MinHeap()
+        func push(_ p: Int) {
+            guard p >= 0, next[p] < ids.count, let merge = merges[Self.pairKey(ids[p], ids[next[p]])] else { return }
+            queue.push(UInt64(UInt32(merge.rank)) << 32 | UInt64(UInt32(p)))
+        }
+        for p in 0..<(ids.count - 1) { push(p) }
+        while let top = queue.pop() {
+            let rank = Int32(truncatingIfNeeded: top >> 32), p = Int(UInt32(truncatingIfNeeded: top))
+            // Entries of pairs that have changed since they were queued are stale.
+            guard alive[p], next[p] < ids.count,
+                  let merge = merges[Self.pairKey(ids[p], ids[next[p]])], merge.rank == rank else { continue }
+            let removed = next[p]
+            ids[p] = Int(merge.id)
+            alive[removed] = false
+            next[p] = next[removed]
+            if next[p] < ids.count { previous[next[p]] = p }
+            push(previous[p])
+            push(p)
+        }
+        var out: [Int] = []
+        var p = 0
+        while p < ids.count { out.append(ids[p]); p = next[p] }
+        return out
+    }
+}
+
+/// A binary min-heap of packed (rank, position) keys.
+private struct MinHeap {
+    private var items: [UInt64] = []
+
+    mutating func push(_ value: UInt64) {
+        items.append(value)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i] < items[parent] else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> UInt64? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let left = 2 * i + 1, right = left + 1
+                var smallest = i
+                if left < items.count && items[left] < items[smallest] { smallest = left }
+                if right < items.count && items[right] < items[smallest] { smallest = right }
+                guard smallest != i else { break }
+                items.swapAt(i, smallest)
+                i = smallest
+            }
+        }
+        return top
     }
 }
 

@@ -140,6 +140,7 @@ public struct TruncationOptions: Sendable, Equatable, Decodable {
 
     enum CodingKeys: String, CodingKey { case maxLength = "max_length", direction }
 
+    /// Reads the `"truncation"` of a tokenizer file (`max_length`, `direction`).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         maxLength = try c.decode(Int.self, forKey: .maxLength)

@@ -50,6 +50,7 @@ indirect enum Normalizer: Decodable, Sendable {
     func normalize(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
         switch self {
         case .bert(let clean, let chinese, let strip, let lower):
+            if text.isASCII { return Self.bertASCII(text, clean: clean, lower: lower) }
             var out = text
             if clean { out = Self.cleanText(out) }
             if chinese { out = Self.padChineseCharacters(out) }
@@ -76,6 +77,21 @@ indirect enum Normalizer: Decodable, Sendable {
         case .sequence(let steps):
             return steps.reduce(text) { $1.normalize($0) }
         }
+    }
+
+    /// BERT normalization of ASCII text in one pass (CJK padding and accent stripping do nothing to it).
+    private static func bertASCII(_ text: [Unicode.Scalar], clean: Bool, lower: Bool) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(text.count)
+        for s in text {
+            var v = s.value
+            if clean {
+                if v == 0x09 || v == 0x0A || v == 0x0D { v = 0x20 } else if v < 0x20 || v == 0x7F { continue }
+            }
+            if lower && v >= 65 && v <= 90 { v += 32 }
+            out.append(Unicode.Scalar(UInt8(v)))
+        }
+        return out
     }
 
     private static func cleanText(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {

@@ -143,7 +143,12 @@ struct RawModelScanner {
         while i < bytes.count {
             let b = bytes[i]
             i += 1
-            if b == UInt8(ascii: "\"") { return String(decoding: utf8, as: UTF8.self) }
+            if b == UInt8(ascii: "\"") {
+                // Invalid UTF-8 is left to JSONDecoder to report.
+                guard let string = String(validating: utf8, as: UTF8.self) else { throw Failure() }
+                return string
+            }
+            guard b >= 0x20 else { throw Failure() }  // raw control characters are not allowed in JSON strings
             guard b == UInt8(ascii: "\\") else { utf8.append(b); continue }
             guard i < bytes.count else { throw Failure() }
             let escape = bytes[i]

@@ -14,6 +14,14 @@ import PRIMATensor
 /// let text = tokenizer.decode(batch.ids[0])   // special tokens skipped
 /// ```
 ///
+/// Supported components: normalizers BertNormalizer, NFC/NFD/NFKC/NFKD, Lowercase, StripAccents, Strip,
+/// Replace (literal), Prepend, Sequence; pre-tokenizers BertPreTokenizer, ByteLevel, Split (literal, GPT-2's or
+/// Qwen2/Qwen3's regex), WhitespaceSplit, Sequence; models BPE and WordPiece; post-processors
+/// TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence; decoders ByteLevel, WordPiece,
+/// BPEDecoder, Fuse, Sequence. Anything else is refused with a ``TokenizerError``. Character classes and
+/// normalization follow the Unicode data versions the library uses (see `UnicodeClasses`), so ids agree on
+/// every code point, not only on common text.
+///
 /// Sentence pairs and character offsets are not supported. A `Tokenizer` is immutable apart from its
 /// padding and truncation settings, and safe to share across threads.
 public struct Tokenizer: Sendable {

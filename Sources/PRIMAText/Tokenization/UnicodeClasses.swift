@@ -84,9 +84,11 @@ enum UnicodeClasses {
 
     /// BERT's control characters: control (Cc), format (Cf) and private-use (Co) characters of Unicode 8
     /// except tab, newline and carriage return. Unassigned code points (Cn) are not among them.
-    static func isBertControl(_ s: Unicode.Scalar) -> Bool {
+    @inline(__always) static func isBertControl(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x09, 0x0A, 0x0D: return false
+        case 0..<0x20, 0x7F: return true
+        case 0x20..<0x7F: return false
         default:
             switch s.properties.generalCategory {
             case .control, .format, .privateUse: return assigned(s, byVersion: 8)

@@ -53,6 +53,8 @@ struct WordPieceModel: Sendable {
 struct ScalarTrie: Sendable {
     private var children: [UInt64: Int32] = [:]
     private var tokenIDs: [Int32] = [-1]  // per node; node 0 is the root
+    /// The root's children for ASCII scalars (-1: none), the most frequent first step, without hashing.
+    private var asciiRoot = [Int32](repeating: -1, count: 128)
 
     @inline(__always) private static func key(_ node: Int32, _ scalar: Unicode.Scalar) -> UInt64 {
         UInt64(UInt32(node)) << 21 | UInt64(scalar.value)
@@ -69,6 +71,7 @@ struct ScalarTrie: Sendable {
                 let child = Int32(tokenIDs.count)
                 tokenIDs.append(-1)
                 children[k] = child
+                if node == 0 && scalar.value < 128 { asciiRoot[Int(scalar.value)] = child }
                 node = child
             }
         }
@@ -80,6 +83,14 @@ struct ScalarTrie: Sendable {
         var node: Int32 = 0
         var best: (id: Int, end: Int)?
         var i = start
+        if word[i].value < 128 {
+            // First step through the ASCII table.
+            node = asciiRoot[Int(word[i].value)]
+            guard node >= 0 else { return nil }
+            i += 1
+            let id = tokenIDs[Int(node)]
+            if id >= 0 { best = (Int(id), i) }
+        }
         while i < word.count, let child = children[Self.key(node, word[i])] {
             node = child
             i += 1
