@@ -83,6 +83,16 @@ rows += unary_rows("gelu_8x201x1536", (8, 201, 1536), F.gelu)
 rows += unary_rows("softmax_8x201x1536", (8, 201, 1536), lambda x: torch.softmax(x, dim=-1))
 ln_w, ln_b = torch.randn(384, requires_grad=True), torch.randn(384, requires_grad=True)
 rows += unary_rows("layernorm_8x201x384", (8, 201, 384), lambda x: F.layer_norm(x, (384,), ln_w, ln_b, 1e-6))
+def linear_row(name, rows_, inputs, outputs):
+    def run():
+        x, w, b = torch.randn(rows_, inputs), torch.randn(outputs, inputs), torch.randn(outputs)
+        with torch.no_grad():
+            return median(lambda: F.linear(x, w, b))
+    return name, run
+
+
+rows.append(linear_row("linear_vit_s16_mlp_fwd", 8 * 201, 384, 1536))
+rows.append(linear_row("linear_vit_s16_qkv_fwd", 8 * 201, 384, 1152))
 rows.append(attention_row("attention_vit_s16_fwdbwd", 8, 6, 201, 64))
 rows.append(attention_row("attention_modernbert_fwdbwd", 8, 12, 128, 64))
 rows += tiny_rows()
