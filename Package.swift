@@ -63,17 +63,24 @@ let package = Package(
             path: "Sources/PRIMAExperiments"
         ),
 
-        // Example executables: thin command-line front ends over PRIMAExperiments (public API only).
-        .executableTarget(
-            name: "prima-padufes",
+        // Example executables: thin command-line front ends over PRIMAExperiments (public API only), sharing
+        // their options and error handling through PRIMAExampleSupport.
+        .target(
+            name: "PRIMAExampleSupport",
             dependencies: ["PRIMAExperiments", "PRIMAData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
+            path: "Examples/Shared"
+        ),
+        .executableTarget(
+            name: "prima-padufes",
+            dependencies: ["PRIMAExampleSupport", "PRIMAExperiments", "PRIMAData",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/PADUFES20"
         ),
         .executableTarget(
             name: "prima-aqua",
-            dependencies: ["PRIMAExperiments", "PRIMAData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PRIMAExampleSupport", "PRIMAExperiments", "PRIMAData",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/AQUA"
         ),
 

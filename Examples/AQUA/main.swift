@@ -1,12 +1,9 @@
 // prima-aqua: five-fold cross-validation of the paper's two baselines on a dataset in the AQUA layout.
 import ArgumentParser
 import Foundation
-import Logging
 import PRIMAData
+import PRIMAExampleSupport
 import PRIMAExperiments
-
-extension ClassWeighting: ExpressibleByArgument {}
-extension BaselineChoice: ExpressibleByArgument {}
 
 struct AQUACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,71 +26,26 @@ struct AQUACommand: ParsableCommand {
     var dataDir: String?
     @Option(name: .customLong("illumination"), help: "Use only photos of this illumination (repeat for several). Default: all.")
     var illuminations: [String] = []
-    @Option(help: ArgumentHelp("A Hugging Face DINOv3 folder (config.json, model.safetensors).", valueName: "folder"))
-    var visionCheckpoint: String?
-    @Option(help: ArgumentHelp("A Hugging Face text-encoder folder (config.json, model.safetensors, tokenizer.json).", valueName: "folder"))
-    var textCheckpoint: String?
-    @Option(help: "Number of cross-validation folds.") var folds = 5
-    @Option(help: "Training epochs per fold.") var epochs = 30
-    @Option(help: "Samples per optimiser step.") var batchSize = 32
-    @Option(help: "Peak learning rate (AdamW, linear warm-up then cosine decay).") var learningRate = 3e-3
-    @Option(help: "AdamW weight decay.") var weightDecay = 1e-2
-    @Option(help: "Share of steps spent warming up.") var warmupRatio = 0.1
-    @Option(help: "Share of each fold's training patients held out to pick the best epoch.") var validationFraction = 0.2
-    @Option(help: "Class weights of the cross-entropy: none, balanced or sqrt-balanced.") var classWeighting = ClassWeighting.balanced
-    @Option(name: .customLong("baseline"), help: "Baselines to run (repeat the option): image-only, image-metadata, placeholder (colour statistics). Default: image-only and image-metadata.")
-    var baselines: [BaselineChoice] = BaselineChoice.defaults
-    @Flag(help: "Also feed the metadata vector (one-hot fields) to the image-metadata baseline's MLP, next to the text CLS.")
-    var appendMetadataVector = false
-    @Option(help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") var seed: UInt64 = 0
+    @OptionGroup var common: ExperimentOptions
     @Option(help: ArgumentHelp("Output folder; reuse it to resume an interrupted run.", valueName: "folder"))
     var output = "prima-runs/aqua"
-    @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
-    var cacheDir: String?
     @Option(help: "Patients of the synthetic dataset (when no --data-dir).") var syntheticPatients = 100
-    @Flag(help: "Log every epoch through swift-log as well.") var verbose = false
-    @Flag(help: "Print no progress, only the results.") var quiet = false
-
-    var options: RunOptions {
-        RunOptions(folds: folds, epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
-                   warmupRatio: warmupRatio, validationFraction: validationFraction, classWeighting: classWeighting, seed: seed,
-                   outputDirectory: URL(fileURLWithPath: output, isDirectory: true))
-    }
 
     func validate() throws {
-        do {
-            try options.validate()
-            if let dataDir { try RunOptions.validateDataDirectory(URL(fileURLWithPath: dataDir)) }
-            if let visionCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: visionCheckpoint), option: "--vision-checkpoint") }
-            if let textCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: textCheckpoint), option: "--text-checkpoint") }
-            if dataDir == nil, syntheticPatients < 20 { throw ValidationError("--synthetic-patients must be at least 20, got \(syntheticPatients)") }
-        } catch let error as ExperimentError {
-            throw ValidationError(error.message)
-        }
+        try common.validate(output: output, dataDir: dataDir)
+        if dataDir == nil, syntheticPatients < 20 { throw ValidationError("--synthetic-patients must be at least 20, got \(syntheticPatients)") }
     }
 
-    func run() throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .info : .warning
-            return handler
-        }
-        do {
-            try execute()
-        } catch {
-            FileHandle.standardError.write(Data("error: \(ExperimentError.describe(error))\n".utf8))
-            throw ExitCode.failure
-        }
-    }
+    func run() throws { try common.run(execute) }
 
     func execute() throws {
         let root: URL
         if let dataDir {
             root = URL(fileURLWithPath: dataDir, isDirectory: true)
         } else {
-            let cache = cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? DatasetCache.defaultRoot
-            if !quiet { note("no --data-dir: using the synthetic AQUA look-alike (\(syntheticPatients) patients) in \(cache.path)") }
-            root = try DatasetCache.syntheticAQUA(patientCount: syntheticPatients, seed: seed, in: cache)
+            let cache = common.cacheRoot
+            common.note("no --data-dir: using the synthetic AQUA look-alike (\(syntheticPatients) patients) in \(cache.path)")
+            root = try DatasetCache.syntheticAQUA(patientCount: syntheticPatients, seed: common.seed, in: cache)
         }
         let dataset = try AQUADataset(root: root)
         let wanted = illuminations.isEmpty ? nil : Set(illuminations.map { $0.lowercased() })
@@ -105,23 +57,10 @@ struct AQUACommand: ParsableCommand {
             }
         }
         let samples = dataset.patientSamples(illuminations: wanted)
-        if !quiet {
-            note("\(dataset.report); \(samples.count) patients, \(dataset.photos.count) photos")
-        }
-        var harness = try CrossValidation(samples: samples, classNames: dataset.schema.label.classes,
-                                          configuration: options.crossValidation)
-        if !quiet { harness.observer = ProgressPrinter().handle }
-        let experiments = try BaselineChoice.experiments(
-            baselines, schema: dataset.schema, samples: samples, settings: options.trainingSettings,
-            visionCheckpoint: visionCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
-            textCheckpoint: textCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
-            seed: seed, appendMetadataVector: appendMetadataVector)
-        let (_, tables) = try ExperimentSuite(datasetName: "AQUA layout", harness: harness).run(experiments)
-        print(tables)
-        print("Results, tables and plots: \(options.outputDirectory.path)")
+        common.note("\(dataset.report); \(samples.count) patients, \(dataset.photos.count) photos")
+        try common.runBaselines(datasetName: "AQUA layout", samples: samples, classNames: dataset.schema.label.classes,
+                                schema: dataset.schema, output: output)
     }
-
-    func note(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
 }
 
 AQUACommand.main()

@@ -1,0 +1,96 @@
+// Options and plumbing shared by the example executables (prima-padufes, prima-aqua).
+import ArgumentParser
+import Foundation
+import Logging
+import PRIMAData
+import PRIMAExperiments
+
+extension ClassWeighting: ExpressibleByArgument {}
+extension BaselineChoice: ExpressibleByArgument {}
+
+/// The training, checkpoint and output options every example takes (`@OptionGroup`).
+public struct ExperimentOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: ArgumentHelp("A Hugging Face DINOv3 folder (config.json, model.safetensors).", valueName: "folder"))
+    public var visionCheckpoint: String?
+    @Option(help: ArgumentHelp("A Hugging Face text-encoder folder (config.json, model.safetensors, tokenizer.json).", valueName: "folder"))
+    public var textCheckpoint: String?
+    @Option(help: "Number of cross-validation folds.") public var folds = 5
+    @Option(help: "Training epochs per fold.") public var epochs = 30
+    @Option(help: "Samples per optimiser step.") public var batchSize = 32
+    @Option(help: "Peak learning rate (AdamW, linear warm-up then cosine decay).") public var learningRate = 3e-3
+    @Option(help: "AdamW weight decay.") public var weightDecay = 1e-2
+    @Option(help: "Share of steps spent warming up.") public var warmupRatio = 0.1
+    @Option(help: "Share of each fold's training patients held out to pick the best epoch.") public var validationFraction = 0.2
+    @Option(help: "Class weights of the cross-entropy: none, balanced or sqrt-balanced.") public var classWeighting = ClassWeighting.balanced
+    @Option(name: .customLong("baseline"), help: "Baselines to run (repeat the option): image-only, image-metadata, placeholder (colour statistics). Default: image-only and image-metadata.")
+    public var baselines: [BaselineChoice] = BaselineChoice.defaults
+    @Flag(help: "Also feed the metadata vector (one-hot fields) to the image-metadata baseline's MLP, next to the text CLS.")
+    public var appendMetadataVector = false
+    @Option(help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") public var seed: UInt64 = 0
+    @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
+    public var cacheDir: String?
+    @Flag(help: "Log every epoch through swift-log as well.") public var verbose = false
+    @Flag(help: "Print no progress, only the results.") public var quiet = false
+
+    /// The harness settings, writing to `output`.
+    public func runOptions(output: String) -> RunOptions {
+        RunOptions(folds: folds, epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
+                   warmupRatio: warmupRatio, validationFraction: validationFraction, classWeighting: classWeighting, seed: seed,
+                   outputDirectory: URL(fileURLWithPath: output, isDirectory: true))
+    }
+
+    /// Checks the settings, the data folder and the checkpoint folders; one message naming the option on failure.
+    public func validate(output: String, dataDir: String?) throws {
+        do {
+            try runOptions(output: output).validate()
+            if let dataDir { try RunOptions.validateDataDirectory(URL(fileURLWithPath: dataDir)) }
+            if let visionCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: visionCheckpoint), option: "--vision-checkpoint") }
+            if let textCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: textCheckpoint), option: "--text-checkpoint") }
+        } catch let error as ExperimentError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    /// The folder for generated data.
+    public var cacheRoot: URL { cacheDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? DatasetCache.defaultRoot }
+
+    /// Cross-validates the chosen baselines on `samples`, prints the tables, and writes everything to `output`.
+    public func runBaselines(datasetName: String, samples: [DatasetSample], classNames: [String], schema: MetadataSchema,
+                             output: String) throws {
+        let options = runOptions(output: output)
+        var harness = try CrossValidation(samples: samples, classNames: classNames, configuration: options.crossValidation)
+        if !quiet { harness.observer = ProgressPrinter().handle }
+        let experiments = try BaselineChoice.experiments(
+            baselines, schema: schema, samples: samples, settings: options.trainingSettings,
+            visionCheckpoint: visionCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
+            textCheckpoint: textCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
+            seed: seed, appendMetadataVector: appendMetadataVector)
+        let (_, tables) = try ExperimentSuite(datasetName: datasetName, harness: harness).run(experiments)
+        print(tables)
+        print("Results, tables and plots: \(options.outputDirectory.path)")
+    }
+
+    /// Bootstraps logging (the executable's job, never the library's), runs `body`, and turns any error into
+    /// one `error: …` line and a non-zero exit instead of a crash trace.
+    public func run(_ body: () throws -> Void) throws {
+        let level: Logger.Level = verbose ? .info : .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        do {
+            try body()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(ExperimentError.describe(error))\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// A progress note on standard error (suppressed by `--quiet`).
+    public func note(_ text: String) {
+        if !quiet { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
+    }
+}
