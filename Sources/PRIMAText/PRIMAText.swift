@@ -5,4 +5,9 @@
 /// texts and batches (truncation, padding, attention masks, special tokens) and decodes, giving the same ids
 /// as the `tokenizers` library. ``BatchEncoding`` turns a padded batch into `[batch, length]` tensors for the
 /// text encoders. Malformed files throw a ``TokenizerError`` naming the file, the JSON key and the problem.
+///
+/// Encoders (`Encoders/`): ``ModernBERTModel`` and ``BERTModel`` (with their masked-LM heads) match
+/// transformers and load Hugging Face checkpoints; ``TextEncoder`` builds whichever a folder's `config.json`
+/// names (`model_type`) together with its tokenizer and returns the CLS feature, token features and masks;
+/// ``MaskedLanguageModelTrainer`` refines an encoder on a corpus with LoRA (PRIMA's knowledge injection).
 public enum PRIMAText {}
