@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // PRIMA-Swift: Pre-training with Risk-integrated Image-Metadata Alignment, in Swift.
 // Layers (dependencies point down only):
-//   PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS
+//   PRIMAKnowledge → PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS
 import PackageDescription
 
 let package = Package(
@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PRIMAText", targets: ["PRIMAText"]),
         .library(name: "PRIMAAlign", targets: ["PRIMAAlign"]),
         .library(name: "PRIMAFusion", targets: ["PRIMAFusion"]),
+        .library(name: "PRIMAKnowledge", targets: ["PRIMAKnowledge"]),
         .library(name: "PRIMAExperiments", targets: ["PRIMAExperiments"]),
         .executable(name: "prima-padufes", targets: ["prima-padufes"]),
         .executable(name: "prima-aqua", targets: ["prima-aqua"]),
@@ -56,6 +57,10 @@ let package = Package(
         .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData", .product(name: "Logging", package: "swift-log")], path: "Sources/PRIMAText"),
         .target(name: "PRIMAAlign", dependencies: ["PRIMAVision", "PRIMAText"], path: "Sources/PRIMAAlign"),
         .target(name: "PRIMAFusion", dependencies: ["PRIMAAlign"], path: "Sources/PRIMAFusion"),
+        // Stage 1: knowledge corpus (retrieval, generation, vetting) and text-encoder refinement.
+        .target(name: "PRIMAKnowledge", dependencies: ["PRIMAText", "PRIMAFusion", "PRIMAData", "PRIMANN", "PRIMATensor",
+                                                       .product(name: "Logging", package: "swift-log")],
+                path: "Sources/PRIMAKnowledge"),
         // Cross-validation harness, baselines, result tables and plots shared by the example executables.
         .target(
             name: "PRIMAExperiments",
@@ -107,6 +112,10 @@ let package = Package(
         .testTarget(name: "PRIMAExperimentsTests",
                     dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAVision", "PRIMAText", "PRIMATestSupport", "prima-padufes", "prima-aqua"],
                     path: "Tests/PRIMAExperimentsTests"),
+        .testTarget(name: "PRIMAAlignTests", dependencies: ["PRIMAAlign", "PRIMATestSupport"], path: "Tests/PRIMAAlignTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "PRIMAKnowledgeTests", dependencies: ["PRIMAKnowledge", "PRIMATestSupport"], path: "Tests/PRIMAKnowledgeTests",
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMAFusionTests", dependencies: ["PRIMAFusion", "PRIMATestSupport"], path: "Tests/PRIMAFusionTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests",
                     resources: [.copy("Fixtures")]),

@@ -1,6 +1,7 @@
-/// PRIMAAlign: stage 2 of PRIMA — projection heads, the four alignment losses (image consistency, global,
-/// local and soft semantic) behind one `AlignmentLoss` protocol, and the alignment trainer.
+/// PRIMAAlign: stage 2 of PRIMA — aligning an image encoder with a metadata (text) encoder.
 ///
-/// Not built yet: no issue covers it so far. The encoders it aligns (`PRIMAVision` DINOv3 and
-/// `PRIMAText` text encoders) are in place.
+/// - Encoders: ``ImageEncoder`` (DINOv3 conforms) gives ``ImageFeatures``; ``MetadataEncoder`` (the text
+///   encoder conforms) gives `TextFeatures`. Both protocols are open to a user's own networks.
+/// - Losses: ``AlignmentLoss`` over one batch of ``AlignmentInputs``; ``AlignmentObjective`` weighs named terms
+///   into the total; ``AlignmentTemperature`` is the shared τ.
 public enum PRIMAAlign {}

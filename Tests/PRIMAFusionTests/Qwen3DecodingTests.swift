@@ -42,8 +42,13 @@ import Testing
         }
         #expect(last.shape == [2, model.config.vocabSize])
         let v = model.config.vocabSize
-        #expect(Array(last.scalars[0..<v]) == Array(all.scalars[(4 * v)..<(5 * v)]))
-        #expect(Array(last.scalars[v..<(2 * v)]) == Array(all.scalars[(7 * v)..<(8 * v)]))
+        // The head runs on 2 rows instead of 10: another GEMM shape, so OpenBLAS may round differently (seen: 1e-7).
+        let rowError = { (lastRow: Int, allRow: Int) -> Float in
+            zip(last.scalars[(lastRow * v)..<((lastRow + 1) * v)], all.scalars[(allRow * v)..<((allRow + 1) * v)])
+                .map { abs($0 - $1) }.max() ?? .infinity
+        }
+        #expect(rowError(0, 4) < Tolerance.modelForward)
+        #expect(rowError(1, 7) < Tolerance.modelForward)
         #expect(model(tokenIds: ids, logits: .none).logits == nil)
     }
 

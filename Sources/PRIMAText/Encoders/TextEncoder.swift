@@ -2,25 +2,6 @@ import Foundation
 import PRIMANN
 import PRIMATensor
 
-/// What the text encoder gives for a batch of texts: PRIMA's `q = [q^cls, q^seq]`.
-public struct TextFeatures {
-    /// `[B, hidden]`: the final hidden state of the first token (`[CLS]`), the sequence feature.
-    public let cls: Tensor
-    /// `[B, L, hidden]`: the final hidden state of every position (padding included; see ``mask``).
-    public let tokens: Tensor
-    /// `[B, L]`: 1 for real tokens, 0 for padding.
-    public let mask: Tensor
-    /// `[B, L]`: 1 for word tokens only, 0 for padding and special tokens (`[CLS]`, `[SEP]`, …): the tokens
-    /// PRIMA's local loss pairs with image patches.
-    public let wordMask: Tensor
-
-    /// `[B, hidden]`: the mean of the token features over ``mask`` (sentence-transformers' mean pooling).
-    public func meanPooled() -> Tensor {
-        let weights = mask.unsqueezed(-1)
-        return (tokens * weights).sum(axis: 1) / weights.sum(axis: 1).clamped(min: 1e-9)
-    }
-}
-
 /// PRIMA's text encoder: a tokenizer and a transformer encoder of either supported architecture behind one
 /// interface, built from a checkpoint folder (`config.json` + `model.safetensors` + `tokenizer.json`) and
 /// picking ModernBERT or BERT by the config's `model_type`.
