@@ -1,6 +1,6 @@
 import PRIMATensor
 
-/// Encodes metadata and label as the vector y of the soft-target loss (PAPER.md, L_soft).
+/// Encodes metadata and label as the vector y of the soft-target loss (Documentation/Method.md, the soft semantic loss).
 ///
 /// Layout, fixed by the schema (see ``slotNames``): the schema's fields in order, each taking
 /// - boolean: three slots `[false, true, missing]`;
