@@ -11,8 +11,8 @@ import Testing
         var rng = RandomGenerator(seed: 9)
         let tensors = ["a.weight": Tensor.randomNormal([3, 4], using: &rng), "b": Tensor.randomNormal([5], using: &rng),
                        "scalar": Tensor(shape: [], scalars: [1.5])]
-        let seeds = [Data(try SafeTensorsWriter.serialize(tensors)),
-                     Data(try SafeTensorsWriter.serialize(tensors, dtypes: ["b": .f16, "a.weight": .bf16]))]
+        let seeds = [Data(try SafeTensors.serialize(tensors)),
+                     Data(try SafeTensors.serialize(tensors, dtypes: ["b": .f16, "a.weight": .bf16]))]
         let url = directory.file("fuzz.safetensors")
         let run = FuzzRun.run(seeds: seeds, iterations: 400, seed: 10) { data in
             try data.write(to: url)
