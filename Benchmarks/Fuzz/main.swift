@@ -8,10 +8,10 @@
 // safetensors (default: all). Each gets `--iterations` inputs (default 10000) from `InputMutator` seeded
 // with `--seed` (default 1) and the parser's index, so a run is reproducible from its arguments.
 //
-// Outcome: every input must parse or throw. A trap ends the process (non-zero exit); the input being parsed
-// is always in `$TMPDIR/prima-fuzz-current.bin` (with its parser and iteration in `prima-fuzz-current.txt`),
-// so a crash can be replayed. An input that takes longer than `--timeout` seconds (default 10) is saved
-// the same way and the process exits with status 2. Exit 0: no crash, no hang; counts are printed.
+// Outcome: every input must parse or throw. A trap ends the process (non-zero exit) after a signal handler
+// has written the input to `$TMPDIR/prima-fuzz-crash.bin` and its parser and iteration to stderr, so a
+// crash can be replayed. An input that takes longer than `--timeout` seconds (default 10) is saved the same
+// way and the process exits with status 2. Exit 0: no crash, no hang; counts are printed.
 import Foundation
 import PRIMAData
 import PRIMAFusion
@@ -122,10 +122,45 @@ func generatedSeeds(_ name: String) throws -> [Data] {
     }
 }
 
-/// The input being parsed, kept on disk so that a crash leaves it behind.
 let scratch = FileManager.default.temporaryDirectory
-let currentInput = scratch.appendingPathComponent("prima-fuzz-current.bin")
-let currentLabel = scratch.appendingPathComponent("prima-fuzz-current.txt")
+let crashFile = scratch.appendingPathComponent("prima-fuzz-crash.bin")
+
+/// The input being parsed and its label, in memory that a signal handler may read (inputs over the buffer's
+/// 64 MB are saved truncated).
+enum CurrentInput {
+    static let capacity = 64 << 20
+    nonisolated(unsafe) static let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    nonisolated(unsafe) static var count = 0
+    nonisolated(unsafe) static let label = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
+    nonisolated(unsafe) static let path = strdup(crashFile.path)!
+
+    static func set(_ data: Data, label text: String) {
+        count = min(data.count, capacity)
+        data.copyBytes(to: bytes, count: count)
+        let utf8 = Array(text.utf8.prefix(254)) + [0x0A, 0]
+        utf8.withUnsafeBufferPointer { label.update(from: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), count: utf8.count) }
+    }
+
+    /// Writes the input to the crash file and its label to stderr, with async-signal-safe calls only.
+    static func save() {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if fd >= 0 {
+            _ = write(fd, bytes, count)
+            close(fd)
+        }
+        let prefix = "prima-fuzz: input saved in the crash file: "
+        _ = prefix.withCString { write(2, $0, strlen($0)) }
+        _ = write(2, label, strlen(label))
+    }
+}
+
+for signalNumber in [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE] {
+    signal(signalNumber) { received in
+        CurrentInput.save()
+        signal(received, SIG_DFL)
+        raise(received)
+    }
+}
 
 /// Start time (ns) of the input being parsed, 0 between inputs; read by the watchdog.
 final class Watchdog: @unchecked Sendable {
@@ -144,7 +179,8 @@ final class Watchdog: @unchecked Sendable {
                 let started = self.started, label = self.label
                 self.lock.unlock()
                 if started > 0, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 > timeout {
-                    print("HANG: \(label) took more than \(timeout) s; input saved in \(currentInput.path)")
+                    print("HANG: \(label) took more than \(timeout) s; input saved in \(crashFile.path)")
+                    CurrentInput.save()
                     exit(2)
                 }
             }
@@ -152,6 +188,7 @@ final class Watchdog: @unchecked Sendable {
     }
 }
 
+setvbuf(stdout, nil, _IOLBF, 0)  // progress lines survive a crash
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let unknown = options.parsers.filter { name in !targets.contains { $0.name == name } }
 if !unknown.isEmpty { fail("unknown parser(s) \(unknown.joined(separator: ", ")); known: \(targets.map(\.name).joined(separator: " "))") }
@@ -175,8 +212,7 @@ for (index, target) in chosen {
     for iteration in 0..<options.iterations {
         let input = mutator.mutate(seeds[iteration % seeds.count], png: target.png)
         let label = "\(target.name) seed \(options.seed) iteration \(iteration)"
-        try? input.write(to: currentInput)
-        try? Data(label.utf8).write(to: currentLabel)
+        CurrentInput.set(input, label: label)
         watchdog.begin(label)
         do {
             try target.parse(input, folder)
@@ -190,7 +226,5 @@ for (index, target) in chosen {
     print(target.name.padding(toLength: 18, withPad: " ", startingAt: 0)
           + String(format: "%8d inputs  parsed %7d  refused %7d  %8.1f s", options.iterations, parsed, refused, seconds))
 }
-try? FileManager.default.removeItem(at: currentInput)
-try? FileManager.default.removeItem(at: currentLabel)
 try? FileManager.default.removeItem(at: folder)
 print("no crash, no hang")

@@ -29,6 +29,11 @@ public struct InputMutator {
     /// One mutated copy of `input` (one to three mutations); `png` also fixes up chunk CRCs half the time.
     public mutating func mutate(_ input: Data, png: Bool = false) -> Data {
         var bytes = [UInt8](input)
+        if png && bytes.count >= 33 && rng.nextInt(in: 0..<3) == 0 {
+            mutatePNGHeader(&bytes)
+            Self.fixPNGChecksums(&bytes)
+            return Data(bytes)
+        }
         for _ in 0..<(1 + rng.nextInt(in: 0..<3)) { mutateOnce(&bytes) }
         if png && rng.nextInt(in: 0..<2) == 0 { Self.fixPNGChecksums(&bytes) }
         return Data(bytes)
@@ -63,6 +68,21 @@ public struct InputMutator {
             for k in 0..<4 { bytes[i + k] = UInt8(truncatingIfNeeded: value >> (24 - 8 * k)) }
         default:
             bytes.insert(UInt8(rng.nextInt(in: 0..<256)), at: position(bytes))
+        }
+    }
+
+    /// Changes one field of the IHDR chunk (bytes 16..<29: width, height, bit depth, colour type,
+    /// compression, filter, interlace) so that the header stays well-formed but lies about the image.
+    private mutating func mutatePNGHeader(_ bytes: inout [UInt8]) {
+        switch rng.nextInt(in: 0..<4) {
+        case 0, 1:  // width or height
+            let offset = rng.nextInt(in: 0..<2) == 0 ? 16 : 20
+            let value: UInt32 = [0, 1, 2, 0x7FFF_FFFF, 0x8000_0000, 1_000_000, 100_000, 65_536, 20_000][rng.nextInt(in: 0..<9)]
+            for k in 0..<4 { bytes[offset + k] = UInt8(truncatingIfNeeded: value >> (24 - 8 * k)) }
+        case 2:  // bit depth or colour type
+            bytes[24 + rng.nextInt(in: 0..<2)] = [0, 1, 2, 3, 4, 6, 8, 16, 255][rng.nextInt(in: 0..<9)]
+        default:  // compression, filter or interlace method
+            bytes[26 + rng.nextInt(in: 0..<3)] = UInt8(rng.nextInt(in: 0..<3))
         }
     }
 
