@@ -46,6 +46,9 @@ struct Options {
     }
 }
 
+/// Prints a line unbuffered, so that progress survives a crash.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("prima-fuzz: \(message)\n".utf8))
     exit(64)
@@ -179,7 +182,7 @@ final class Watchdog: @unchecked Sendable {
                 let started = self.started, label = self.label
                 self.lock.unlock()
                 if started > 0, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 > timeout {
-                    print("HANG: \(label) took more than \(timeout) s; input saved in \(crashFile.path)")
+                    say("HANG: \(label) took more than \(timeout) s; input saved in \(crashFile.path)")
                     CurrentInput.save()
                     exit(2)
                 }
@@ -188,7 +191,6 @@ final class Watchdog: @unchecked Sendable {
     }
 }
 
-setvbuf(stdout, nil, _IOLBF, 0)  // progress lines survive a crash
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let unknown = options.parsers.filter { name in !targets.contains { $0.name == name } }
 if !unknown.isEmpty { fail("unknown parser(s) \(unknown.joined(separator: ", ")); known: \(targets.map(\.name).joined(separator: " "))") }
@@ -198,7 +200,7 @@ watchdog.watch(timeout: options.timeout)
 let folder = scratch.appendingPathComponent("prima-fuzz-\(ProcessInfo.processInfo.processIdentifier)")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
-print("prima-fuzz seed \(options.seed), \(options.iterations) inputs per parser")
+say("prima-fuzz seed \(options.seed), \(options.iterations) inputs per parser")
 for (index, target) in chosen {
     let seeds: [Data]
     do {
@@ -223,8 +225,8 @@ for (index, target) in chosen {
         watchdog.end()
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    print(target.name.padding(toLength: 18, withPad: " ", startingAt: 0)
+    say(target.name.padding(toLength: 18, withPad: " ", startingAt: 0)
           + String(format: "%8d inputs  parsed %7d  refused %7d  %8.1f s", options.iterations, parsed, refused, seconds))
 }
 try? FileManager.default.removeItem(at: folder)
-print("no crash, no hang")
+say("no crash, no hang")

@@ -30,6 +30,20 @@ import Testing
         #expect(error?.message.contains("not valid JSON at line \(line), column") == true, "\(error.map(String.init(describing:)) ?? "")")
     }
 
+    /// Found by `prima-fuzz --seed 7`: a negative layer count trapped while the layer pattern was built.
+    @Test func modernBERTLayerCountOutOfRange() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var object = try JSONSerialization.jsonObject(with: Self.fixture("modernbert_tiny")) as! [String: Any]
+        object["layer_types"] = nil
+        for count in [-3, 1 << 40] {
+            object["num_hidden_layers"] = count
+            try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("config.json"))
+            let error = #expect(throws: TextEncoderError.self) { try ModernBERTConfig.read(from: folder) }
+            #expect(error?.message.contains("num_hidden_layers") == true, "\(error.map(String.init(describing:)) ?? "")")
+        }
+    }
+
     @Test func mutatedConfigsDecodeOrThrow() throws {
         let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
