@@ -102,6 +102,15 @@ let package = Package(
             exclude: ["bench_tokenizers.py"]
         ),
 
+        // One photo through decoding and DINOv3's evaluation transform (Benchmarks/large-image.sh measures it).
+        .executableTarget(name: "prima-image-bench", dependencies: ["PRIMATensor", "PRIMAData", "PRIMAVision"], path: "Benchmarks/ImageDecoding"),
+        // Long fuzzing of every file parser (seed and iteration count as arguments); see Documentation/Robustness.md.
+        .executableTarget(
+            name: "prima-fuzz",
+            dependencies: ["PRIMATestSupport", "PRIMATensor", "PRIMAData", "PRIMAText", "PRIMAVision", "PRIMAFusion"],
+            path: "Benchmarks/Fuzz"
+        ),
+
         // Fixture loading, tolerances and gradient checks shared by the test targets.
         .target(name: "PRIMATestSupport", dependencies: ["PRIMATensor"], path: "Tests/PRIMATestSupport"),
         .testTarget(name: "PRIMATensorTests", dependencies: ["PRIMATensor", "PRIMATestSupport"], path: "Tests/PRIMATensorTests",

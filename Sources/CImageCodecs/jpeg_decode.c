@@ -33,7 +33,22 @@ static void on_jpeg_message(j_common_ptr cinfo, int level) {
     }
 }
 
-int prima_decode_jpeg(const unsigned char *data, size_t size, prima_decoded_image *out) {
+// A progressive JPEG may hold any number of scans, each a pass over the whole image: a small hostile file
+// can make decoding take minutes. Real encoders write about ten; libjpeg-turbo's tools stop at 500.
+enum { MAX_PROGRESSIVE_SCANS = 500 };
+
+static void on_jpeg_progress(j_common_ptr common) {
+    if (common->is_decompressor) {
+        j_decompress_ptr cinfo = (j_decompress_ptr)common;
+        if (cinfo->input_scan_number > MAX_PROGRESSIVE_SCANS) {
+            jpeg_error_context *context = (jpeg_error_context *)cinfo->err;
+            snprintf(context->out->error, sizeof context->out->error, "more than %d progressive scans", MAX_PROGRESSIVE_SCANS);
+            longjmp(context->jump, 1);
+        }
+    }
+}
+
+int prima_decode_jpeg(const unsigned char *data, size_t size, const prima_decode_options *options, prima_decoded_image *out) {
     memset(out, 0, sizeof *out);
     struct jpeg_decompress_struct cinfo;
     jpeg_error_context errors;
@@ -48,6 +63,8 @@ int prima_decode_jpeg(const unsigned char *data, size_t size, prima_decoded_imag
         return 1;
     }
     jpeg_create_decompress(&cinfo);
+    struct jpeg_progress_mgr progress = {.progress_monitor = on_jpeg_progress};
+    cinfo.progress = &progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
     if (cinfo.jpeg_color_space != JCS_GRAYSCALE && cinfo.jpeg_color_space != JCS_YCbCr &&
@@ -56,10 +73,20 @@ int prima_decode_jpeg(const unsigned char *data, size_t size, prima_decoded_imag
         jpeg_destroy_decompress(&cinfo);
         return 1;
     }
+    out->source_width = cinfo.image_width;
+    out->source_height = cinfo.image_height;
+    if ((size_t)cinfo.image_width * cinfo.image_height > options->max_pixels) {
+        snprintf(out->error, sizeof out->error, "%lu x %lu pixels is above the limit of %zu pixels",
+                 (unsigned long)cinfo.image_width, (unsigned long)cinfo.image_height, options->max_pixels);
+        jpeg_destroy_decompress(&cinfo);
+        return PRIMA_IMAGE_TOO_LARGE;
+    }
     cinfo.out_color_space = JCS_RGB;
+    // Scaled decoding: the inverse DCT produces the reduced image directly (output side ceil(side / factor)).
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)prima_reduction_factor(cinfo.image_width, cinfo.image_height, options->min_side);
     jpeg_start_decompress(&cinfo);
-    if (cinfo.output_components != 3 || cinfo.output_width == 0 || cinfo.output_height == 0 ||
-        (size_t)cinfo.output_width * cinfo.output_height > ((size_t)1 << 28)) {
+    if (cinfo.output_components != 3 || cinfo.output_width == 0 || cinfo.output_height == 0) {
         ERREXIT(&cinfo, JERR_IMAGE_TOO_BIG);
     }
     size_t stride = (size_t)cinfo.output_width * 3;

@@ -13,17 +13,38 @@ typedef struct {
     unsigned char *pixels;
     int width;
     int height;
+    /// The size the file declares (before any reduction); set as soon as the header is read.
+    unsigned long source_width;
+    unsigned long source_height;
     char error[256];
 } prima_decoded_image;
+
+/// What a decoder may do with a large image.
+typedef struct {
+    /// Files declaring more pixels than this are refused with `PRIMA_IMAGE_TOO_LARGE` before any pixel
+    /// buffer is allocated.
+    size_t max_pixels;
+    /// If positive, the decoder may shrink the image by 2, 4 or 8 (the largest factor that keeps both sides
+    /// at least `min_side`), so that memory follows the output size: JPEG scales in the DCT, PNG averages
+    /// boxes of pixels as its rows stream in. 0 decodes at full size.
+    int min_side;
+} prima_decode_options;
+
+/// Return value of the decoders for a file over `max_pixels` (other failures return 1).
+#define PRIMA_IMAGE_TOO_LARGE 2
 
 /// Decodes a PNG of any colour type and bit depth to RGB8 like Pillow's `convert("RGB")`: 16-bit samples
 /// keep their high byte, grey is replicated, palettes are expanded, alpha (and tRNS) is dropped.
 /// Returns 0 on success.
-int prima_decode_png(const unsigned char *data, size_t size, prima_decoded_image *out);
+int prima_decode_png(const unsigned char *data, size_t size, const prima_decode_options *options, prima_decoded_image *out);
 
 /// Decodes a baseline or progressive JPEG (greyscale or YCbCr) to RGB8 with libjpeg's default (accurate
 /// integer) DCT and fancy upsampling. A file that ends early is an error. Returns 0 on success.
-int prima_decode_jpeg(const unsigned char *data, size_t size, prima_decoded_image *out);
+int prima_decode_jpeg(const unsigned char *data, size_t size, const prima_decode_options *options, prima_decoded_image *out);
+
+/// The largest of 1, 2, 4, 8 that keeps `ceil(width / f)` and `ceil(height / f)` at least `min_side`
+/// (1 when `min_side` is not positive).
+int prima_reduction_factor(unsigned long width, unsigned long height, int min_side);
 
 /// Frees `image->pixels` (safe to call on a failed or already released image).
 void prima_image_release(prima_decoded_image *image);

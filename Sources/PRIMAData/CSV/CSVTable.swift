@@ -57,10 +57,36 @@ public struct CSVTable: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw DataError(.io, file: url.path, "cannot read the file: \(error.localizedDescription)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DataError(.malformedCSV, file: url.lastPathComponent, "the file is not valid UTF-8")
+        try self.init(data: data, fileName: url.lastPathComponent)
+    }
+
+    /// Parses CSV bytes, which must be UTF-8. `fileName` is only used in error messages.
+    /// - Throws: ``DataError`` `.malformedCSV` naming the line and byte column of the first byte that is not
+    ///   UTF-8 (an export in Latin-1 or UTF-16, say), or any error of ``init(text:fileName:)``.
+    public init(data: Data, fileName: String) throws {
+        let bytes = [UInt8](data)
+        if let bad = Self.firstInvalidUTF8(bytes) {
+            let lineStart = bytes[..<bad].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+            let line = 1 + bytes[..<bad].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            throw DataError(.malformedCSV, file: fileName, line: line,
+                            String(format: "byte 0x%02X at byte column %d (offset %d) is not UTF-8; save the file as UTF-8",
+                                   bytes[bad], bad - lineStart + 1, bad))
         }
-        try self.init(text: text, fileName: url.lastPathComponent)
+        try self.init(text: String(decoding: bytes, as: UTF8.self), fileName: fileName)
+    }
+
+    /// The offset of the first byte of the first ill-formed UTF-8 sequence, or nil if all of `bytes` is UTF-8.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 
     /// The index of the column named `name`.

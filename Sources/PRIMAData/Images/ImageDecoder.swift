@@ -21,9 +21,16 @@ public enum ImageDecoder {
     /// Decodes PNG or JPEG bytes; `fileName` only names the source in errors.
     /// - Throws: ``DataError`` `.badValue` naming the file for an unknown format or a corrupt or truncated image.
     public static func decode(_ data: Data, fileName: String = "<memory>") throws -> RGBImage {
+        try decode(data, fileName: fileName, options: ImageDecodingOptions())
+    }
+
+    /// Decodes PNG or JPEG bytes within `options`' pixel limit, reduced by its size hint if set.
+    /// - Throws: ``DataError`` `.badValue` naming the file for an unknown format, a corrupt or truncated image,
+    ///   or one declaring more than ``ImageDecodingOptions/maximumPixelCount`` pixels.
+    public static func decode(_ data: Data, fileName: String = "<memory>", options: ImageDecodingOptions) throws -> RGBImage {
         switch sniffFormat(data) {
-        case .png: return try PNGDecoder.decode(data, fileName: fileName)
-        case .jpeg: return try JPEGDecoder.decode(data, fileName: fileName)
+        case .png: return try PNGDecoder.decode(data, fileName: fileName, options: options)
+        case .jpeg: return try JPEGDecoder.decode(data, fileName: fileName, options: options)
         case nil:
             let head = data.prefix(8).map { String(format: "%02X", $0) }.joined(separator: " ")
             throw DataError(.badValue, file: fileName, "not a PNG or JPEG image (starts with \(head.isEmpty ? "nothing" : head))")
@@ -34,5 +41,16 @@ public enum ImageDecoder {
     /// - Throws: ``DataError`` `.missingFile` when the file cannot be read, `.badValue` when it is not a valid image.
     public static func decode(contentsOf url: URL) throws -> RGBImage {
         try decode(readImageFile(url), fileName: url.path)
+    }
+
+    /// Reads and decodes the PNG or JPEG file at `url` with `options`.
+    /// - Throws: as ``decode(contentsOf:)``, and `.badValue` for a file over the pixel limit.
+    public static func decode(contentsOf url: URL, options: ImageDecodingOptions) throws -> RGBImage {
+        try decode(readImageFile(url), fileName: url.path, options: options)
+    }
+
+    /// A reader for loaders (``TwoViewLoader``, batch pipelines) that decodes PNG or JPEG with `options`.
+    public static func reader(options: ImageDecodingOptions) -> @Sendable (URL) throws -> RGBImage {
+        { url in try decode(contentsOf: url, options: options) }
     }
 }

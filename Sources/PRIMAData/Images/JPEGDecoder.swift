@@ -9,8 +9,18 @@ public enum JPEGDecoder {
     /// - Parameter applyingOrientation: rotate/flip by the EXIF orientation tag (default `true`).
     /// - Throws: ``DataError`` `.badValue` naming the file when the bytes are not a complete, readable JPEG
     ///   (a file that ends early is an error, not an image padded with grey). CMYK JPEGs are not supported.
+    ///   Files over ``ImageDecodingOptions/defaultMaximumPixelCount`` pixels are refused.
     public static func decode(_ data: Data, fileName: String = "<memory>", applyingOrientation: Bool = true) throws -> RGBImage {
-        let image = try decodeWithCCodec(data, fileName: fileName, format: "JPEG") { prima_decode_jpeg($0, $1, $2) }
+        try decode(data, fileName: fileName, applyingOrientation: applyingOrientation, options: ImageDecodingOptions())
+    }
+
+    /// Decodes JPEG bytes within `options`' pixel limit; with a size hint, libjpeg decodes straight to
+    /// 1/2, 1/4 or 1/8 of the size (its scaled inverse DCT), so memory follows the reduced image.
+    /// - Throws: as ``decode(_:fileName:applyingOrientation:)``, and `.badValue` for a file declaring more
+    ///   than ``ImageDecodingOptions/maximumPixelCount`` pixels.
+    public static func decode(_ data: Data, fileName: String = "<memory>", applyingOrientation: Bool = true,
+                              options: ImageDecodingOptions) throws -> RGBImage {
+        let image = try decodeWithCCodec(data, fileName: fileName, format: "JPEG", options: options) { prima_decode_jpeg($0, $1, $2, $3) }
         guard applyingOrientation else { return image }
         return EXIFOrientation(jpeg: data).applied(to: image)
     }
@@ -19,5 +29,11 @@ public enum JPEGDecoder {
     /// - Throws: ``DataError`` `.missingFile` when the file cannot be read, `.badValue` when it is not a valid JPEG.
     public static func read(_ url: URL) throws -> RGBImage {
         try decode(readImageFile(url), fileName: url.path)
+    }
+
+    /// Reads and decodes the JPEG file at `url` with `options`.
+    /// - Throws: as ``read(_:)``, and `.badValue` for a file over the pixel limit.
+    public static func read(_ url: URL, options: ImageDecodingOptions) throws -> RGBImage {
+        try decode(readImageFile(url), fileName: url.path, options: options)
     }
 }

@@ -12,13 +12,32 @@ import Foundation
 public enum PNGDecoder {
     /// Decodes PNG bytes; `fileName` only names the source in errors.
     /// - Throws: ``DataError`` `.badValue` naming the file when the bytes are not a complete, readable PNG.
+    ///   Files over ``ImageDecodingOptions/defaultMaximumPixelCount`` pixels are refused.
     public static func decode(_ data: Data, fileName: String = "<memory>") throws -> RGBImage {
-        try decodeWithCCodec(data, fileName: fileName, format: "PNG") { prima_decode_png($0, $1, $2) }
+        try decode(data, fileName: fileName, options: ImageDecodingOptions())
+    }
+
+    /// Decodes PNG bytes within `options`' pixel limit, reduced by its size hint if set (box averages).
+    /// - Throws: ``DataError`` `.badValue` naming the file when the bytes are not a complete, readable PNG or
+    ///   declare more than ``ImageDecodingOptions/maximumPixelCount`` pixels.
+    public static func decode(_ data: Data, fileName: String = "<memory>", options: ImageDecodingOptions) throws -> RGBImage {
+        try decodeWithCCodec(data, fileName: fileName, format: "PNG", options: options) { prima_decode_png($0, $1, $2, $3) }
     }
 
     /// Reads and decodes the PNG file at `url`.
     /// - Throws: ``DataError`` `.missingFile` when the file cannot be read, `.badValue` when it is not a valid PNG.
     public static func read(_ url: URL) throws -> RGBImage {
         try decode(readImageFile(url), fileName: url.path)
+    }
+
+    /// Reads and decodes the PNG file at `url` with `options`.
+    /// - Throws: as ``read(_:)``, and `.badValue` for a file over the pixel limit.
+    public static func read(_ url: URL, options: ImageDecodingOptions) throws -> RGBImage {
+        try decode(readImageFile(url), fileName: url.path, options: options)
+    }
+
+    /// A reader for loaders (``TwoViewLoader``, batch pipelines) that decodes with `options`.
+    public static func reader(options: ImageDecodingOptions) -> @Sendable (URL) throws -> RGBImage {
+        { url in try read(url, options: options) }
     }
 }

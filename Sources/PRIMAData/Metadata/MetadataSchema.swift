@@ -1,4 +1,5 @@
 import Foundation
+import PRIMATensor
 
 /// Which metadata fields a dataset has, their types, how each is phrased as text and how it enters the
 /// soft-target vector. Stored as JSON next to a dataset (see ``load(from:)``) or built in code (``PADUFES/schema``).
@@ -60,7 +61,9 @@ public struct MetadataSchema: Codable, Sendable, Equatable {
             throw DataError(.io, file: url.path, "cannot read the schema: \(error.localizedDescription)")
         }
         let schema: MetadataSchema
-        do { schema = try JSONDecoder().decode(MetadataSchema.self, from: data) } catch {
+        do { schema = try JSONDecoder().decode(MetadataSchema.self, from: data) } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw DataError(.badValue, file: url.lastPathComponent, "not a valid schema: \(JSONSyntaxLocation.describeInvalidJSON(data))")
+        } catch {
             throw DataError(.badValue, file: url.lastPathComponent, "not a valid schema: \(error)")
         }
         try schema.validate(fileName: url.lastPathComponent)

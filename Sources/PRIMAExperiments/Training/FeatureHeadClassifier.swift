@@ -44,7 +44,8 @@ public enum PlaceholderBaselines {
     /// The batch pipeline: photos resized to ``imageSide``, flipped and turned at random for training.
     public static func pipeline(schema: MetadataSchema) -> BatchPipeline {
         BatchPipeline(schema: schema, trainTransform: ImageStatistics.resizeTransform(side: imageSide, augment: true),
-                      evaluationTransform: ImageStatistics.resizeTransform(side: imageSide, augment: false))
+                      evaluationTransform: ImageStatistics.resizeTransform(side: imageSide, augment: false),
+                      decode: PNGDecoder.reader(options: ImageDecodingOptions(minimumSide: 2 * imageSide)))
     }
 
     /// "Image only": image statistics → linear head (stands in for DINOv3 + LoRA → linear head).

@@ -66,6 +66,8 @@ public struct Qwen3Config: Codable, Sendable, Equatable {
             self = try JSONDecoder().decode(Qwen3Config.self, from: data)
         } catch let error as TensorError {
             throw TensorError.invalidArgument("\(url.path): \(error.description)")
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw TensorError.invalidArgument("\(url.path): \(JSONSyntaxLocation.describeInvalidJSON(data))")
         } catch {
             throw TensorError.invalidArgument("\(url.path): not a valid Qwen3 config.json (\(error))")
         }

@@ -33,8 +33,14 @@ extension Qwen3ForCausalLM {
         if FileManager.default.fileExists(atPath: index.path) {
             struct Index: Decodable { let weight_map: [String: String] }
             do {
-                let map = try JSONDecoder().decode(Index.self, from: Data(contentsOf: index)).weight_map
+                let data = try Data(contentsOf: index)
+                let map: [String: String]
+                do { map = try JSONDecoder().decode(Index.self, from: data).weight_map } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+                    throw TensorError.invalidArgument("\(index.path): \(JSONSyntaxLocation.describeInvalidJSON(data))")
+                }
                 return Set(map.values).sorted().map { directory.appendingPathComponent($0) }
+            } catch let error as TensorError {
+                throw error
             } catch {
                 throw TensorError.invalidArgument("\(index.path): not a safetensors index (\(error))")
             }

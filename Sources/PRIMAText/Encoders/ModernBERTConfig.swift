@@ -123,6 +123,10 @@ public struct ModernBERTConfig: Sendable, Equatable, Codable {
         hiddenSize = try value(.hiddenSize, hiddenSize)
         intermediateSize = try value(.intermediateSize, intermediateSize)
         numHiddenLayers = try value(.numHiddenLayers, numHiddenLayers)
+        // Checked here, not only in validate(): the layer pattern below is built from it.
+        guard (0...Self.maximumLayerCount).contains(numHiddenLayers) else {
+            throw configError("num_hidden_layers", "must lie in 0...\(Self.maximumLayerCount), got \(numHiddenLayers)")
+        }
         numAttentionHeads = try value(.numAttentionHeads, numAttentionHeads)
         hiddenActivation = try value(.hiddenActivation, hiddenActivation)
         maxPositionEmbeddings = try value(.maxPositionEmbeddings, maxPositionEmbeddings)
@@ -203,6 +207,9 @@ public struct ModernBERTConfig: Sendable, Equatable, Codable {
         try c.encodeIfPresent(bosTokenID, forKey: .bosTokenID)
         try c.encodeIfPresent(eosTokenID, forKey: .eosTokenID)
     }
+
+    /// The most layers a config file may declare (far above any real model; bounds what decoding allocates).
+    static let maximumLayerCount = 10_000
 
     /// Checks the sizes and names a model can be built from.
     func validate() throws {

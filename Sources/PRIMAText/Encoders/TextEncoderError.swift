@@ -1,4 +1,5 @@
 import Foundation
+import PRIMATensor
 
 /// Errors from reading a text-encoder checkpoint folder (config.json, weights, tokenizer).
 public struct TextEncoderError: Error, Equatable, CustomStringConvertible {
@@ -33,7 +34,7 @@ enum ConfigFile {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let error as DecodingError {
-            throw TextEncoderError(file: url.path, describe(error))
+            throw TextEncoderError(file: url.path, describe(error, data: data))
         } catch let error as TextEncoderError {
             throw TextEncoderError(file: url.path, error.message)
         }
@@ -45,7 +46,7 @@ enum ConfigFile {
         return try read(ModelType.self, from: url).model_type
     }
 
-    private static func describe(_ error: DecodingError) -> String {
+    private static func describe(_ error: DecodingError, data: Data) -> String {
         func path(_ context: DecodingError.Context) -> String {
             context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
         }
@@ -57,7 +58,7 @@ enum ConfigFile {
             return "key \"\(path(context))\": expected \(type)"
         case .dataCorrupted(let context):
             let at = path(context)
-            return at.isEmpty ? "not valid JSON (\(context.debugDescription))" : "key \"\(at)\": \(context.debugDescription)"
+            return at.isEmpty ? JSONSyntaxLocation.describeInvalidJSON(data) : "key \"\(at)\": \(context.debugDescription)"
         @unknown default:
             return "\(error)"
         }

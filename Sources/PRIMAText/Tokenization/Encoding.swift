@@ -145,8 +145,9 @@ public struct TruncationOptions: Sendable, Equatable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         maxLength = try c.decode(Int.self, forKey: .maxLength)
         direction = try c.decodeIfPresent(PaddingDirection.self, forKey: .direction) ?? .right
-        if maxLength < 0 {
-            throw DecodingError.dataCorruptedError(forKey: .maxLength, in: c, debugDescription: "max_length must not be negative")
+        guard (0...TokenizerJSON.maximumLength).contains(maxLength) else {
+            throw DecodingError.dataCorruptedError(forKey: .maxLength, in: c,
+                                                   debugDescription: "max_length \(maxLength) is outside 0...\(TokenizerJSON.maximumLength)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PRIMATensor
 
 /// Reads `model.vocab` and `model.merges` of a tokenizer file straight from the JSON bytes.
 ///
@@ -13,6 +14,9 @@ import Foundation
 struct RawModelScanner {
     private let bytes: [UInt8]
     private var i = 0
+    /// Open arrays and objects around the position; deeper than ``JSONSyntaxLocation/maximumDepth`` gives up
+    /// (the scan recurses, and a hostile nesting must not exhaust the stack).
+    private var depth = 0
 
     private struct Failure: Error {}
 
@@ -101,6 +105,9 @@ struct RawModelScanner {
     /// `body` must consume the value.
     private mutating func forEachEntry(_ body: (String, inout RawModelScanner) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONSyntaxLocation.maximumDepth else { throw Failure() }
         if peek() == UInt8(ascii: "}") { i += 1; return }
         while true {
             let key = try readString()
@@ -117,6 +124,9 @@ struct RawModelScanner {
     /// Calls `body` at each element of the array at the current position; `body` must consume it.
     private mutating func forEachElement(_ body: (inout RawModelScanner) throws -> Void) throws {
         try expect(UInt8(ascii: "["))
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONSyntaxLocation.maximumDepth else { throw Failure() }
         if peek() == UInt8(ascii: "]") { i += 1; return }
         while true {
             try body(&self)

@@ -50,7 +50,9 @@ public struct Tokenizer: Sendable {
 
     /// Reads `tokenizer.json` at `url`.
     /// - Throws: ``TokenizerError`` naming the file, the JSON key and the problem: unreadable file, invalid
-    ///   JSON, a missing model, an unsupported component, a merge or special token that is not in the vocabulary.
+    ///   JSON (with its line and column), a missing model, an unsupported component, a merge or special token
+    ///   that is not in the vocabulary, a token listed twice, an id that is negative or out of range, or a
+    ///   padding or truncation length outside 0...2^20.
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -102,6 +104,10 @@ public struct Tokenizer: Sendable {
         normalizedAddedTokens = AddedTokenMatcher(file.addedTokens.filter(\.normalized)) { normalizer?.normalize($0) ?? $0 }
 
         if let p = file.padding {
+            // The pad id is written into every padded encoding, and from there indexes embedding tables.
+            guard p.padID >= 0 && p.padID < tokenOfID.count && tokenOfID[p.padID] != nil else {
+                throw TokenizerError(file: source, key: "padding.pad_id", "pad id \(p.padID) is not the id of any token")
+            }
             padding = PaddingOptions(length: p.length, direction: p.direction, multipleOf: p.multipleOf,
                                      padID: p.padID, padTypeID: p.padTypeID, padToken: p.padToken)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import PRIMATensor
 
 /// The parts of a Hugging Face `tokenizer.json` this library reads, decoded with `Codable`.
 struct TokenizerJSON: Decodable, Sendable {
@@ -36,9 +37,13 @@ struct TokenizerJSON: Decodable, Sendable {
             decoder.userInfo[.rawModel] = RawModel(vocabulary: scan.vocabulary, merges: scan.merges)
             return try decoder.decode(TokenizerJSON.self, from: scan.remainder)
         } catch let error as DecodingError {
-            throw TokenizerError(decodingError: error, file: file)
+            throw TokenizerError(decodingError: error, file: file, data: data)
         }
     }
+
+    /// The longest padding or truncation length a file may ask for (2^20 tokens): far above any model's
+    /// context, and small enough that a corrupt value cannot make `encode` allocate gigabytes.
+    static let maximumLength = 1 << 20
 }
 
 /// `"padding"` of a tokenizer file; the pad token's name is checked against the vocabulary on loading.
@@ -55,6 +60,9 @@ struct PaddingConfig: Decodable, Sendable {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: JSONKey.self)
         if let fixed: Fixed = try? c.need("strategy") {
+            guard (0...TokenizerJSON.maximumLength).contains(fixed.Fixed) else {
+                throw c.invalid("strategy", "fixed padding length \(fixed.Fixed) is outside 0...\(TokenizerJSON.maximumLength)")
+            }
             length = .fixed(fixed.Fixed)
         } else {
             let name: String = try c.need("strategy")
@@ -69,19 +77,24 @@ struct PaddingConfig: Decodable, Sendable {
         }
         self.direction = direction
         multipleOf = try c.optional("pad_to_multiple_of")
+        if let multipleOf, !(1...TokenizerJSON.maximumLength).contains(multipleOf) {
+            throw c.invalid("pad_to_multiple_of", "\(multipleOf) is outside 1...\(TokenizerJSON.maximumLength)")
+        }
         padID = try c.get("pad_id", default: 0)
         padTypeID = try c.get("pad_type_id", default: 0)
+        guard padTypeID >= 0 else { throw c.invalid("pad_type_id", "\(padTypeID) is negative") }
         padToken = try c.get("pad_token", default: "[PAD]")
     }
 }
 
 extension TokenizerError {
     /// The error of a failed decoding of `file`.
-    init(decodingError: DecodingError, file: String) {
+    /// `data` is the file's content, scanned for the line and column of a syntax error.
+    init(decodingError: DecodingError, file: String, data: Data) {
         switch decodingError {
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty, let underlying = context.underlyingError {
-                self.init(file: file, key: "", "not valid JSON (\(underlying.localizedDescription))")
+            if context.codingPath.isEmpty {
+                self.init(file: file, key: "", JSONSyntaxLocation.describeInvalidJSON(data))
             } else {
                 self.init(file: file, key: context.codingPath.keyPath, context.debugDescription)
             }

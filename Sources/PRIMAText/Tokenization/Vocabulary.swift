@@ -37,23 +37,44 @@ extension CodingUserInfoKey {
 struct Vocabulary: Sendable, Decodable {
     private var ids: [ExactString: Int]
 
-    init(_ entries: [String: Int]) {
-        ids = Dictionary(uniqueKeysWithValues: entries.map { (ExactString($0.key), $0.value) })
+    /// The largest id a token may have: ids are stored as `Int32` in the models' tables.
+    static let maximumID = Int(Int32.max) - 1
+
+    /// A problem with one entry: a token listed twice or an id out of range.
+    struct EntryError: Error {
+        let message: String
     }
 
-    init(entries: [(String, Int)]) {
+    init(_ entries: [String: Int]) throws {
+        try self.init(entries: entries.map { ($0.key, $0.value) })
+    }
+
+    /// The vocabulary of `entries`.
+    /// - Throws: ``EntryError`` for a token listed twice (byte for byte) or an id outside 0...``maximumID``.
+    init(entries: [(String, Int)]) throws {
         ids = [:]
         ids.reserveCapacity(entries.count)
-        for (token, id) in entries { ids[ExactString(token)] = id }
+        for (token, id) in entries {
+            guard id >= 0 && id <= Self.maximumID else {
+                throw EntryError(message: "token \(token.debugDescription) has id \(id); ids must lie in 0...\(Self.maximumID)")
+            }
+            if let first = ids.updateValue(id, forKey: ExactString(token)) {
+                throw EntryError(message: "token \(token.debugDescription) is listed twice (ids \(first) and \(id))")
+            }
+        }
     }
 
     /// The model's vocabulary as read byte-exactly by ``RawModelScanner`` (passed in `userInfo`), else
-    /// decoded as a dictionary.
+    /// decoded as a dictionary (where `JSONDecoder` has already merged repeated keys).
     init(from decoder: any Decoder) throws {
-        if let entries = RawModel.of(decoder, key: "vocab")?.vocabulary {
-            self.init(entries: entries)
-        } else {
-            self.init(try [String: Int](from: decoder))
+        do {
+            if let entries = RawModel.of(decoder, key: "vocab")?.vocabulary {
+                try self.init(entries: entries)
+            } else {
+                try self.init(try [String: Int](from: decoder))
+            }
+        } catch let error as EntryError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PRIMATensor
 import PRIMANN
 
 /// The configuration of a DINOv3 vision transformer, read from a checkpoint's `config.json` with the
@@ -141,13 +142,16 @@ public struct DINOv3Config: Codable, Sendable, Equatable {
         }
         let config: DINOv3Config
         do { config = try JSONDecoder().decode(DINOv3Config.self, from: data) } catch {
-            throw CheckpointError(path: url.path, "not a DINOv3 configuration: \(Self.describe(error))")
+            throw CheckpointError(path: url.path, "not a DINOv3 configuration: \(Self.describe(error, data: data))")
         }
         if let problem = config.problem { throw CheckpointError(path: url.path, problem) }
         return config
     }
 
-    private static func describe(_ error: Error) -> String {
+    private static func describe(_ error: Error, data: Data) -> String {
+        if case .dataCorrupted(let c)? = error as? DecodingError, c.codingPath.isEmpty {
+            return JSONSyntaxLocation.describeInvalidJSON(data)
+        }
         switch error as? DecodingError {
         case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
             let path = c.codingPath.map(\.stringValue).joined(separator: ".")
