@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PRIMAData
 @testable import PRIMAExperiments
 import PRIMATensor
@@ -20,5 +23,45 @@ struct ReproducibilityTests {
         for text in texts {
             #expect(uninterrupted.embeddings(of: [text]).scalars == resumed.embeddings(of: [text]).scalars, "\(text)")
         }
+    }
+}
+
+/// Kills the real executable with SIGKILL in the middle of a run and restarts it.
+@Suite("Runs killed and restarted")
+struct KilledRunTests {
+    @Test("prima-padufes killed (SIGKILL) in its second fold and restarted writes the same results.json, byte for byte")
+    func killAndResume() throws {
+        let folder = TemporaryDirectory()
+        let cache = folder.url.appendingPathComponent("cache")
+        let reference = folder.url.appendingPathComponent("reference"), killed = folder.url.appendingPathComponent("killed")
+        let common = ["--synthetic-images", "30", "--folds", "2", "--epochs", "3", "--batch-size", "16", "--baseline", "image-metadata"]
+        let uninterrupted = try CommandLineTests.run("prima-padufes", common + ["--quiet", "--output", reference.path], cache: cache)
+        #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+
+        // The first epoch checkpoint of fold 2: fold 1 is finished, so the restart skips it and starts its text
+        // cache with fold 2's texts — what made resumed runs differ before.
+        let trigger = killed.appendingPathComponent("image-metadata/fold-2/checkpoint.safetensors")
+        let process = try CommandLineTests.process("prima-padufes", common + ["--quiet", "--output", killed.path], cache: cache)
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        while process.isRunning && !FileManager.default.fileExists(atPath: trigger.path) { usleep(5_000) }
+        let killedInTime = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try #require(killedInTime, "the run ended before its second fold's first checkpoint appeared")
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(!FileManager.default.fileExists(atPath: killed.appendingPathComponent("results.json").path))
+
+        let restarted = try CommandLineTests.run("prima-padufes", common + ["--output", killed.path], cache: cache)
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+        #expect(restarted.stderr.contains("fold 1/2: already complete"), "\(restarted.stderr)")
+        for file in ["results.json", "results.csv", "image-metadata/results.json"] {
+            let expected = try Data(contentsOf: reference.appendingPathComponent(file))
+            let actual = try Data(contentsOf: killed.appendingPathComponent(file))
+            #expect(expected == actual, "\(file) differs after the kill and restart")
+        }
+        let leftovers = FileManager.default.enumerator(atPath: killed.path)?.compactMap { $0 as? String }.filter { $0.contains(".tmp-") } ?? []
+        #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }

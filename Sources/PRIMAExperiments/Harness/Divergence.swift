@@ -36,15 +36,16 @@ enum Divergence {
         return "\(experiment), fold \(fold + 1), epoch \(epoch + 1): \(what). \(likelyCause(trainer)) \(kept)"
     }
 
-    /// Names the learning rate or the weight decay: with decoupled weight decay every step multiplies the
-    /// weights by (1 − lr · wd), so once lr · wd reaches 0.1 the decay dominates the update; below that the
-    /// step size itself is the usual culprit.
+    /// Names the learning rate or the weight decay. AdamW's normalised step moves a weight by about the learning
+    /// rate, while decoupled decay moves it by learning rate × weight decay × the weight: the decay only rivals
+    /// the step once the weight decay reaches 1 (usual values are 0 to 0.1). Below that, the step size — the
+    /// learning rate — is the usual culprit.
     static func likelyCause(_ trainer: any FoldTrainer) -> String {
         guard let optimizer = trainer.optimizer else { return "Likely cause: the learning rate is too high." }
         let learningRate = trainer.scheduler?.baseLearningRate ?? optimizer.learningRate
         let weightDecay = (optimizer as? Adam)?.weightDecay ?? 0
         let lr = String(format: "%g", learningRate), wd = String(format: "%g", weightDecay)
-        if learningRate * weightDecay >= 0.1 {
+        if weightDecay >= 1 {
             return "Likely cause: the weight decay \(wd) is too strong for the learning rate \(lr) (each step scales the weights by 1 − \(String(format: "%g", learningRate * weightDecay))); lower the weight decay and start again in another output folder."
         }
         return "Likely cause: the learning rate \(lr) is too high; lower it (weight decay \(wd) is not the cause) and start again in another output folder."
