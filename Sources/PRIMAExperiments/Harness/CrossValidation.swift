@@ -35,7 +35,8 @@ public struct CrossValidation {
         /// Keep each finished fold's best weights (`best.safetensors`); the epoch checkpoint is always removed.
         public var keepBestWeights: Bool
         /// An epoch whose mean training loss is above this factor × ln K (the loss of a uniform guess over K
-        /// classes) stops the run as diverged, as a non-finite loss always does; nil keeps only the latter.
+        /// classes) stops the run as diverged, as a non-finite loss always does; nil keeps only the latter (set
+        /// it to nil for a trainer whose loss is not a K-class cross-entropy).
         /// Training starts near ln K; a mean of 10 × ln K (the default) gives the true class a probability of
         /// K⁻¹⁰ on average, which no healthy run reaches.
         public var divergenceLossFactor: Double? = 10
