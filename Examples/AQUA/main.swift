@@ -29,7 +29,7 @@ struct AQUACommand: ParsableCommand {
     @OptionGroup var common: ExperimentOptions
     @Option(help: ArgumentHelp("Output folder; reuse it to resume an interrupted run.", valueName: "folder"))
     var output = "prima-runs/aqua"
-    @Option(help: "Patients of the synthetic dataset (when no --data-dir).") var syntheticPatients = 100
+    @Option(parsing: .unconditional, help: "Patients of the synthetic dataset (when no --data-dir).") var syntheticPatients = 100
 
     func validate() throws {
         try common.validate(output: output, dataDir: dataDir)
@@ -47,7 +47,7 @@ struct AQUACommand: ParsableCommand {
             common.note("no --data-dir: using the synthetic AQUA look-alike (\(syntheticPatients) patients) in \(cache.path)")
             root = try DatasetCache.syntheticAQUA(patientCount: syntheticPatients, seed: common.seed, in: cache)
         }
-        let dataset = try AQUADataset(root: root)
+        let dataset = try AQUADataset(root: root, paths: common.datasetPaths)
         let wanted = illuminations.isEmpty ? nil : Set(illuminations.map { $0.lowercased() })
         if let wanted {
             let known = Set(dataset.photos.map(\.illumination))
@@ -63,4 +63,4 @@ struct AQUACommand: ParsableCommand {
     }
 }
 
-AQUACommand.main()
+AQUACommand.mainReportingErrorsOnOneLine()

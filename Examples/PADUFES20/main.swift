@@ -27,7 +27,7 @@ struct PADUFES20Command: ParsableCommand {
     @OptionGroup var common: ExperimentOptions
     @Option(help: ArgumentHelp("Output folder; reuse it to resume an interrupted run.", valueName: "folder"))
     var output = "prima-runs/pad-ufes-20"
-    @Option(help: "Photos of the synthetic dataset (when no --data-dir).") var syntheticImages = 600
+    @Option(parsing: .unconditional, help: "Photos of the synthetic dataset (when no --data-dir).") var syntheticImages = 600
 
     func validate() throws {
         try common.validate(output: output, dataDir: dataDir)
@@ -45,7 +45,7 @@ struct PADUFES20Command: ParsableCommand {
             common.note("no --data-dir: using the synthetic PAD-UFES-20 look-alike (\(syntheticImages) photos) in \(cache.path)")
             root = try DatasetCache.syntheticPADUFES(imageCount: syntheticImages, seed: common.seed, in: cache)
         }
-        let dataset = try PADUFESDataset(root: root)
+        let dataset = try PADUFESDataset(root: root, paths: common.datasetPaths)
         let samples = dataset.lesionSamples()
         common.note("\(dataset.report); \(samples.count) lesions of \(Set(samples.map(\.patientID)).count) patients")
         try common.runBaselines(datasetName: "PAD-UFES-20", samples: samples, classNames: PADUFES.schema.label.classes,
@@ -53,4 +53,4 @@ struct PADUFES20Command: ParsableCommand {
     }
 }
 
-PADUFES20Command.main()
+PADUFES20Command.mainReportingErrorsOnOneLine()

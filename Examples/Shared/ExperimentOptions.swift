@@ -16,21 +16,23 @@ public struct ExperimentOptions: ParsableArguments {
     public var visionCheckpoint: String?
     @Option(help: ArgumentHelp("A Hugging Face text-encoder folder (config.json, model.safetensors, tokenizer.json).", valueName: "folder"))
     public var textCheckpoint: String?
-    @Option(help: "Number of cross-validation folds.") public var folds = 5
-    @Option(help: "Training epochs per fold.") public var epochs = 30
-    @Option(help: "Samples per optimiser step.") public var batchSize = 32
-    @Option(help: "Peak learning rate (AdamW, linear warm-up then cosine decay).") public var learningRate = 3e-3
-    @Option(help: "AdamW weight decay.") public var weightDecay = 1e-2
-    @Option(help: "Share of steps spent warming up.") public var warmupRatio = 0.1
-    @Option(help: "Share of each fold's training patients held out to pick the best epoch.") public var validationFraction = 0.2
+    @Option(parsing: .unconditional, help: "Number of cross-validation folds.") public var folds = 5
+    @Option(parsing: .unconditional, help: "Training epochs per fold.") public var epochs = 30
+    @Option(parsing: .unconditional, help: "Samples per optimiser step.") public var batchSize = 32
+    @Option(parsing: .unconditional, help: "Peak learning rate (AdamW, linear warm-up then cosine decay).") public var learningRate = 3e-3
+    @Option(parsing: .unconditional, help: "AdamW weight decay.") public var weightDecay = 1e-2
+    @Option(parsing: .unconditional, help: "Share of steps spent warming up.") public var warmupRatio = 0.1
+    @Option(parsing: .unconditional, help: "Share of each fold's training patients held out to pick the best epoch.") public var validationFraction = 0.2
     @Option(help: "Class weights of the cross-entropy: none, balanced or sqrt-balanced.") public var classWeighting = ClassWeighting.balanced
     @Option(name: .customLong("baseline"), help: "Baselines to run (repeat the option): image-only, image-metadata, placeholder (colour statistics). Default: image-only and image-metadata.")
     public var baselines: [BaselineChoice] = BaselineChoice.defaults
     @Flag(help: "Also feed the metadata vector (one-hot fields) to the image-metadata baseline's MLP, next to the text CLS.")
     public var appendMetadataVector = false
-    @Option(help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") public var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") public var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
     public var cacheDir: String?
+    @Flag(help: "Let the dataset's metadata or manifest reach files outside --data-dir (.. paths, absolute paths, symbolic links leading out). Off by default: a dataset folder is not trusted to name other files.")
+    public var allowOutsideDataDir = false
     @Flag(help: "Log every epoch through swift-log as well.") public var verbose = false
     @Flag(help: "Print no progress, only the results.") public var quiet = false
 
@@ -41,8 +43,18 @@ public struct ExperimentOptions: ParsableArguments {
                    outputDirectory: URL(fileURLWithPath: output, isDirectory: true))
     }
 
+    /// Which files the dataset's own files may name (`--allow-outside-data-dir`).
+    public var datasetPaths: DatasetPathPolicy { allowOutsideDataDir ? .allowOutsideRoot : .insideRoot }
+
     /// Checks the settings, the data folder and the checkpoint folders; one message naming the option on failure.
     public func validate(output: String, dataDir: String?) throws {
+        // An empty path would silently mean the current folder.
+        for (option, value) in [("--output", output), ("--data-dir", dataDir), ("--cache-dir", cacheDir),
+                                ("--vision-checkpoint", visionCheckpoint), ("--text-checkpoint", textCheckpoint)] {
+            if let value, value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw ValidationError("\(option) must name a folder, got an empty path")
+            }
+        }
         do {
             try runOptions(output: output).validate()
             if let dataDir { try RunOptions.validateDataDirectory(URL(fileURLWithPath: dataDir)) }

@@ -1,4 +1,5 @@
 import Foundation
+import PRIMAData
 import PRIMAExperiments
 import PRIMAVision
 import Testing
@@ -19,21 +20,39 @@ struct CommandLineTests {
         throw ExperimentError(.io, "\(name) not found next to the tests (looked in \(candidates.map(\.path)))")
     }
 
-    /// Runs `name` with `arguments`; returns its status and standard error.
-    static func run(_ name: String, _ arguments: [String], cache: URL) throws -> (status: Int32, stderr: String) {
+    /// A process of `name` with `arguments`, its cache at `cache`, not started.
+    static func process(_ name: String, _ arguments: [String], cache: URL) throws -> Process {
         let process = Process()
         process.executableURL = try executable(name)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PRIMA_CACHE"] = cache.path
         process.environment = environment
+        return process
+    }
+
+    /// Runs `name` with `arguments`; returns its status and standard error.
+    static func run(_ name: String, _ arguments: [String], cache: URL) throws -> (status: Int32, stderr: String) {
+        let result = try runCapturingOutput(name, arguments, cache: cache)
+        return (result.status, result.stderr)
+    }
+
+    /// Runs `name` with `arguments`; returns its status, standard output and standard error.
+    static func runCapturingOutput(_ name: String, _ arguments: [String], cache: URL) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = try process(name, arguments, cache: cache)
+        // Standard output goes to a file, so that a long output can never fill a pipe while stderr is read.
+        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("prima-stdout-\(UUID().uuidString).txt")
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outputFile) }
+        let output = try FileHandle(forWritingTo: outputFile)
         let errors = Pipe()
         process.standardError = errors
-        process.standardOutput = Pipe()
+        process.standardOutput = output
         try process.run()
         let data = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try output.close()
+        return (process.terminationStatus, try String(contentsOf: outputFile, encoding: .utf8), String(decoding: data, as: UTF8.self))
     }
 
     static let cases: [(tool: String, arguments: [String], message: String)] = [
@@ -48,16 +67,36 @@ struct CommandLineTests {
         ("prima-padufes", ["--epochs", "ten"], "ten"),
         ("prima-aqua", ["--batch-size", "0"], "--batch-size must be between 1 and 65536, got 0"),
         ("prima-aqua", ["--synthetic-patients", "3"], "--synthetic-patients must be at least 20, got 3"),
+        // Negative numbers are values, not options.
+        ("prima-padufes", ["--epochs", "-1"], "--epochs must be between 1 and 100000, got -1"),
+        ("prima-padufes", ["--learning-rate", "-0.5"], "--learning-rate must be a positive number"),
+        ("prima-aqua", ["--synthetic-patients", "-3"], "--synthetic-patients must be at least 20, got -3"),
+        ("prima-padufes", ["--seed", "-1"], "-1"),
+        ("prima-padufes", ["--epochs"], "Missing value for '--epochs <epochs>'"),
+        ("prima-padufes", ["--no-such-option"], "Unknown option '--no-such-option'"),
+        ("prima-padufes", ["--output", ""], "--output must name a folder, got an empty path"),
+        ("prima-aqua", ["--cache-dir", " "], "--cache-dir must name a folder, got an empty path"),
+        ("prima-padufes", ["--learning-rate", "0.5", "--weight-decay", "4"], "--learning-rate × --weight-decay must be below 1"),
     ]
 
-    @Test("bad options get a clear message and a non-zero status", arguments: 0..<cases.count)
+    @Test("bad options end with one error line naming the problem and a non-zero status", arguments: 0..<cases.count)
     func badOptions(_ index: Int) throws {
         let (tool, arguments, message) = Self.cases[index]
         let cache = TemporaryDirectory()
         let (status, stderr) = try Self.run(tool, arguments, cache: cache.url)
         #expect(status != 0)
         #expect(stderr.contains(message), "\(tool) \(arguments): \(stderr)")
-        #expect(!stderr.contains("Fatal error") && !stderr.contains("Stack dump"))
+        #expect(stderr.hasPrefix("error: ") && stderr.split(separator: "\n").count == 1, "\(tool) \(arguments): \(stderr)")
+        #expect(!stderr.contains("Usage:") && !stderr.contains("Fatal error") && !stderr.contains("Stack dump"))
+    }
+
+    @Test("--help still prints the usage on standard output and succeeds")
+    func help() throws {
+        let cache = TemporaryDirectory()
+        let result = try Self.runCapturingOutput("prima-padufes", ["--help"], cache: cache.url)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: prima-padufes") && result.stdout.contains("--allow-outside-data-dir"), "\(result.stdout)")
+        #expect(result.stderr.isEmpty)
     }
 
     @Test("a data folder without the dataset's files ends with one error line naming the file")
@@ -72,6 +111,51 @@ struct CommandLineTests {
             #expect(stderr.contains(tool == "prima-padufes" ? "metadata.csv" : "manifest.csv") || stderr.contains("schema.json"), "\(tool): \(stderr)")
             #expect(stderr.split(separator: "\n").count == 1, "\(tool): \(stderr)")
         }
+    }
+
+    @Test("a metadata file with a header and no rows is refused before the output folder (or its lock) is made")
+    func headerOnlyData() throws {
+        let folder = TemporaryDirectory()
+        let header = PADUFES.columns.joined(separator: ",") + "\n"
+        try header.write(to: folder.url.appendingPathComponent("metadata.csv"), atomically: true, encoding: .utf8)
+        let output = folder.url.appendingPathComponent("out")
+        let (status, stderr) = try Self.run("prima-padufes", ["--data-dir", folder.url.path, "--quiet", "--output", output.path], cache: folder.url)
+        #expect(status == 1)
+        #expect(stderr.hasPrefix("error: ") && stderr.contains("no samples") && stderr.split(separator: "\n").count == 1, "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
+    @Test("a manifest path leading out of --data-dir is refused unless --allow-outside-data-dir is given")
+    func dataOutsideFolder() throws {
+        let folder = TemporaryDirectory()
+        let root = folder.url.appendingPathComponent("data")
+        try SyntheticAQUA.write(to: root, .init(patientCount: 20, seed: 1, imageSides: 16...24))
+        let manifestURL = root.appendingPathComponent("manifest.csv")
+        let manifest = try CSVTable(contentsOf: manifestURL)
+        let first = manifest.rows[0].cells[try manifest.columnIndex("image_path")]
+        try FileManager.default.moveItem(at: root.appendingPathComponent(first), to: folder.url.appendingPathComponent("outside.png"))
+        let text = try String(contentsOf: manifestURL, encoding: .utf8)
+        try text.replacingOccurrences(of: first + ",", with: "../outside.png,").write(to: manifestURL, atomically: true, encoding: .utf8)
+        let common = ["--data-dir", root.path, "--quiet", "--folds", "2", "--epochs", "1", "--baseline", "placeholder"]
+        let refused = try Self.run("prima-aqua", common + ["--output", folder.url.appendingPathComponent("out1").path], cache: folder.url)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("error: manifest.csv, line 2 (record 1), column 'image_path': '../outside.png' leads outside"), "\(refused.stderr)")
+        let allowed = try Self.run("prima-aqua", common + ["--allow-outside-data-dir", "--output", folder.url.appendingPathComponent("out2").path],
+                                   cache: folder.url)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+
+    @Test("checkpoints are read from safetensors only: a folder with only PyTorch pickle weights is refused")
+    func pickleCheckpointRefused() throws {
+        let folder = TemporaryDirectory()
+        let checkpoint = folder.url.appendingPathComponent("dinov3")
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        try JSONEncoder().encode(TinyEncoders.visionConfig).write(to: checkpoint.appendingPathComponent("config.json"))
+        try Data("PK\u{3}\u{4} pickled code".utf8).write(to: checkpoint.appendingPathComponent("pytorch_model.bin"))
+        let (status, stderr) = try Self.run("prima-padufes", ["--vision-checkpoint", checkpoint.path, "--output", folder.url.appendingPathComponent("out").path],
+                                            cache: folder.url)
+        #expect(status != 0)
+        #expect(stderr.contains("has no .safetensors weights"), "\(stderr)")
     }
 
     @Test("an output folder of another run is refused, not mixed in")

@@ -26,15 +26,21 @@ public struct AQUADataset: Sendable {
     public let report: LoadReport
 
     /// Loads the dataset in `root`.
-    /// - Parameter schema: overrides `schema.json` (for example ``AQUA/keratitisSchema``).
+    /// - Parameters:
+    ///   - schema: overrides `schema.json` (for example ``AQUA/keratitisSchema``).
+    ///   - paths: whether the manifest's image paths (and the dataset's own files) may lead outside `root`
+    ///     (`..`, absolute paths, symbolic links); by default they may not, and such a row is a bad row (see
+    ///     ``DatasetPathPolicy``).
     /// - Throws: ``DataError`` naming the file, line, record and column of the first problem (a missing
-    ///   column, a bad value or label, a duplicate patient or photo, a photo not found, a patient without
-    ///   metadata, a patient with two labels), unless `onInvalidRow` is `.skip` and the problem is one row's.
+    ///   column, a bad value or label, a duplicate patient or photo, a photo not found or outside the folder, a
+    ///   patient without metadata, a patient with two labels), unless `onInvalidRow` is `.skip` and the problem
+    ///   is one row's.
     public init(root: URL, schema: MetadataSchema? = nil, manifestFile: String = "manifest.csv",
                 metadataFile: String = "metadata.csv", schemaFile: String = "schema.json",
-                onInvalidRow: InvalidRowPolicy = .fail) throws {
+                onInvalidRow: InvalidRowPolicy = .fail, paths: DatasetPathPolicy = .insideRoot) throws {
         self.root = root
-        let schema = try schema ?? MetadataSchema.load(from: root.appendingPathComponent(schemaFile))
+        let resolver = DatasetPathResolver(root: root, policy: paths)
+        let schema = try schema ?? MetadataSchema.load(from: resolver.checkedFile(schemaFile))
         try schema.validate()
         self.schema = schema
         var skipped: [DataError] = []
@@ -43,7 +49,7 @@ public struct AQUADataset: Sendable {
         }
 
         // Metadata, one row per patient.
-        let table = try CSVTable(contentsOf: root.appendingPathComponent(metadataFile))
+        let table = try CSVTable(contentsOf: resolver.checkedFile(metadataFile))
         let idColumn = try table.columnIndex("patient_id")
         let fieldColumns = try schema.fields.map { try table.columnIndex($0.name) }
         var metadata: [String: MetadataRecord] = [:], metadataLine: [String: Int] = [:]
@@ -68,7 +74,7 @@ public struct AQUADataset: Sendable {
         }
 
         // Manifest, one row per photo.
-        let manifest = try CSVTable(contentsOf: root.appendingPathComponent(manifestFile))
+        let manifest = try CSVTable(contentsOf: resolver.checkedFile(manifestFile))
         let columns = try AQUA.manifestColumns.map { try manifest.columnIndex($0) }
         let classes = schema.label.classes.map { $0.lowercased() }
         var photos: [Photo] = [], pathLine: [String: Int] = [:], labelOfPatient: [String: (Int, Int)] = [:]
@@ -92,7 +98,10 @@ public struct AQUADataset: Sendable {
                 guard metadata[patient] != nil else {
                     throw manifest.error(.badValue, row: row, column: "patient_id", "patient '\(patient)' has no row in \(table.fileName)")
                 }
-                let url = root.appendingPathComponent(path)
+                let url: URL
+                do { url = try resolver.url(for: path) } catch let refused as DatasetPathError {
+                    throw manifest.error(.badValue, row: row, column: "image_path", refused.message)
+                }
                 guard FileManager.default.fileExists(atPath: url.path) else {
                     throw manifest.error(.missingFile, row: row, column: "image_path", "image '\(path)' not found under \(root.path)")
                 }

@@ -20,11 +20,15 @@ public struct PADUFESDataset: Sendable {
     ///   - metadataFile: the CSV's name inside `root`.
     ///   - imageFolders: folders inside `root` searched for the photos (missing folders are ignored).
     ///   - onInvalidRow: throw (default) or skip-and-report rows that cannot be used.
+    ///   - paths: whether the metadata file and the photos may lie outside `root` (through symbolic links or
+    ///     `..`); by default they may not, and such a photo is a bad row (see ``DatasetPathPolicy``).
     /// - Throws: ``DataError`` naming the file, line, record and column.
     public init(root: URL, metadataFile: String = "metadata.csv", imageFolders: [String] = PADUFES.imageFolders,
-                onInvalidRow: InvalidRowPolicy = .fail) throws {
+                onInvalidRow: InvalidRowPolicy = .fail, paths: DatasetPathPolicy = .insideRoot) throws {
         self.root = root
-        let table = try CSVTable(contentsOf: root.appendingPathComponent(metadataFile))
+        let resolver = DatasetPathResolver(root: root, policy: paths)
+        let metadataURL = try resolver.checkedFile(metadataFile)
+        let table = try CSVTable(contentsOf: metadataURL)
         var columns: [String: Int] = [:]
         for name in PADUFES.columns { columns[name] = try table.columnIndex(name) }
         let images = try ImageIndex(root: root, folders: imageFolders)
@@ -40,6 +44,11 @@ public struct PADUFESDataset: Sendable {
                 guard let url = images.files[record.imageID] else {
                     throw table.error(.missingFile, row: row, column: "img_id",
                                       "image '\(record.imageID)' not found in \(imageFolders.joined(separator: ", ")) under \(root.path)")
+                }
+                do {
+                    try resolver.check(url, named: url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent)
+                } catch let refused as DatasetPathError {
+                    throw table.error(.badValue, row: row, column: "img_id", refused.message)
                 }
                 firstLineOfImage[record.imageID] = row.line
                 records.append(record)

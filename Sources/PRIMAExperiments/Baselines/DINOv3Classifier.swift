@@ -55,7 +55,7 @@ public final class DINOv3MetadataClassifier: Module, BatchClassifier {
     let text: TextBackbone
 
     /// Attaches `lora` adapters to `encoder` and builds the MLP head with one hidden layer of `hiddenSize`.
-    /// Every text the classifier will meet must have been passed to ``TextBackbone/precompute(_:batchSize:)``.
+    /// Every text the classifier will meet must have been passed to ``TextBackbone/precompute(_:)``.
     public init(encoder: DINOv3Model, text: TextBackbone, lora: LoRA.Configuration = .dinov3(), classCount: Int,
                 hiddenSize: Int = 128, dropout: Float = 0.1, metadataVectorWidth: Int? = nil, averagesViews: Bool = false,
                 using rng: inout RandomGenerator) throws {

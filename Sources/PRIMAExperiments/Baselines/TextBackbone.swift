@@ -8,7 +8,7 @@ import PRIMAText
 /// (the built-in default).
 ///
 /// It never trains, so each metadata text is encoded once per run (``EmbeddingCache``), not once per epoch.
-/// Sendable because the encoder is only run under `lock` (in ``precompute(_:batchSize:)``) and never changes.
+/// Sendable because the encoder is only run under `lock` (in ``precompute(_:)``) and never changes.
 public final class TextBackbone: @unchecked Sendable {
     /// The encoder, in evaluation mode.
     public let encoder: TextEncoder
@@ -63,22 +63,23 @@ public final class TextBackbone: @unchecked Sendable {
     /// The width of the CLS embedding.
     public var hiddenSize: Int { encoder.hiddenSize }
 
-    /// Encodes the texts not seen before (in chunks of `batchSize`) and remembers their CLS embeddings.
+    /// Encodes the texts not seen before and remembers their CLS embeddings.
+    ///
+    /// Each text is encoded alone, never padded into a batch with others: in a batch, the padded length and
+    /// the batch's shape change the order of floating-point sums, so a text's embedding would depend on which
+    /// texts happened to be missing from the cache with it — and a run resumed after its first fold (which
+    /// fills the cache in a later fold's order) would differ from an uninterrupted one in the last bits.
     /// - Throws: tokenizer errors.
-    public func precompute(_ texts: [String], batchSize: Int = 32) throws {
+    public func precompute(_ texts: [String]) throws {
         try lock.withLock {
             _ = try cache.embeddings(for: texts) { missing in
-                var parts: [Tensor] = []
-                for start in stride(from: 0, to: missing.count, by: batchSize) {
-                    let chunk = Array(missing[start..<min(start + batchSize, missing.count)])
-                    parts.append(try encoder.encode(chunk, maxLength: maxLength).cls)
-                }
-                return parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: 0)
+                let rows = try missing.map { try encoder.encode([$0], maxLength: maxLength).cls }
+                return rows.count == 1 ? rows[0] : Tensor.concat(rows, axis: 0)
             }
         }
     }
 
-    /// The CLS embeddings [B, hidden] of texts already passed to ``precompute(_:batchSize:)``.
+    /// The CLS embeddings [B, hidden] of texts already passed to ``precompute(_:)``.
     public func embeddings(of texts: [String]) -> Tensor {
         guard let rows = cache.cachedEmbeddings(for: texts) else {
             preconditionFailure("TextBackbone: a text was not precomputed before training")

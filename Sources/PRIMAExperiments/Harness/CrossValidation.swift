@@ -34,6 +34,12 @@ public struct CrossValidation {
         public var outputDirectory: URL
         /// Keep each finished fold's best weights (`best.safetensors`); the epoch checkpoint is always removed.
         public var keepBestWeights: Bool
+        /// An epoch whose mean training loss is above this factor × ln K (the loss of a uniform guess over K
+        /// classes) stops the run as diverged, as a non-finite loss always does; nil keeps only the latter (set
+        /// it to nil for a trainer whose loss is not a K-class cross-entropy).
+        /// Training starts near ln K; a mean of 10 × ln K (the default) gives the true class a probability of
+        /// K⁻¹⁰ on average, which no healthy run reaches.
+        public var divergenceLossFactor: Double? = 10
 
         /// Five folds, 20% validation, patient grouping.
         public init(folds: Int = 5, epochs: Int, seed: UInt64 = 0, validationFraction: Double = 0.2,
@@ -80,6 +86,31 @@ public struct CrossValidation {
         self.classNames = classNames
         self.configuration = configuration
         self.logger = logger
+        try checkClassCoverage()
+    }
+
+    /// Checked before anything is written: no samples, or a class without samples (its F1 would count as 0 in
+    /// the macro F1 of every fold), is an error.
+    private func checkClassCoverage() throws {
+        guard !samples.isEmpty else { throw ExperimentError(.invalidOption, "the dataset has no samples") }
+        let counts = samples.reduce(into: [Int](repeating: 0, count: classNames.count)) { $0[$1.label] += 1 }
+        let empty = classNames.indices.filter { counts[$0] == 0 }.map { "'\(classNames[$0])'" }
+        guard empty.isEmpty else {
+            throw ExperimentError(.invalidOption, "class \(empty.joined(separator: ", ")) has no samples (of \(samples.count)); its F1 of 0 would be counted into the macro F1. Add samples of it or leave it out of the classes")
+        }
+    }
+
+    /// Classes with fewer patients (or samples, with ``FoldAssignment/Grouping/sample``) than folds: some test
+    /// folds will have none of them, and those folds' F1 for the class is 0 however good the model is. Run
+    /// logs each as a warning before training; empty when every class can reach every fold.
+    public var coverageWarnings: [String] {
+        let groups = samples.reduce(into: [Set<String>](repeating: [], count: classNames.count)) {
+            $0[$1.label].insert(configuration.grouping == .patient ? $1.patientID : $1.id)
+        }
+        let unit = configuration.grouping == .patient ? "patients" : "samples"
+        return classNames.indices.filter { groups[$0].count < configuration.folds }.map {
+            "class '\(classNames[$0])' has \(groups[$0].count) \(unit), fewer than the \(configuration.folds) folds: some test folds have none of it and score its F1 as 0, which lowers their macro F1"
+        }
     }
 
     /// The fold of every sample: read from the output folder's `folds.csv` if a run wrote it, else computed
@@ -106,9 +137,15 @@ public struct CrossValidation {
     /// - Throws: ``ExperimentError`` (bad settings, a run folder of another run or in use by another process,
     ///   divergence, interruption), or the trainer's errors (unreadable images, for example).
     public func run(_ experiment: some FoldExperiment) throws -> CrossValidationResult {
+        let folderExisted = FileManager.default.fileExists(atPath: configuration.outputDirectory.path)
         try RunDirectory.createDirectory(configuration.outputDirectory)
         let lock = try RunLock(directory: configuration.outputDirectory)
         defer { withExtendedLifetime(lock) {} }
+        var finished = false
+        // A run refused before writing anything (folds that cannot be made) leaves no folder holding only its lock.
+        defer { if !finished && !folderExisted { RunDirectory.removeIfOnlyLock(configuration.outputDirectory) } }
+        RunDirectory.removeStaleTemporaryFiles(under: configuration.outputDirectory)
+        for warning in coverageWarnings { logger.warning("\(warning)", metadata: ["experiment": "\(experiment.name)"]) }
         let assignment = try foldAssignment()
         let directory = RunDirectory(root: configuration.outputDirectory, experiment: experiment.name)
         let settings = runSettings(of: experiment)
@@ -131,6 +168,7 @@ public struct CrossValidation {
             let result = try runner.run(eta: &eta, stepsPerEpoch: &stepsPerEpoch)
             results.append(result)
         }
+        finished = true
         return CrossValidationResult(experiment: experiment.name, title: experiment.title, classNames: classNames,
                                      settings: settings, folds: results)
     }

@@ -41,8 +41,11 @@ struct FoldRunner<Experiment: FoldExperiment> {
                                                 "eta": "\(progress.eta.map(formatDuration) ?? "?")"])
                 observer(.step(progress))
             }
-            guard trainLoss.isFinite else {
-                throw ExperimentError(.diverged, "\(experiment.name), fold \(k + 1), epoch \(epoch + 1): the training loss is \(trainLoss); the last good checkpoint (epoch \(history.count)) is kept in \(directory.foldDirectory(k).path). Try a lower learning rate.")
+            let lossLimit = Divergence.lossLimit(classCount: context.classCount, factor: harness.configuration.divergenceLossFactor)
+            if Divergence.isDiverged(trainLoss, limit: lossLimit) {
+                throw ExperimentError(.diverged, Divergence.message(
+                    experiment: experiment.name, fold: k, epoch: epoch, loss: trainLoss, limit: lossLimit, classCount: context.classCount,
+                    finishedEpochs: history.count, foldDirectory: directory.foldDirectory(k), trainer: trainer))
             }
             let record = try validate(trainer, epoch: epoch, trainLoss: trainLoss)
             let isBest = EpochRecord.best(of: history).map { record.isBetter(than: $0) } ?? true

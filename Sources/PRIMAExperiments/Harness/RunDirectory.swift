@@ -39,6 +39,37 @@ public struct RunDirectory: Sendable {
     /// Fold `k`'s finished result.
     public func resultFile(_ k: Int) -> URL { foldDirectory(k).appendingPathComponent("result.json") }
 
+    /// Removes the temporary files a killed process left behind (`.best.safetensors.tmp-<pid>-<n>` and the
+    /// like, written before an atomic rename) in the output folder, its experiments and their folds. Called
+    /// while holding the folder's ``RunLock``, so no live writer owns them.
+    static func removeStaleTemporaryFiles(under root: URL) {
+        let manager = FileManager.default
+        var folders = [root]
+        for depth in 0..<3 {
+            var next: [URL] = []
+            for folder in folders {
+                guard let names = try? manager.contentsOfDirectory(atPath: folder.path) else { continue }
+                for name in names {
+                    let url = folder.appendingPathComponent(name)
+                    var isDirectory: ObjCBool = false
+                    guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else { continue }
+                    if isDirectory.boolValue {
+                        if depth < 2 { next.append(url) }
+                    } else if name.hasPrefix("."), name.contains(".tmp-") {
+                        try? manager.removeItem(at: url)
+                    }
+                }
+            }
+            folders = next
+        }
+    }
+
+    /// Removes `folder` if all it holds is the run lock (`.lock`).
+    static func removeIfOnlyLock(_ folder: URL) {
+        guard (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) == [".lock"] else { return }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
     /// Creates `url` and its parents.
     static func createDirectory(_ url: URL) throws {
         do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {

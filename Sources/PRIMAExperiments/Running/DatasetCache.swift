@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PRIMAData
 
 /// Where the example executables keep generated data: `$PRIMA_CACHE`, else `~/.cache/prima-swift`.
@@ -44,6 +49,7 @@ public enum DatasetCache {
         let temporary = root.appendingPathComponent(".\(name).partial-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
         do {
             try manager.createDirectory(at: root, withIntermediateDirectories: true)
+            removeAbandonedPartials(of: name, in: root)
             try? manager.removeItem(at: temporary)
             try generate(temporary)
             try manager.moveItem(at: temporary, to: target)
@@ -53,5 +59,18 @@ public enum DatasetCache {
             throw ExperimentError(.io, "cannot generate the synthetic data in \(root.path): \(error)")
         }
         return target
+    }
+
+    /// Removes `.<name>.partial-<pid>` folders whose process is gone (killed while generating); those of a
+    /// live process (another run generating the same data now) are left alone.
+    static func removeAbandonedPartials(of name: String, in root: URL) {
+        let prefix = ".\(name).partial-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        for entry in names where entry.hasPrefix(prefix) {
+            guard let pid = Int32(entry.dropFirst(prefix.count)), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: root.appendingPathComponent(entry, isDirectory: true))
+            }
+        }
     }
 }

@@ -22,7 +22,14 @@ public struct ExperimentSuite {
     }
 
     /// Runs (or resumes) each experiment, writes its files, then the comparison.
-    /// - Returns: the results, in the order of `experiments`, and the tables as text.
+    ///
+    /// The output folder's comparison (`results.json`, `results.csv`, `table.txt`, `comparison.svg`) keeps the
+    /// experiments an earlier run of the folder finished: running again with fewer experiments replaces the
+    /// rows of those it ran and adds new ones, never drops the others.
+    /// - Returns: the results of `experiments`, in their order, and the tables (of every experiment in the
+    ///   comparison) as text.
+    /// - Throws: the harness's errors, or ``ExperimentError`` when the folder's `results.json` cannot be read or
+    ///   holds other classes.
     public func run(_ experiments: [any FoldExperiment]) throws -> (results: [CrossValidationResult], tables: String) {
         let root = harness.configuration.outputDirectory
         var results: [CrossValidationResult] = []
@@ -33,13 +40,30 @@ public struct ExperimentSuite {
             try PlotFiles.write(result, to: directory)
             results.append(result)
         }
-        try ResultsFiles.write(ResultsFiles.Comparison(dataset: datasetName, experiments: results), to: root)
-        try PlotFiles.writeComparison(results, title: datasetName, to: root)
-        let tables = ([ResultsTable.comparison(results, title: datasetName)] + results.map(ResultsTable.folds))
+        let all = try merged(with: results, in: root)
+        try ResultsFiles.write(ResultsFiles.Comparison(dataset: datasetName, experiments: all), to: root)
+        try PlotFiles.writeComparison(all, title: datasetName, to: root)
+        let tables = ([ResultsTable.comparison(all, title: datasetName)] + all.map(ResultsTable.folds))
             .joined(separator: "\n\n") + "\n"
         do { try Data(tables.utf8).write(to: root.appendingPathComponent("table.txt"), options: .atomic) } catch {
             throw ExperimentError(.io, "cannot write \(root.appendingPathComponent("table.txt").path): \(error.localizedDescription)")
         }
         return (results, tables)
+    }
+
+    /// The experiments of the folder's earlier `results.json` with `results` in place of those run again, then
+    /// the new ones.
+    private func merged(with results: [CrossValidationResult], in root: URL) throws -> [CrossValidationResult] {
+        let url = root.appendingPathComponent("results.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return results }
+        let previous = try RunDirectory.readJSON(ResultsFiles.Comparison.self, from: url)
+        let classNames = harness.classNames
+        if let other = previous.experiments.first(where: { $0.classNames != classNames }) {
+            throw ExperimentError(.incompatibleRun, "\(url.path) holds '\(other.experiment)' with the classes \(other.classNames.joined(separator: ", ")), not \(classNames.joined(separator: ", ")); use another output folder")
+        }
+        let fresh = Dictionary(results.map { ($0.experiment, $0) }) { $1 }
+        let kept = previous.experiments.map { fresh[$0.experiment] ?? $0 }
+        let keptNames = Set(kept.map(\.experiment))
+        return kept + results.filter { !keptNames.contains($0.experiment) }
     }
 }

@@ -52,6 +52,9 @@ public struct RunOptions: Sendable, Equatable {
             throw bad("--learning-rate must be a positive number up to 10, got \(learningRate)")
         }
         guard weightDecay.isFinite, weightDecay >= 0 else { throw bad("--weight-decay must be ≥ 0, got \(weightDecay)") }
+        guard learningRate * weightDecay < 1 else {
+            throw bad("--learning-rate × --weight-decay must be below 1 (each step scales the weights by 1 − their product), got \(learningRate) × \(weightDecay)")
+        }
         guard warmupRatio >= 0, warmupRatio < 1 else { throw bad("--warmup-ratio must be in [0, 1), got \(warmupRatio)") }
         guard validationFraction > 0, validationFraction <= 0.5 else {
             throw bad("--validation-fraction must be in (0, 0.5], got \(validationFraction)")

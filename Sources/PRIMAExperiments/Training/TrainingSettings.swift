@@ -67,6 +67,9 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw ExperimentError(.invalidOption, "the weight decay must be ≥ 0, got \(weightDecay)")
         }
+        guard learningRate * weightDecay < 1 else {
+            throw ExperimentError(.invalidOption, "the learning rate × the weight decay must be below 1 (each step scales the weights by 1 − their product), got \(learningRate) × \(weightDecay)")
+        }
         guard (0..<1).contains(warmupRatio) else { throw ExperimentError(.invalidOption, "the warm-up ratio must be in [0, 1), got \(warmupRatio)") }
         if let clip = gradientClipNorm, !(clip > 0) {
             throw ExperimentError(.invalidOption, "the gradient clipping norm must be positive, got \(clip)")
