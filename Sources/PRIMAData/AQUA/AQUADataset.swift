@@ -34,7 +34,7 @@ public struct AQUADataset: Sendable {
                 metadataFile: String = "metadata.csv", schemaFile: String = "schema.json",
                 onInvalidRow: InvalidRowPolicy = .fail) throws {
         self.root = root
-        let schema = try schema ?? MetadataSchema.load(from: root.appendingPathComponent(schemaFile))
+        let schema = try schema ?? MetadataSchema(contentsOf: root.appendingPathComponent(schemaFile))
         try schema.validate()
         self.schema = schema
         var skipped: [DataError] = []

@@ -69,10 +69,14 @@ public enum TextEncoderArchitecture: Sendable, Equatable {
     }
 
     /// The backbone of a checkpoint folder of this architecture, loaded and in evaluation mode.
-    public func loadBackbone(from folder: URL) throws -> any TextEncoderBackbone {
+    public func loadBackbone(contentsOf folder: URL) throws -> any TextEncoderBackbone {
         switch self {
         case .modernBERT: return try ModernBERTModel(contentsOf: folder)
         case .bert: return try BERTModel(contentsOf: folder)
         }
     }
+
+    /// The backbone of a checkpoint folder.
+    @available(*, deprecated, renamed: "loadBackbone(contentsOf:)")
+    public func loadBackbone(from folder: URL) throws -> any TextEncoderBackbone { try loadBackbone(contentsOf: folder) }
 }
