@@ -13,7 +13,7 @@ import PRIMATensor
         ] + (gated ? [p + "gate"] : [])
     }
 
-    @Test func parameterKeysFollowDeclarationOrderAndHuggingFaceNames() {
+    @Test func parameterKeysFollowDeclarationOrderAndHuggingFaceNames() throws {
         var rng = RandomGenerator(seed: 1)
         let lm = TinyForCausalLM(using: &rng)
         let expected = ["model.embed_tokens.weight"] + Self.blockKeys(0, gated: false) + Self.blockKeys(1, gated: true)
