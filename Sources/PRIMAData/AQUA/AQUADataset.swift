@@ -26,7 +26,13 @@ public struct AQUADataset: Sendable {
     public let report: LoadReport
 
     /// Loads the dataset in `root`.
-    /// - Parameter schema: overrides `schema.json` (for example ``AQUA/keratitisSchema``).
+    /// - Parameters:
+    ///   - root: the dataset folder.
+    ///   - schema: overrides `schema.json` (for example ``AQUA/keratitisSchema``).
+    ///   - manifestFile: the photo manifest's name inside `root`.
+    ///   - metadataFile: the metadata CSV's name inside `root`.
+    ///   - schemaFile: the schema's name inside `root`, read when `schema` is nil.
+    ///   - onInvalidRow: throw (default) or skip-and-report rows that cannot be used.
     /// - Throws: ``DataError`` naming the file, line, record and column of the first problem (a missing
     ///   column, a bad value or label, a duplicate patient or photo, a photo not found, a patient without
     ///   metadata, a patient with two labels), unless `onInvalidRow` is `.skip` and the problem is one row's.

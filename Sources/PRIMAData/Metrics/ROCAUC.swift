@@ -2,7 +2,7 @@ import PRIMATensor
 
 /// Area under the ROC curve, binary and one-vs-rest, equal to `sklearn.metrics.roc_auc_score`.
 ///
-/// Scores are always a ``Tensor`` (`[N]` for ``binary(positives:scores:)``, `[N, K]` probabilities or logits for
+/// Scores are always a `Tensor` (`[N]` for `binary(positives:scores:)`, `[N, K]` probabilities or logits for
 /// the one-vs-rest forms), as models produce them; only their order matters.
 ///
 /// The area is computed from average ranks (the Mann–Whitney statistic), which equals the trapezoidal
@@ -45,7 +45,9 @@ public enum ROCAUC {
     }
 
     /// One-vs-rest AUC of each class: class c's score column against `labels == c`.
-    /// - Parameter scores: [N, K] class scores (probabilities or logits; only their order matters).
+    /// - Parameters:
+    ///   - labels: the class index of each sample.
+    ///   - scores: [N, K] class scores (probabilities or logits; only their order matters).
     /// - Throws: ``DataError`` when the shapes disagree or a label is outside `0..<K`.
     public static func oneVsRest(labels: [Int], scores: Tensor) throws -> [Double?] {
         guard scores.rank == 2, scores.shape[0] == labels.count else {

@@ -3,7 +3,7 @@ import PRIMAData
 /// Carves a validation split out of a fold's training samples: stratified by class, grouped so that no
 /// patient (or lesion) is on both sides, seeded.
 ///
-/// It runs ``StratifiedGroupKFold`` with k = round(1 / fraction) over the training samples and keeps its
+/// It runs `StratifiedGroupKFold` with k = round(1 / fraction) over the training samples and keeps its
 /// first fold as the validation split, so the split is the share `fraction` of the groups chosen to keep the
 /// class proportions of both sides as even as whole groups allow.
 public enum ValidationSplit {

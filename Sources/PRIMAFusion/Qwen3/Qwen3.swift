@@ -144,6 +144,7 @@ public final class Qwen3Model: Module {
     /// The final (normed) hidden states `[B, L, H]` for input embeddings `[B, L, H]`.
     ///
     /// - Parameters:
+    ///   - x: input embeddings `[B, L, H]`.
     ///   - attentionMask: `[B, L]` (or `[B, cached + L]` with a cache), 1 for real tokens and 0 for padding.
     ///   - positionIDs: `[B, L]` or `[L]`; by default `cached + 0 ..< cached + L` for every row, as
     ///     transformers does in a plain forward (left padding then shifts the real tokens' positions; pass
@@ -255,6 +256,7 @@ public final class Qwen3ForCausalLM: Module {
     /// query positions are not meaningful: transformers leaves them implementation-defined, and here a
     /// query that sees no real key (the leading pads of a left-padded row) gets a zero attention output.
     /// - Parameters:
+    ///   - inputEmbeddings: `[B, L, H]`.
     ///   - attentionMask: `[B, L]` (or `[B, cached + L]` with a cache), 1 for tokens and 0 for padding.
     ///   - positionIDs: see ``Qwen3Model/callAsFunction(inputEmbeddings:attentionMask:positionIDs:cache:)``.
     ///   - cache: a ``Qwen3KVCache`` for incremental decoding (inference only, under `noGrad`).

@@ -6,7 +6,7 @@ extension Qwen3ForCausalLM {
     /// The model of a Hugging Face Qwen3 checkpoint folder: `config.json` and the weights in `model.safetensors`
     /// or in the shards listed by `model.safetensors.index.json`. F32, F16 and BF16 tensors are read
     /// (converted to Float32). Returned in evaluation mode.
-    /// - Throws: `TensorError` for an unreadable or invalid config, ``StateDictError`` naming missing,
+    /// - Throws: `TensorError` for an unreadable or invalid config, `StateDictError` naming missing,
     ///   unexpected or misshapen keys.
     public convenience init(contentsOf folder: URL) throws {
         let config = try Qwen3Config(contentsOf: folder.appendingPathComponent("config.json"))

@@ -10,7 +10,7 @@ public protocol TextEncoderBackbone: Module {
     var vocabularySize: Int { get }
     /// The longest input the model takes (learned positions), nil when unbounded (rotary positions).
     var maxSequenceLength: Int? { get }
-    /// Names of the attention and MLP projections, the default LoRA targets (``LoRA/Configuration/targets``).
+    /// Names of the attention and MLP projections, the default LoRA targets (`LoRA.Configuration.targets`).
     var projectionNames: [String] { get }
     /// The final hidden states `[B, L, hidden]` for ids `[B, L]` and an optional attention mask `[B, L]`.
     func hiddenStates(_ ids: Tensor, mask: Tensor?) -> Tensor

@@ -366,7 +366,9 @@ public final class DINOv3Model: Module {
 
     /// Encodes `pixels` `[B, C, H, W]` (normalised images; H and W multiples of the patch size, any
     /// aspect ratio).
-    /// - Parameter maskedPatches: optional `[B, K]` (1 = replace the patch by the mask token), as
+    /// - Parameters:
+    ///   - pixels: `[B, C, H, W]` normalised images.
+    ///   - maskedPatches: optional `[B, K]` (1 = replace the patch by the mask token), as
     ///   `bool_masked_pos` in `transformers`; for masked-image pre-training.
     public func callAsFunction(_ pixels: Tensor, maskedPatches: Tensor? = nil) -> DINOv3Output {
         let p = config.patchSize
