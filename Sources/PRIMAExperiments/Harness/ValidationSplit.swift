@@ -9,7 +9,9 @@ import PRIMAData
 public enum ValidationSplit {
     /// Indices (into `samples`) of the training and validation parts.
     /// - Parameters:
+    ///   - samples: the samples to split.
     ///   - fraction: the validation share, in (0, 0.5].
+    ///   - seed: the shuffle seed; the same inputs and seed give the same split.
     ///   - grouping: what must not be split (the patient by default).
     /// - Throws: ``ExperimentError`` `.invalidOption` when `fraction` is out of range or the samples have too
     ///   few groups to split.
