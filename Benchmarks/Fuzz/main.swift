@@ -85,7 +85,7 @@ let targets: [Target] = [
                                           "Tests/PRIMAVisionTests/Fixtures/dinov3_plain_reg4/config.json"]) { data, folder in
         let url = folder.appendingPathComponent("config.json")
         try data.write(to: url)
-        _ = try DINOv3Config.load(from: url)
+        _ = try DINOv3Config(contentsOf: url)
     },
     Target(name: "qwen3-config", seeds: ["Tests/PRIMAFusionTests/Fixtures/qwen3_tied/config.json",
                                          "Tests/PRIMAFusionTests/Fixtures/qwen3_sliding/config.json"]) { data, folder in
@@ -96,7 +96,7 @@ let targets: [Target] = [
     Target(name: "schema", seeds: []) { data, folder in
         let url = folder.appendingPathComponent("schema.json")
         try data.write(to: url)
-        _ = try MetadataSchema.load(from: url)
+        _ = try MetadataSchema(contentsOf: url)
     },
     Target(name: "csv", seeds: []) { data, _ in _ = try CSVTable(data: data, fileName: "fuzz.csv") },
     Target(name: "png", seeds: ["rgb8.png", "rgb8_interlaced.png", "palette4.png", "grey16.png", "rgba8.png"].map { images + $0 },

@@ -18,7 +18,7 @@ extension BenchmarkRows {
                 var rng = RandomGenerator(seed: 1)
                 let ids = Tensor.randomInt([4, 64], in: 0..<vocabulary, using: &rng)
                 return Timing.median(warmup: 1, minRuns: 5, minSeconds: 0) {
-                    _ = noGrad { qwen3Bench(tokenIds: ids, logits: .lastToken) }
+                    _ = noGrad { qwen3Bench(tokenIDs: ids, logits: .lastToken) }
                 }
             },
             // Greedy decoding with the KV cache, batch 1: a 16-token prompt then 32 new tokens; seconds per
@@ -41,9 +41,9 @@ extension BenchmarkRows {
                 }
                 let ids = Tensor.randomInt([4, 64], in: 0..<vocabulary, using: &rng)
                 let labels = Tensor([0, 1, 0, 1])
-                let classifier = RestrictedVocabularyClassifier(classTokenIds: [9454, 2753])
+                let classifier = RestrictedVocabularyClassifier(classTokenIDs: [9454, 2753])
                 return Timing.median(warmup: 1, minRuns: 5, minSeconds: 0) {
-                    let logits = classifier.logits(model: qwen3Bench, tokenIds: ids)
+                    let logits = classifier.logits(model: qwen3Bench, tokenIDs: ids)
                     classifier.loss(logits: logits, labels: labels).backward()
                     qwen3Bench.zeroGrad()
                 }

@@ -5,6 +5,9 @@ Writes Tests/PRIMADataTests/Fixtures/metrics.json. Conventions pinned here and m
   occurs still has a row; `zero_division` (0 or 1) is what precision/recall/F1 take when their
   denominator is zero, as in sklearn;
 - balanced accuracy is sklearn's: the mean recall over classes that occur in y_true;
+- averages beside the paper's macro F1: macro precision and recall over labels 0..<K, support-weighted F1,
+  and sklearn's default macro F1 without `labels` (over the labels present in y_true or y_pred), each with
+  the case's zero_division;
 - one-vs-rest ROC AUC per class and its macro mean (`multi_class="ovr", average="macro"`); binary tasks
   use the positive class's score; undefined (class absent from y_true) is written as null;
 - fold summaries: mean and standard deviation with ddof 0 (numpy's and sklearn's cross-validation
@@ -13,8 +16,8 @@ Run: /path/to/python gen_metrics.py
 """
 import numpy as np
 import torch
-from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix,
-                             precision_recall_fscore_support, roc_auc_score)
+from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score,
+                             precision_recall_fscore_support, precision_score, recall_score, roc_auc_score)
 
 from fixture import case, write
 
@@ -29,7 +32,14 @@ def metric_case(name, y_true, y_pred, scores, k, zero_division):
                                                  zero_division=zero_division)
     _, _, macro_f1, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels, average="macro",
                                                         zero_division=zero_division)
+    averages = {
+        "macro_precision": precision_score(y_true, y_pred, labels=labels, average="macro", zero_division=zero_division),
+        "macro_recall": recall_score(y_true, y_pred, labels=labels, average="macro", zero_division=zero_division),
+        "weighted_f1": f1_score(y_true, y_pred, labels=labels, average="weighted", zero_division=zero_division),
+        "macro_f1_present_labels": f1_score(y_true, y_pred, average="macro", zero_division=zero_division),
+    }
     outputs = {
+        **{name: as_tensor([value]) for name, value in averages.items()},
         "accuracy": as_tensor([accuracy_score(y_true, y_pred)]),
         "balanced_accuracy": as_tensor([balanced_accuracy_score(y_true, y_pred)]),
         "precision": as_tensor(p), "recall": as_tensor(r), "f1": as_tensor(f), "support": as_tensor(s),
@@ -99,6 +109,11 @@ def main():
                     softmax(np.eye(3)[[0, 1, 2, 2, 1, 0]] * 3.0), 3, 0),
         metric_case("all_wrong_binary", [0, 0, 1, 1], [1, 1, 0, 0],
                     np.array([[0.2, 0.8], [0.4, 0.6], [0.7, 0.3], [0.9, 0.1]]), 2, 0),
+        # Appended after the cases above so that their random draws stay the same.
+        random_case(rng, "absent_from_truth_zero1", 45, 5, 1, drop_true=3),
+        # Class 2 neither occurs nor is predicted: macro F1 over labels 0..<K and over present labels differ.
+        random_case(rng, "absent_everywhere_zero0", 40, 4, 0, drop_true=2, drop_pred=2),
+        random_case(rng, "absent_everywhere_zero1", 40, 4, 1, drop_true=2, drop_pred=2),
         fold_case("folds_five", [0.7375, 0.7012, 0.7731, 0.7544, 0.7190]),
         fold_case("folds_two", [0.5, 0.75]),
     ]

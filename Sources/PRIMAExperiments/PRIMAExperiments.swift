@@ -5,7 +5,7 @@
 ///   weights of the epoch with the best validation macro F1, and evaluates them on the held-out fold. Every
 ///   epoch and every finished fold is saved in the output folder, so a stopped run continues where it
 ///   stopped.
-/// - ``ClassifierExperiment`` is the ``FoldExperiment`` of any model that maps a ``TwoViewBatch`` to class
+/// - ``ClassifierExperiment`` is the ``FoldExperiment`` of any model that maps a `TwoViewBatch` to class
 ///   logits (``BatchClassifier``): class-weighted cross-entropy, AdamW, warm-up + cosine schedule.
 /// - ``ResultsTable``, ``ResultsFiles`` and the SVG plots (``ConfusionMatrixPlot``, ``FoldMetricsPlot``,
 ///   ``TrainingCurvesPlot``, ``ComparisonPlot``) report the results as the paper does: per-class F1, macro F1,

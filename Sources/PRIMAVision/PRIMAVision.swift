@@ -1,7 +1,7 @@
 /// PRIMAVision: the image side of PRIMA.
 ///
 /// - ``DINOv3Model``: the DINOv3 ViT image encoder, parameter for parameter `transformers`'
-///   `DINOv3ViTModel`, loading Hugging Face folders (``DINOv3Model/load(from:)``) and configured by
+///   `DINOv3ViTModel`, loading Hugging Face folders (``DINOv3Model/init(contentsOf:)``) and configured by
 ///   ``DINOv3Config`` (read from `config.json`, or one of the four public presets such as
 ///   ``DINOv3Config/vitSmall16``). Its ``DINOv3Output`` separates the CLS token, the register tokens
 ///   and the patch tokens with their grid, which is what the alignment losses consume.

@@ -15,7 +15,7 @@ import Testing
 
     @Test func classificationReportMatchesScikitLearn() throws {
         let cases = file.cases.filter { $0.inputs["y_true"] != nil }
-        #expect(cases.count == 8)
+        #expect(cases.count == 11)
         for c in cases {
             let k = c.param("num_classes").int
             let report = try ClassificationReport(labels: ints(c.inputs["y_true"]!), predictions: ints(c.inputs["y_pred"]!),
@@ -27,6 +27,11 @@ import Testing
             #expect(close(report.f1, doubles(c.outputs["f1"]!)), "\(c.name) f1")
             #expect(report.support == ints(c.outputs["support"]!), "\(c.name) support")
             #expect(close([report.macroF1], doubles(c.outputs["macro_f1"]!)), "\(c.name) macro F1")
+            #expect(close([report.macroPrecision], doubles(c.outputs["macro_precision"]!)), "\(c.name) macro precision")
+            #expect(close([report.macroRecall], doubles(c.outputs["macro_recall"]!)), "\(c.name) macro recall")
+            #expect(close([report.weightedF1], doubles(c.outputs["weighted_f1"]!)), "\(c.name) weighted F1")
+            #expect(close([report.macroF1OverPresentLabels], doubles(c.outputs["macro_f1_present_labels"]!)),
+                    "\(c.name) macro F1 over present labels")
             #expect(report.confusion.flatMap { $0 } == ints(c.outputs["confusion"]!), "\(c.name) confusion")
         }
     }
@@ -45,6 +50,39 @@ import Testing
             let macro = try ROCAUC.macroOneVsRest(labels: labels, scores: scores)
             if c.param("auc_macro").isNull { #expect(macro == nil, "\(c.name)") }
             else { #expect(abs((macro ?? .nan) - c.param("auc_macro").double) <= Tolerance.metrics, "\(c.name) macro AUC") }
+        }
+    }
+
+    /// The binary form takes the positive class's scores as a tensor, like the one-vs-rest forms.
+    @Test func binaryROCAUCMatchesScikitLearn() throws {
+        let binary = file.cases.filter { $0.inputs["y_true"] != nil && $0.param("num_classes").int == 2 }
+        #expect(binary.count == 2)
+        for c in binary {
+            let labels = ints(c.inputs["y_true"]!)
+            let positive = c.input("scores").narrowed(axis: 1, start: 1, length: 1).reshaped([labels.count])
+            let auc = try ROCAUC.binary(positives: labels.map { $0 == 1 }, scores: positive)
+            #expect(abs((auc ?? .nan) - c.param("auc_macro").double) <= Tolerance.metrics, "\(c.name)")
+        }
+        #expect(try ROCAUC.binary(positives: [true, true], scores: Tensor([0.1, 0.2])) == nil)
+        #expect(throws: DataError.self) { try ROCAUC.binary(positives: [true, false], scores: Tensor.zeros([2, 1])) }
+    }
+
+    /// Reports in results files written before the derived averages existed still decode; new files carry them.
+    @Test func reportJSONStaysBackwardCompatible() throws {
+        let report = try ClassificationReport(labels: [0, 1, 1, 0, 2], predictions: [0, 1, 0, 0, 1], numClasses: 4)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as! [String: Any]
+        // JSONSerialization may read the last digit differently: compare to well within the metric tolerance.
+        #expect(abs((json["weightedF1"] as? Double ?? .nan) - report.weightedF1) <= 1e-12)
+        #expect(abs((json["macroF1OverPresentLabels"] as? Double ?? .nan) - report.macroF1OverPresentLabels) <= 1e-12)
+        #expect(report.macroF1OverPresentLabels > report.macroF1)   // class 3 occurs nowhere
+        var old = json
+        for key in ["macroPrecision", "macroRecall", "weightedF1", "macroF1OverPresentLabels"] { old[key] = nil }
+        let decoded = try JSONDecoder().decode(ClassificationReport.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded.confusion == report.confusion && decoded.numClasses == report.numClasses)
+        #expect(abs(decoded.weightedF1 - report.weightedF1) <= 1e-12 && abs(decoded.macroF1 - report.macroF1) <= 1e-12)
+        old["f1"] = [0.5]
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(ClassificationReport.self, from: JSONSerialization.data(withJSONObject: old))
         }
     }
 

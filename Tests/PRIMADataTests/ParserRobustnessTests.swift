@@ -32,7 +32,7 @@ import Testing
     @Test func schemaJSONSyntaxErrorsNameTheLineAndColumn() throws {
         let dir = TemporaryDirectory()
         let url = dir.write("{\n  \"label\": {\"field\": \"label\", \"classes\": [\"a\" \"b\"]},\n  \"fields\": []\n}", to: "schema.json")
-        let error = #expect(throws: DataError.self) { try MetadataSchema.load(from: url) }
+        let error = #expect(throws: DataError.self) { try MetadataSchema(contentsOf: url) }
         #expect(error?.file == "schema.json")
         #expect(error?.message.contains("line 2, column 47") == true, "\(error.map(String.init(describing:)) ?? "")")
     }
@@ -135,7 +135,7 @@ import Testing
         let url = dir.url.appendingPathComponent("schema.json")
         let run = FuzzRun.run(seeds: [seed], iterations: 300, seed: 4) { data in
             try data.write(to: url)
-            _ = try MetadataSchema.load(from: url)
+            _ = try MetadataSchema(contentsOf: url)
         }
         print("schema.json fuzz: \(run.summary)")
         #expect(run.parsed > 0 && run.refused > 0, "\(run.summary)")

@@ -38,7 +38,7 @@ import Testing
         try SafeTensors.write(state, dtype: .f32, to: directory.appendingPathComponent("model.safetensors"))
         let loaded = try Qwen3ForCausalLM(contentsOf: directory)
         let ids = Tensor(shape: [1, 4], scalars: [3, 1, 4, 1])
-        let (a, b) = noGrad { (source(tokenIds: ids).logits!, loaded(tokenIds: ids).logits!) }
+        let (a, b) = noGrad { (source(tokenIDs: ids).logits!, loaded(tokenIDs: ids).logits!) }
         #expect(a.scalars == b.scalars)
     }
 

@@ -15,15 +15,15 @@ import Testing
         var rng = RandomGenerator(seed: 3)
         let ids = Tensor.randomInt([b, l], in: 0..<model.config.vocabSize, using: &rng)
         let mask = Tensor(shape: [b, l], scalars: [1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 1])
-        let positions = Qwen3ForCausalLM.positionIds(attentionMask: mask)
-        let full = noGrad { model(tokenIds: ids, attentionMask: mask, positionIds: positions).logits! }
+        let positions = Qwen3ForCausalLM.positionIDs(attentionMask: mask)
+        let full = noGrad { model(tokenIDs: ids, attentionMask: mask, positionIDs: positions).logits! }
         let cache = Qwen3KVCache(config: model.config, batch: b, capacity: 16)
         var pieces: [Tensor] = []
         var start = 0
         for length in [4, 1, 3, 1] {
             let slice = { (t: Tensor) in t.narrowed(axis: 1, start: start, length: length) }
             pieces.append(noGrad {
-                model(tokenIds: slice(ids), attentionMask: slice(mask), positionIds: slice(positions), cache: cache).logits!
+                model(tokenIDs: slice(ids), attentionMask: slice(mask), positionIDs: slice(positions), cache: cache).logits!
             })
             start += length
         }
@@ -38,7 +38,7 @@ import Testing
         let ids = Tensor(shape: [2, 5], scalars: [5, 6, 7, 8, 9, 10, 11, 12, 0, 0])
         let mask = Tensor(shape: [2, 5], scalars: [1, 1, 1, 1, 1, 1, 1, 1, 0, 0])
         let (all, last) = noGrad {
-            (model(tokenIds: ids, attentionMask: mask).logits!, model(tokenIds: ids, attentionMask: mask, logits: .lastToken).logits!)
+            (model(tokenIDs: ids, attentionMask: mask).logits!, model(tokenIDs: ids, attentionMask: mask, logits: .lastToken).logits!)
         }
         #expect(last.shape == [2, model.config.vocabSize])
         let v = model.config.vocabSize
@@ -49,7 +49,7 @@ import Testing
         }
         #expect(rowError(0, 4) < Tolerance.modelForward)
         #expect(rowError(1, 7) < Tolerance.modelForward)
-        #expect(model(tokenIds: ids, logits: .none).logits == nil)
+        #expect(model(tokenIDs: ids, logits: .none).logits == nil)
     }
 
     @Test func samplingIsSeededAndRespectsItsFilters() throws {

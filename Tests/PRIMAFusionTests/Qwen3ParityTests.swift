@@ -17,7 +17,7 @@ import Testing
         let model = try Qwen3Fixtures.model(c.param("folder").string)
         let mask = c.input("attention_mask")
         let positions = c.inputs["position_ids"]?.tensor
-        let out = noGrad { model(tokenIds: c.input("input_ids"), attentionMask: mask, positionIds: positions) }
+        let out = noGrad { model(tokenIDs: c.input("input_ids"), attentionMask: mask, positionIDs: positions) }
         let compared = caseName.contains("left") ? mask : Tensor.ones(mask.shape)
         let logitsError = Qwen3Fixtures.maxErrorAtTokens(out.logits!, c.output("logits"), mask: compared)
         let hiddenError = Qwen3Fixtures.maxErrorAtTokens(out.hiddenStates, c.output("hidden"), mask: compared)
@@ -36,7 +36,7 @@ import Testing
         let weights = try reference.tensor("probe") * mask.reshaped(mask.shape + [1])
         func loss(_ out: Qwen3Output) -> Tensor { (out.logits! * weights).sum() }
 
-        loss(model(tokenIds: ids, attentionMask: mask)).backward()
+        loss(model(tokenIDs: ids, attentionMask: mask)).backward()
         var checked = 0, worst: Float = 0
         for (key, parameter) in model.namedParameters() {
             let error = Qwen3Fixtures.maxErrorRelativeToScale(try #require(parameter.grad, "\(key) has no gradient"), try reference.tensor(key))
@@ -81,7 +81,7 @@ import Testing
         let expected = c.output("ids")
         let generated = model.generate(texts: prompts, tokenizer: tokenizer, options: GenerationOptions(maxNewTokens: 24))
         for (i, result) in generated.enumerated() {
-            #expect(result.tokenIds == (0..<expected.shape[1]).map { Int(expected[i, $0]) }, "prompt \(i) ids")
+            #expect(result.tokenIDs == (0..<expected.shape[1]).map { Int(expected[i, $0]) }, "prompt \(i) ids")
             #expect(result.text == texts[i], "prompt \(i) text")
         }
     }

@@ -23,12 +23,12 @@ import Testing
 
     @Test func logitsAreTheLMHeadsAtTheClassTokens() throws {
         let model = try Qwen3Fixtures.model("qwen3_untied")
-        let classifier = RestrictedVocabularyClassifier(classTokenIds: [7, 3, 50])
+        let classifier = RestrictedVocabularyClassifier(classTokenIDs: [7, 3, 50])
         let ids = Tensor(shape: [2, 4], scalars: [0, 0, 9, 8, 1, 2, 3, 4])
         let mask = Tensor(shape: [2, 4], scalars: [0, 0, 1, 1, 1, 1, 1, 1])
         let (restricted, full) = noGrad {
-            (classifier.logits(model: model, tokenIds: ids, attentionMask: mask),
-             model(tokenIds: ids, attentionMask: mask, logits: .lastToken).logits!)
+            (classifier.logits(model: model, tokenIDs: ids, attentionMask: mask),
+             model(tokenIDs: ids, attentionMask: mask, logits: .lastToken).logits!)
         }
         let v = model.config.vocabSize
         let expected = Tensor(shape: [2, 3], scalars: [0, 1].flatMap { row in [7, 3, 50].map { full.scalars[row * v + $0] } })
@@ -39,7 +39,7 @@ import Testing
         var rng = RandomGenerator(seed: 4)
         let model = Qwen3ForCausalLM(config: Self.tinyConfig(), initialization: .random(seed: 1))
         model.freeze()
-        let classifier = RestrictedVocabularyClassifier(classTokenIds: [1, 2])
+        let classifier = RestrictedVocabularyClassifier(classTokenIDs: [1, 2])
         let x = Tensor.randomNormal([2, 3, 32], std: 0.5, using: &rng)
         let mask = Tensor(shape: [2, 3], scalars: [1, 1, 1, 1, 1, 0])
         let labels = Tensor([1, 0])
@@ -61,7 +61,7 @@ import Testing
                                      using: &rng)
         #expect(adapted.count == 2 * 7)
         let projector = Linear(4, 32, using: &rng)
-        let classifier = RestrictedVocabularyClassifier(classTokenIds: [5, 9])
+        let classifier = RestrictedVocabularyClassifier(classTokenIDs: [5, 9])
         let optimizer = AdamW(parameters: LoRA.adapters(in: model).flatMap { entry in
             entry.adapter.namedParameters().map { (key: entry.key + "." + $0.key, parameter: $0.parameter) }
         } + projector.namedParameters(), learningRate: 1e-2, weightDecay: 0)

@@ -25,8 +25,8 @@ import PRIMATestSupport
         #expect(keys.filter { !$0.contains("lora_") } == baseKeys)
         let q = "model.layers.0.self_attn.q_proj."
         #expect(Array(keys.drop { $0 != q + "weight" }.prefix(4)) == [q + "weight", q + "bias", q + "lora_A.weight", q + "lora_B.weight"])
-        #expect(lm.namedParameters().first { $0.key == q + "lora_A.weight" }?.parameter.shape == [2, 4])
-        #expect(lm.namedParameters().first { $0.key == q + "lora_B.weight" }?.parameter.shape == [4, 2])
+        #expect(try lm.parameter(forKey: q + "lora_A.weight").shape == [2, 4])
+        #expect(try lm.parameter(forKey: q + "lora_B.weight").shape == [4, 2])
         // Only the adapters train.
         #expect(lm.trainableParameters.count == 8)
         #expect(lm.parameterCount(trainableOnly: true) == 4 * (2 * 4 + 4 * 2))

@@ -13,7 +13,7 @@ import PRIMATensor
         ] + (gated ? [p + "gate"] : [])
     }
 
-    @Test func parameterKeysFollowDeclarationOrderAndHuggingFaceNames() {
+    @Test func parameterKeysFollowDeclarationOrderAndHuggingFaceNames() throws {
         var rng = RandomGenerator(seed: 1)
         let lm = TinyForCausalLM(using: &rng)
         let expected = ["model.embed_tokens.weight"] + Self.blockKeys(0, gated: false) + Self.blockKeys(1, gated: true)
@@ -22,7 +22,19 @@ import PRIMATensor
         #expect(lm.namedParameters().map(\.key) == expected)
         #expect(lm.namedParameters().map(\.key) == lm.namedParameters().map(\.key))
         #expect(lm.model.layers[1].selfAttention.query.weight.shape == [4, 4])
-        #expect(lm.namedParameters().first { $0.key == "model.head.3.weight" }?.parameter.shape == [3, 5])
+        #expect(try lm.parameter(forKey: "model.head.3.weight").shape == [3, 5])
+        #expect(try lm.parameter(forKey: "model.layers.1.gate") === lm.model.layers[1].gate)
+    }
+
+    /// A key the module does not have throws, naming the key and the keys that differ only in their prefix.
+    @Test func unknownParameterKeyNamesTheKeyAndSimilarOnes() throws {
+        var rng = RandomGenerator(seed: 1)
+        let lm = TinyForCausalLM(using: &rng)
+        let error = try #require(throws: ParameterKeyError.self) { try lm.parameter(forKey: "layers.0.self_attn.q_proj.weight") }
+        #expect(error.key == "layers.0.self_attn.q_proj.weight")
+        #expect(error.similarKeys == ["model.layers.0.self_attn.q_proj.weight"])
+        #expect("\(error)".contains("\"layers.0.self_attn.q_proj.weight\""))
+        #expect(throws: ParameterKeyError.self) { try lm.parameter(forKey: "") }
     }
 
     @Test func modulesAreListedWithTheirKeys() {

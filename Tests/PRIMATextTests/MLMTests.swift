@@ -48,7 +48,7 @@ import Testing
     }
 
     func trainer(_ name: String, steps: Int) throws -> MaskedLanguageModelTrainer {
-        let model = try TextEncoderArchitecture.loadMaskedLanguageModel(from: EncoderFixtures.folder(name))
+        let model = try TextEncoderArchitecture.loadMaskedLanguageModel(contentsOf: EncoderFixtures.folder(name))
         let tokenizer = try Tokenizer(contentsOf: EncoderFixtures.folder(name).appendingPathComponent("tokenizer.json"))
         let masking = try MLMMasking(tokenizer: tokenizer, vocabularySize: model.vocabularySize)
         #expect(masking.maskTokenID == 3 && masking.protectedTokenIDs == Self.specials)
@@ -138,7 +138,7 @@ import Testing
             return (corpus.input("ids").narrowed(axis: 0, start: rows, length: 6), corpus.input("mask").narrowed(axis: 0, start: rows, length: 6))
         }
         func makeTrainer() throws -> MaskedLanguageModelTrainer {
-            let model = try TextEncoderArchitecture.loadMaskedLanguageModel(from: EncoderFixtures.folder("modernbert_tiny"))
+            let model = try TextEncoderArchitecture.loadMaskedLanguageModel(contentsOf: EncoderFixtures.folder("modernbert_tiny"))
             let masking = MLMMasking(maskTokenID: 3, vocabularySize: 96, protectedTokenIDs: [0, 1, 2, 3, 4])
             var configuration = MaskedLanguageModelTrainer.Configuration(totalSteps: 6)
             configuration.learningRate = 1e-2

@@ -11,8 +11,8 @@ import Testing
         let c = EncoderFixtures.file.named(name)
         let model = try ModernBERTForMaskedLM(contentsOf: EncoderFixtures.folder(name))
         let (ids, mask) = (c.input("ids"), c.input("mask"))
-        let hidden = model.model(ids, mask: mask)
-        let logits = model.decoder(model.head(hidden))
+        let output = model.forward(ids, mask: mask)   // hidden states and logits from one pass
+        let (hidden, logits) = (output.hiddenStates, output.logits)
         #expect(maxScaledError(validRows(hidden, mask: mask), validRows(c.output("hidden"), mask: mask)) <= Tolerance.modelForward)
         #expect(maxScaledError(validRows(logits, mask: mask), validRows(c.output("logits"), mask: mask)) <= Tolerance.modelForward)
         #expect(maxScaledError(model(ids, mask: mask), logits) == 0)
@@ -24,10 +24,10 @@ import Testing
     }
 
     @Test func bothConfigFormatsGiveTheLayerPatternAndThetas() throws {
-        let current = try ModernBERTConfig.read(from: EncoderFixtures.folder("modernbert_tiny"))
+        let current = try ModernBERTConfig(contentsOf: EncoderFixtures.folder("modernbert_tiny").appendingPathComponent("config.json"))
         #expect(current.layerTypes == [.global, .local, .local, .global])
         #expect(current.globalRopeTheta == 160_000 && current.localRopeTheta == 10_000 && current.localAttention == 4)
-        let old = try ModernBERTConfig.read(from: EncoderFixtures.folder("modernbert_tiny_bias"))
+        let old = try ModernBERTConfig(contentsOf: EncoderFixtures.folder("modernbert_tiny_bias").appendingPathComponent("config.json"))
         #expect(old.layerTypes == [.global, .local, .global, .local])
         #expect(old.globalRopeTheta == 5000 && old.localRopeTheta == 300 && old.normEps == 1e-6)
         #expect(old.normBias && old.mlpBias && old.attentionBias && old.classifierBias)
@@ -72,11 +72,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("config.json")
         try Data(#"{"model_type": "modernbert", "hidden_size": 30, "num_attention_heads": 4}"#.utf8).write(to: url)
-        #expect { try ModernBERTConfig.read(from: folder) } throws: { error in
+        #expect { try ModernBERTConfig(contentsOf: folder.appendingPathComponent("config.json")) } throws: { error in
             "\(error)".contains(url.path) && "\(error)".contains("hidden_size")
         }
         try Data(#"{"model_type": "modernbert", "num_hidden_layers": "four"}"#.utf8).write(to: url)
-        #expect { try ModernBERTConfig.read(from: folder) } throws: { error in "\(error)".contains("num_hidden_layers") }
+        #expect { try ModernBERTConfig(contentsOf: folder.appendingPathComponent("config.json")) } throws: { error in "\(error)".contains("num_hidden_layers") }
     }
 
     @Test func aStoredDecoderCopyMustEqualTheEmbeddings() throws {
@@ -102,11 +102,11 @@ import Testing
 
     @Test func dropoutActsInTrainingOnlyAndEvalMatchesTransformers() throws {
         let folder = EncoderFixtures.folder("modernbert_tiny")
-        var config = try ModernBERTConfig.read(from: folder)
+        var config = try ModernBERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
         (config.embeddingDropout, config.attentionDropout, config.mlpDropout) = (0.3, 0.3, 0.3)
         var rng = RandomGenerator(seed: 4)
         let model = ModernBERTForMaskedLM(config: config, using: &rng)
-        try model.load(from: folder.appendingPathComponent("model.safetensors"))
+        try model.loadCheckpoint(fromFile: folder.appendingPathComponent("model.safetensors"))
         let c = EncoderFixtures.file.named("modernbert_tiny")
         let mask = c.input("mask")
         let reference = validRows(c.output("hidden"), mask: mask)

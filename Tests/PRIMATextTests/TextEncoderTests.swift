@@ -52,6 +52,35 @@ import Testing
         #expect(words.reduce(0, +) > 0)
     }
 
+    /// `tokenize` replaces the tokenizer file's padding and truncation (all-MiniLM's file pads and cuts every text
+    /// to 128 tokens) by right padding to the batch's longest text and cutting to `maxLength`, as transformers does.
+    @Test func tokenizeReplacesTheFilePaddingAndTruncation() throws {
+        let tokenizer = try Tokenizer(contentsOf: TokenizerFixtures.tokenizerURL("minilm"))
+        #expect(tokenizer.padding?.length == .fixed(128) && tokenizer.truncation?.maxLength == 128)
+        var config = BERTConfig()
+        (config.vocabSize, config.hiddenSize, config.numHiddenLayers, config.numAttentionHeads) = (tokenizer.vocabularySize, 8, 1, 2)
+        (config.intermediateSize, config.maxPositionEmbeddings) = (16, 512)
+        var rng = RandomGenerator(seed: 3)
+        let encoder = TextEncoder(backbone: BERTModel(config: config, pooler: false, using: &rng), tokenizer: tokenizer)
+
+        let short = ["skin", "a lesion that bleeds"]
+        let (ids, mask) = try encoder.tokenize(short)
+        var unpadded = tokenizer
+        (unpadded.padding, unpadded.truncation) = (nil, nil)
+        let lengths = short.map { unpadded.encode($0).ids.count }
+        #expect(ids.shape == [2, lengths.max()!])               // the longest text, not the file's 128
+        #expect(mask.sum(axis: 1).scalars == lengths.map(Float.init))
+        #expect(ids[0, lengths[0]] == Float(tokenizer.padTokenID!) && mask[0, 0] == 1)   // padded on the right
+
+        let long = String(repeating: "the lesion grew and bled ", count: 120)
+        #expect(unpadded.encode(long).ids.count > 512)
+        let cut = try encoder.tokenize([long], maxLength: 200).ids
+        #expect(cut.shape == [1, 200])                             // longer than the file's 128
+        #expect(Array(cut.scalars.prefix(199)) == Array(unpadded.encode(long).ids.prefix(199)).map(Float.init))
+        #expect(cut[0, 199] == Float(tokenizer.sepTokenID!))        // cut at the end, special tokens kept
+        #expect(try encoder.tokenize([long], maxLength: nil).ids.shape == [1, 512])   // the model's positions
+    }
+
     @Test func unknownModelTypeNamesTheFileAndValue() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prima-encoder-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -59,11 +59,11 @@ struct DINOv3CheckpointTests {
                                  (#"{"hidden_act": "swoosh"}"#, "swoosh"),
                                  (#"{"model_type": "vit"}"#, "model_type")] {
             try Data(json.utf8).write(to: url)
-            let error = try #require(throws: CheckpointError.self) { try DINOv3Config.load(from: url) }
+            let error = try #require(throws: CheckpointError.self) { try DINOv3Config(contentsOf: url) }
             #expect(error.path == url.path)
             #expect(error.message.contains(fragment), "\(error)")
         }
-        let missing = try #require(throws: CheckpointError.self) { try DINOv3Model.load(from: folder.appendingPathComponent("none")) }
+        let missing = try #require(throws: CheckpointError.self) { try DINOv3Model(contentsOf: folder.appendingPathComponent("none")) }
         #expect(missing.path.hasSuffix("none/config.json"))
     }
 
@@ -81,19 +81,19 @@ struct DINOv3CheckpointTests {
         var dict = source.stateDict()
         dict[key] = nil
         try SafeTensors.write(dict, to: weights)
-        var error = try #require(throws: StateDictError.self) { try DINOv3Model.load(from: folder) }
+        var error = try #require(throws: StateDictError.self) { try DINOv3Model(contentsOf: folder) }
         #expect(error.missingKeys == [key] && error.source == weights.path)
 
         dict = source.stateDict()
         dict["layer.2.attention.v_proj.bias"] = Tensor.zeros([32])
         try SafeTensors.write(dict, to: weights)
-        error = try #require(throws: StateDictError.self) { try DINOv3Model.load(from: folder) }
+        error = try #require(throws: StateDictError.self) { try DINOv3Model(contentsOf: folder) }
         #expect(error.unexpectedKeys == ["layer.2.attention.v_proj.bias"] && error.missingKeys.isEmpty)
 
         dict = source.stateDict()
         dict[key] = Tensor.zeros([31])
         try SafeTensors.write(dict, to: weights)
-        error = try #require(throws: StateDictError.self) { try DINOv3Model.load(from: folder) }
+        error = try #require(throws: StateDictError.self) { try DINOv3Model(contentsOf: folder) }
         #expect(error.shapeMismatches == [.init(key: key, expected: [32], found: [31])])
         #expect(error.description.contains(key))
 
@@ -101,7 +101,7 @@ struct DINOv3CheckpointTests {
         dict = [:]
         for (k, v) in source.stateDict() { dict[k.hasPrefix("layer.") ? "model." + k : k] = v }
         try SafeTensors.write(dict, to: weights)
-        let reloaded = try DINOv3Model.load(from: folder)
+        let reloaded = try DINOv3Model(contentsOf: folder)
         #expect(!reloaded.isTraining)
         let pixels = DINOv3Fixtures.pixels(1, 8, 8)
         #expect(noGrad { reloaded(pixels).lastHiddenState.scalars == source(pixels).lastHiddenState.scalars })

@@ -11,7 +11,7 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("prima-dinov3-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data("{\n  \"hidden_size\": 32,\n  \"patch_size\": 16\n  \"num_hidden_layers\": 2\n}".utf8).write(to: url)
-        let error = #expect(throws: CheckpointError.self) { try DINOv3Config.load(from: url) }
+        let error = #expect(throws: CheckpointError.self) { try DINOv3Config(contentsOf: url) }
         #expect(error?.message.contains("line 4, column 3") == true, "\(error.map(String.init(describing:)) ?? "")")
     }
 
@@ -23,7 +23,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: url) }
         let run = FuzzRun.run(seeds: seeds, iterations: 300, seed: 31) { data in
             try data.write(to: url)
-            _ = try DINOv3Config.load(from: url)
+            _ = try DINOv3Config(contentsOf: url)
         }
         print("DINOv3 config.json fuzz: \(run.summary)")
         #expect(run.parsed > 0 && run.refused > 0, "\(run.summary)")

@@ -14,7 +14,7 @@ enum DINOv3Fixtures {
     }
 
     /// The tiny model of fixture folder `name`, in evaluation mode.
-    static func model(_ name: String) throws -> DINOv3Model { try DINOv3Model.load(from: folder(name)) }
+    static func model(_ name: String) throws -> DINOv3Model { try DINOv3Model(contentsOf: folder(name)) }
 
     /// A tiny configuration for tests that need no reference weights (the sizes of "dinov3_plain_reg4").
     static func tinyConfig(gated: Bool = false, registers: Int = 4) -> DINOv3Config {

@@ -2,10 +2,10 @@ import PRIMANN
 import PRIMATensor
 import PRIMAVision
 
-/// An image encoder PRIMA can align: a ``Module`` (so the trainer finds, freezes and adapts its parameters)
+/// An image encoder PRIMA can align: a `Module` (so the trainer finds, freezes and adapts its parameters)
 /// that maps a batch of images to ``ImageFeatures``.
 ///
-/// ``DINOv3Model`` conforms; so can any network of a user's own (a small CNN, another ViT).
+/// `DINOv3Model` conforms; so can any network of a user's own (a small CNN, another ViT).
 public protocol ImageEncoder: Module {
     /// The width D of ``ImageFeatures/global`` and ``ImageFeatures/tokens``.
     var featureWidth: Int { get }

@@ -2,12 +2,12 @@ import PRIMANN
 import PRIMAText
 import PRIMATensor
 
-/// A metadata encoder PRIMA can align: a ``Module`` that maps a batch of metadata texts (the patient's
-/// clinical metadata rendered as sentences) to ``TextFeatures``.
+/// A metadata encoder PRIMA can align: a `Module` that maps a batch of metadata texts (the patient's
+/// clinical metadata rendered as sentences) to `TextFeatures`.
 ///
-/// ``TextEncoder`` (ModernBERT or BERT with its tokenizer) conforms; so can a user's own network.
+/// `TextEncoder` (ModernBERT or BERT with its tokenizer) conforms; so can a user's own network.
 public protocol MetadataEncoder: Module {
-    /// The width of ``TextFeatures/cls`` and ``TextFeatures/tokens``.
+    /// The width of `TextFeatures.cls` and `TextFeatures.tokens`.
     var featureWidth: Int { get }
     /// Encodes a batch of metadata texts.
     /// - Throws: when the texts cannot be encoded (no tokenizer, too long for the model, …).

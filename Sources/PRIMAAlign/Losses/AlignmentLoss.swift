@@ -10,11 +10,11 @@ public struct AlignmentInputs: Sendable {
     public var view1: ImageFeatures
     /// Second view of each sample, same shapes as ``view1``.
     public var view2: ImageFeatures
-    /// The metadata text of each sample: ``TextFeatures/cls`` `[N, D]` is the global feature,
-    /// ``TextFeatures/tokens`` `[N, L, D]` the local ones, ``TextFeatures/wordMask`` `[N, L]` the tokens that
+    /// The metadata text of each sample: `TextFeatures.cls` `[N, D]` is the global feature,
+    /// `TextFeatures.tokens` `[N, L, D]` the local ones, `TextFeatures.wordMask` `[N, L]` the tokens that
     /// count as words (padding and special tokens 0).
     public var text: TextFeatures
-    /// The metadata vectors y `[N, M]` of the soft semantic loss (``MetadataVectorEncoder``), nil when unused.
+    /// The metadata vectors y `[N, M]` of the soft semantic loss (`MetadataVectorEncoder`), nil when unused.
     public var metadataVectors: Tensor?
     /// Class indices `[N]` (float), nil when unused.
     public var labels: Tensor?

@@ -27,7 +27,12 @@ public struct AQUADataset: Sendable {
 
     /// Loads the dataset in `root`.
     /// - Parameters:
+    ///   - root: the dataset folder.
     ///   - schema: overrides `schema.json` (for example ``AQUA/keratitisSchema``).
+    ///   - manifestFile: the photo manifest's name inside `root`.
+    ///   - metadataFile: the metadata CSV's name inside `root`.
+    ///   - schemaFile: the schema's name inside `root`, read when `schema` is nil.
+    ///   - onInvalidRow: throw (default) or skip-and-report rows that cannot be used.
     ///   - paths: whether the manifest's image paths (and the dataset's own files) may lead outside `root`
     ///     (`..`, absolute paths, symbolic links); by default they may not, and such a row is a bad row (see
     ///     ``DatasetPathPolicy``).
@@ -40,7 +45,7 @@ public struct AQUADataset: Sendable {
                 onInvalidRow: InvalidRowPolicy = .fail, paths: DatasetPathPolicy = .insideRoot) throws {
         self.root = root
         let resolver = DatasetPathResolver(root: root, policy: paths)
-        let schema = try schema ?? MetadataSchema.load(from: resolver.checkedFile(schemaFile))
+        let schema = try schema ?? MetadataSchema(contentsOf: resolver.checkedFile(schemaFile))
         try schema.validate()
         self.schema = schema
         var skipped: [DataError] = []

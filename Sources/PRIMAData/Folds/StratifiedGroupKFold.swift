@@ -12,7 +12,7 @@ public enum StratifiedGroupKFold {
     /// - Parameters:
     ///   - labels: class index per sample.
     ///   - groups: group key per sample (patient id); samples with the same key land in the same fold.
-    ///   - folds: k, at least 2.
+    ///   - k: the number of folds, at least 2.
     ///   - seed: the shuffle seed; the same inputs and seed give the same folds.
     /// - Throws: ``DataError`` `.invalidArgument` when there are fewer groups than folds.
     public static func assign(labels: [Int], groups: [String], folds k: Int = 5, seed: UInt64) throws -> [Int] {

@@ -5,8 +5,11 @@ import Foundation
 /// same settings as Pillow (accurate integer DCT, fancy upsampling), and turns the image upright according to
 /// its EXIF orientation, as `PIL.ImageOps.exif_transpose` does.
 public enum JPEGDecoder {
-    /// Decodes JPEG bytes; `fileName` only names the source in errors.
-    /// - Parameter applyingOrientation: rotate/flip by the EXIF orientation tag (default `true`).
+    /// Decodes JPEG bytes.
+    /// - Parameters:
+    ///   - data: the bytes of a JPEG file.
+    ///   - fileName: names the source in errors only.
+    ///   - applyingOrientation: rotate/flip by the EXIF orientation tag (default `true`).
     /// - Throws: ``DataError`` `.badValue` naming the file when the bytes are not a complete, readable JPEG
     ///   (a file that ends early is an error, not an image padded with grey). CMYK JPEGs are not supported.
     ///   Files over ``ImageDecodingOptions/defaultMaximumPixelCount`` pixels are refused.

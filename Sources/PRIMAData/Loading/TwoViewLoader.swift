@@ -51,7 +51,9 @@ public final class TwoViewLoader: Sendable {
     /// - Parameters:
     ///   - samples: the samples (lesions or patients), e.g. one fold's training split.
     ///   - transform: the augmentation applied to each view.
-    ///   - renderer / encoder: metadata → text and → vector.
+    ///   - renderer: metadata → text.
+    ///   - encoder: metadata → vector.
+    ///   - configuration: batching and threading options.
     ///   - decode: reads a photo (default: ``ImageDecoder/decode(contentsOf:)``, PNG or JPEG by content).
     public init(samples: [DatasetSample], transform: @escaping ImageTransform, renderer: MetadataTextRenderer,
                 encoder: MetadataVectorEncoder, configuration: Configuration,

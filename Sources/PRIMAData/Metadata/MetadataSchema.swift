@@ -55,20 +55,22 @@ public struct MetadataSchema: Codable, Sendable, Equatable {
 
     /// Reads a schema from JSON and checks it (``validate(fileName:)``).
     /// - Throws: ``DataError`` naming the file and the field at fault.
-    public static func load(from url: URL) throws -> MetadataSchema {
+    public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw DataError(.io, file: url.path, "cannot read the schema: \(error.localizedDescription)")
         }
-        let schema: MetadataSchema
-        do { schema = try JSONDecoder().decode(MetadataSchema.self, from: data) } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+        do { self = try JSONDecoder().decode(MetadataSchema.self, from: data) } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
             throw DataError(.badValue, file: url.lastPathComponent, "not a valid schema: \(JSONSyntaxLocation.describeInvalidJSON(data))")
         } catch {
             throw DataError(.badValue, file: url.lastPathComponent, "not a valid schema: \(error)")
         }
-        try schema.validate(fileName: url.lastPathComponent)
-        return schema
+        try validate(fileName: url.lastPathComponent)
     }
+
+    /// Reads a schema from JSON and checks it.
+    @available(*, deprecated, renamed: "init(contentsOf:)")
+    public static func load(from url: URL) throws -> MetadataSchema { try MetadataSchema(contentsOf: url) }
 
     /// Checks the schema: unique field names, categories with values, ascending bins, at least two classes,
     /// and neither the label nor an excluded field among the metadata fields.

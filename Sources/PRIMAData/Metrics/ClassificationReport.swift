@@ -1,12 +1,14 @@
 import PRIMATensor
 
-/// Accuracy, balanced accuracy, per-class precision/recall/F1, macro F1 and the confusion matrix of one
-/// set of predictions, computed the way scikit-learn computes them.
+/// Accuracy, balanced accuracy, per-class precision/recall/F1, their macro and weighted averages and the
+/// confusion matrix of one set of predictions, computed the way scikit-learn computes them.
 ///
 /// Conventions (each one checked against scikit-learn in the tests):
 /// - Per-class metrics cover every class `0..<numClasses`, as `sklearn.metrics.precision_recall_fscore_support(
-///   labels=range(numClasses))`; macro F1 is their plain mean, so a class that never occurs counts with F1 =
-///   ``zeroDivision``.
+///   labels=range(numClasses))`; macro F1 (the paper's metric), ``macroPrecision`` and ``macroRecall`` are their
+///   plain means, so a class that never occurs counts with F1 = ``zeroDivision``. ``macroF1OverPresentLabels`` is
+///   scikit-learn's default `f1_score(average="macro")` without `labels`: the mean over the classes that occur in
+///   the labels or the predictions. ``weightedF1`` weights each class's F1 by its support.
 /// - When a denominator is zero (a class never predicted, for precision; never present, for recall; neither,
 ///   for F1 = 2TP / (2TP + FP + FN)) the value is ``zeroDivision`` — 0 by default, which is what scikit-learn's
 ///   default `zero_division="warn"` returns.
@@ -33,6 +35,26 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
     public let macroF1: Double
     /// The value used where a metric's denominator is zero.
     public let zeroDivision: Double
+
+    /// Unweighted mean of ``precision`` over all K classes (`precision_score(labels=range(K), average="macro")`).
+    public var macroPrecision: Double { precision.reduce(0, +) / Double(numClasses) }
+    /// Unweighted mean of ``recall`` over all K classes (`recall_score(labels=range(K), average="macro")`).
+    public var macroRecall: Double { recall.reduce(0, +) / Double(numClasses) }
+    /// Mean of ``f1`` weighted by ``support`` (`f1_score(average="weighted")`); classes absent from the labels
+    /// weigh nothing.
+    public var weightedF1: Double {
+        let total = support.reduce(0, +)
+        guard total > 0 else { return zeroDivision }
+        return zip(f1, support).reduce(0) { $0 + $1.0 * Double($1.1) } / Double(total)
+    }
+    /// Mean of ``f1`` over the classes that occur in the labels or the predictions: scikit-learn's
+    /// `f1_score(y_true, y_pred, average="macro")` when no `labels` are passed. Never below ``macroF1`` when
+    /// ``zeroDivision`` is 0, since it leaves out classes with F1 = 0 by definition.
+    public var macroF1OverPresentLabels: Double {
+        let present = (0..<numClasses).filter { c in support[c] > 0 || confusion.contains { $0[c] > 0 } }
+        guard !present.isEmpty else { return zeroDivision }
+        return present.reduce(0) { $0 + f1[$1] } / Double(present.count)
+    }
 
     /// Computes the report. Labels and predictions are class indices in `0..<numClasses`.
     /// - Throws: ``DataError`` if the arrays differ in length, are empty, or hold an index out of range.
@@ -95,5 +117,53 @@ public struct ClassificationReport: Sendable, Equatable, Codable {
         let present = (0..<k).filter { support[$0] > 0 }
         self.balancedAccuracy = present.isEmpty ? 0
             : present.reduce(0.0) { $0 + Double(confusion[$1][$1]) / Double(support[$1]) } / Double(present.count)
+    }
+}
+
+extension ClassificationReport {
+    /// The stored fields, then the derived averages: the derived ones are written for readers of the JSON and
+    /// recomputed, not read, when decoding, so reports written before they existed still decode.
+    private enum CodingKeys: String, CodingKey {
+        case numClasses, confusion, accuracy, balancedAccuracy, precision, recall, f1, support, macroF1, zeroDivision
+        case macroPrecision, macroRecall, weightedF1, macroF1OverPresentLabels
+    }
+
+    /// Decodes a report written by ``encode(to:)``, with or without the derived averages.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        numClasses = try c.decode(Int.self, forKey: .numClasses)
+        confusion = try c.decode([[Int]].self, forKey: .confusion)
+        accuracy = try c.decode(Double.self, forKey: .accuracy)
+        balancedAccuracy = try c.decode(Double.self, forKey: .balancedAccuracy)
+        precision = try c.decode([Double].self, forKey: .precision)
+        recall = try c.decode([Double].self, forKey: .recall)
+        f1 = try c.decode([Double].self, forKey: .f1)
+        support = try c.decode([Int].self, forKey: .support)
+        macroF1 = try c.decode(Double.self, forKey: .macroF1)
+        zeroDivision = try c.decode(Double.self, forKey: .zeroDivision)
+        for (key, count) in [(CodingKeys.confusion, confusion.count), (.precision, precision.count), (.recall, recall.count),
+                             (.f1, f1.count), (.support, support.count)] where count != numClasses {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c,
+                                                   debugDescription: "\(count) entries for \(numClasses) classes")
+        }
+    }
+
+    /// Encodes every stored field and the derived averages.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(numClasses, forKey: .numClasses)
+        try c.encode(confusion, forKey: .confusion)
+        try c.encode(accuracy, forKey: .accuracy)
+        try c.encode(balancedAccuracy, forKey: .balancedAccuracy)
+        try c.encode(precision, forKey: .precision)
+        try c.encode(recall, forKey: .recall)
+        try c.encode(f1, forKey: .f1)
+        try c.encode(support, forKey: .support)
+        try c.encode(macroF1, forKey: .macroF1)
+        try c.encode(zeroDivision, forKey: .zeroDivision)
+        try c.encode(macroPrecision, forKey: .macroPrecision)
+        try c.encode(macroRecall, forKey: .macroRecall)
+        try c.encode(weightedF1, forKey: .weightedF1)
+        try c.encode(macroF1OverPresentLabels, forKey: .macroF1OverPresentLabels)
     }
 }

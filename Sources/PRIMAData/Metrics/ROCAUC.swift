@@ -2,13 +2,31 @@ import PRIMATensor
 
 /// Area under the ROC curve, binary and one-vs-rest, equal to `sklearn.metrics.roc_auc_score`.
 ///
+/// Scores are always a `Tensor` (`[N]` for `binary(positives:scores:)`, `[N, K]` probabilities or logits for
+/// the one-vs-rest forms), as models produce them; only their order matters.
+///
 /// The area is computed from average ranks (the Mann–Whitney statistic), which equals the trapezoidal
 /// area under the ROC curve with tied scores counted as half; it is `nil` where it is undefined (no positive
 /// or no negative sample), where scikit-learn raises.
 public enum ROCAUC {
-    /// AUC of `scores` for separating `positives` (true) from the rest; `nil` when one side is empty.
+    /// AUC of `scores` (`[N]`) for separating `positives` (true) from the rest; `nil` when one side is empty.
+    /// - Throws: ``DataError`` when `scores` is not a vector of one score per label.
+    public static func binary(positives: [Bool], scores: Tensor) throws -> Double? {
+        guard scores.rank == 1, scores.shape[0] == positives.count else {
+            throw DataError(.invalidArgument, "scores of shape \(scores.shape) for \(positives.count) labels; expected [N]")
+        }
+        return rankAUC(positives: positives, scores: scores.scalars)
+    }
+
+    /// AUC of `scores` for separating `positives` from the rest.
+    @available(*, deprecated, message: "pass the scores as a Tensor of shape [N]: binary(positives:scores:) with Tensor(scores.map(Float.init))")
     public static func binary(positives: [Bool], scores: [Double]) -> Double? {
         precondition(positives.count == scores.count, "\(positives.count) labels for \(scores.count) scores")
+        return rankAUC(positives: positives, scores: scores)
+    }
+
+    /// The Mann–Whitney statistic with average ranks for ties, normalised to [0, 1].
+    private static func rankAUC<Score: Comparable>(positives: [Bool], scores: [Score]) -> Double? {
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
         var positiveRankSum = 0.0
         var start = 0
@@ -27,7 +45,9 @@ public enum ROCAUC {
     }
 
     /// One-vs-rest AUC of each class: class c's score column against `labels == c`.
-    /// - Parameter scores: [N, K] class scores (probabilities or logits; only their order matters).
+    /// - Parameters:
+    ///   - labels: the class index of each sample.
+    ///   - scores: [N, K] class scores (probabilities or logits; only their order matters).
     /// - Throws: ``DataError`` when the shapes disagree or a label is outside `0..<K`.
     public static func oneVsRest(labels: [Int], scores: Tensor) throws -> [Double?] {
         guard scores.rank == 2, scores.shape[0] == labels.count else {
@@ -39,7 +59,7 @@ public enum ROCAUC {
         }
         let values = scores.scalars
         return (0..<k).map { c in
-            binary(positives: labels.map { $0 == c }, scores: (0..<labels.count).map { Double(values[$0 * k + c]) })
+            rankAUC(positives: labels.map { $0 == c }, scores: (0..<labels.count).map { values[$0 * k + c] })
         }
     }
 

@@ -17,6 +17,7 @@ public struct PADUFESDataset: Sendable {
 
     /// Loads the dataset in `root`.
     /// - Parameters:
+    ///   - root: the dataset folder.
     ///   - metadataFile: the CSV's name inside `root`.
     ///   - imageFolders: folders inside `root` searched for the photos (missing folders are ignored).
     ///   - onInvalidRow: throw (default) or skip-and-report rows that cannot be used.

@@ -56,7 +56,12 @@ public struct EncoderBaselines: Sendable {
     }
 
     /// "+ Metadata via MLP": image CLS ⊕ the text encoder's CLS of the metadata text → MLP.
-    /// - Parameter appendMetadataVector: **[ours]** also feed the metadata vector (label slots removed) to the head.
+    /// - Parameters:
+    ///   - schema: the dataset's metadata fields, rendered as text for the text encoder.
+    ///   - settings: the training settings.
+    ///   - hiddenSize: the MLP's hidden width.
+    ///   - dropout: dropout after the MLP's hidden activation.
+    ///   - appendMetadataVector: **[ours]** also feed the metadata vector (label slots removed) to the head.
     /// - Precondition: the baselines have a text encoder.
     public func imageAndMetadata(schema: MetadataSchema, settings: TrainingSettings, hiddenSize: Int = 128, dropout: Float = 0.1,
                                  appendMetadataVector: Bool = false) -> ClassifierExperiment {

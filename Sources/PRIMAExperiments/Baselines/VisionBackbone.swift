@@ -34,7 +34,7 @@ public struct VisionBackbone: Sendable {
     public init(checkpoint folder: URL) throws {
         let model: DINOv3Model
         do {
-            model = try DINOv3Model.load(from: folder)
+            model = try DINOv3Model(contentsOf: folder)
         } catch {
             throw ExperimentError(.invalidOption, "--vision-checkpoint \(folder.path): not a usable DINOv3 checkpoint: "
                                   + ExperimentError.describe(error))

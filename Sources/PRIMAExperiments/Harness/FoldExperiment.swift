@@ -15,7 +15,7 @@ public struct FoldContext: Sendable {
     public let validation: [DatasetSample]
     /// The held-out fold.
     public let test: [DatasetSample]
-    /// Class names, indexed by ``DatasetSample/label``.
+    /// Class names, indexed by `DatasetSample.label`.
     public let classNames: [String]
     /// Training epochs.
     public let epochs: Int
@@ -54,7 +54,7 @@ public struct FoldContext: Sendable {
 ///
 /// The harness (``CrossValidation``) owns everything around it — the splits, the epoch loop, choosing the
 /// best epoch, checkpoints, resuming, metrics and reports — so an experiment only says how to make a
-/// ``FoldTrainer``. ``ClassifierExperiment`` is the one for any model that turns a ``TwoViewBatch`` into logits.
+/// ``FoldTrainer``. ``ClassifierExperiment`` is the one for any model that turns a `TwoViewBatch` into logits.
 public protocol FoldExperiment {
     /// A short name, used as the experiment's folder and its row in tables (`image-only`).
     var name: String { get }
@@ -72,8 +72,8 @@ public protocol FoldExperiment {
 /// Trains and evaluates one fold's model; made by ``FoldExperiment/makeTrainer(for:)``.
 ///
 /// Checkpoints hold the model's *trainable* weights, the optimiser and the scheduler (see
-/// ``TrainingCheckpoint``), so a frozen backbone never lands in the run folder. Epoch `e`'s data order and
-/// augmentation must depend only on the fold's seed and `e` (as ``TwoViewLoader``'s do), so that a fold
+/// `TrainingCheckpoint`), so a frozen backbone never lands in the run folder. Epoch `e`'s data order and
+/// augmentation must depend only on the fold's seed and `e` (as `TwoViewLoader`'s do), so that a fold
 /// resumed at epoch `e` sees the same batches as an uninterrupted one.
 public protocol FoldTrainer: AnyObject {
     /// The model whose trainable weights are checkpointed and restored.

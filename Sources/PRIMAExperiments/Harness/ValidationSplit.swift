@@ -3,13 +3,15 @@ import PRIMAData
 /// Carves a validation split out of a fold's training samples: stratified by class, grouped so that no
 /// patient (or lesion) is on both sides, seeded.
 ///
-/// It runs ``StratifiedGroupKFold`` with k = round(1 / fraction) over the training samples and keeps its
+/// It runs `StratifiedGroupKFold` with k = round(1 / fraction) over the training samples and keeps its
 /// first fold as the validation split, so the split is the share `fraction` of the groups chosen to keep the
 /// class proportions of both sides as even as whole groups allow.
 public enum ValidationSplit {
     /// Indices (into `samples`) of the training and validation parts.
     /// - Parameters:
+    ///   - samples: the samples to split.
     ///   - fraction: the validation share, in (0, 0.5].
+    ///   - seed: the shuffle seed; the same inputs and seed give the same split.
     ///   - grouping: what must not be split (the patient by default).
     /// - Throws: ``ExperimentError`` `.invalidOption` when `fraction` is out of range or the samples have too
     ///   few groups to split.

@@ -22,7 +22,10 @@ public final class ProgressPrinter {
 
     /// A printer; `interactive` (standard error is a terminal, by default) redraws the step line in place up
     /// to ten times a second, otherwise a step line is printed at most every `logInterval` seconds.
-    /// - Parameter output: where the text goes (standard error by default).
+    /// - Parameters:
+    ///   - interactive: redraw the step line in place (default: standard error is a terminal).
+    ///   - logInterval: seconds between step lines when not interactive.
+    ///   - output: where the text goes (standard error by default).
     public init(interactive: Bool = isatty(2) != 0, logInterval: TimeInterval = 30,
                 output: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.interactive = interactive

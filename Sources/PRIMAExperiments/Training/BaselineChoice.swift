@@ -19,7 +19,10 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     /// The experiments of `choices`, in order. The encoders are loaded (or drawn at random) once, only when a
     /// choice needs them.
     /// - Parameters:
+    ///   - choices: the baselines to run, in order.
+    ///   - schema: the dataset's metadata fields.
     ///   - samples: the whole dataset (its metadata texts make the default tokenizer's vocabulary).
+    ///   - settings: the training settings shared by the experiments.
     ///   - visionCheckpoint: a Hugging Face DINOv3 folder; nil for ``VisionBackbone/smallConfig`` with random weights.
     ///   - textCheckpoint: a Hugging Face ModernBERT/BERT folder; nil for ``TextBackbone/smallConfig(vocabularySize:)``
     ///     with random weights and a ``CorpusTokenizer``.

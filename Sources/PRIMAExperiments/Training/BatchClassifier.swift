@@ -3,19 +3,19 @@ import PRIMAData
 import PRIMANN
 import PRIMATensor
 
-/// A model that classifies a ``TwoViewBatch``: the shape of every baseline and of PRIMA's classifiers.
+/// A model that classifies a `TwoViewBatch`: the shape of every baseline and of PRIMA's classifiers.
 ///
 /// The image-only baseline reads `batch.view1` (DINOv3 + LoRA, then a linear head); the image+metadata
 /// baseline also encodes `batch.texts` (the text encoder's CLS) and joins the two through an MLP.
-/// Training or evaluation mode follows ``Module/isTraining`` (the harness switches it).
+/// Training or evaluation mode follows `Module.isTraining` (the harness switches it).
 public protocol BatchClassifier: Module {
     /// Class logits [B, K] of the batch's samples.
     func logits(for batch: TwoViewBatch) -> Tensor
 }
 
 extension TwoViewBatch {
-    /// The metadata vectors without the weighted label one-hot that ``MetadataVectorEncoder`` appends for the
-    /// soft-target loss: [B, D − K]. A classifier must read this, never ``metadataVectors``, which holds the answer.
+    /// The metadata vectors without the weighted label one-hot that `MetadataVectorEncoder` appends for the
+    /// soft-target loss: [B, D − K]. A classifier must read this, never `metadataVectors`, which holds the answer.
     public func metadataFeatures(classCount: Int) -> Tensor {
         let width = metadataVectors.shape[1] - classCount
         precondition(width >= 0, "metadata vectors of width \(metadataVectors.shape[1]) cannot end in \(classCount) label slots")

@@ -18,8 +18,14 @@ public struct ClassifierExperiment: FoldExperiment {
     public let modelFingerprint: [String: String]
     let makeModel: (FoldContext) throws -> any BatchClassifier
 
-    /// An experiment named `name` (its folder) and `title` (its table row).
-    /// - Parameter makeModel: builds a fresh model for a fold, seeded from ``FoldContext/seed``.
+    /// An experiment.
+    /// - Parameters:
+    ///   - name: its folder name.
+    ///   - title: its row in the results table.
+    ///   - settings: the training settings.
+    ///   - pipeline: how batches are made.
+    ///   - modelFingerprint: model settings (sizes, checkpoints) that are part of the run's fingerprint.
+    ///   - makeModel: builds a fresh model for a fold, seeded from ``FoldContext/seed``.
     public init(name: String, title: String, settings: TrainingSettings, pipeline: BatchPipeline,
                 modelFingerprint: [String: String] = [:], makeModel: @escaping (FoldContext) throws -> any BatchClassifier) {
         self.name = name

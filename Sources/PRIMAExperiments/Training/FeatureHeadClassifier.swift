@@ -17,8 +17,11 @@ public final class FeatureHeadClassifier: Module, BatchClassifier {
     /// - Parameters:
     ///   - featureCount: the width of `features`' output.
     ///   - hiddenSizes: hidden layer sizes (GELU between layers); empty for a linear head.
+    ///   - classCount: the number of classes (the head's output width).
     ///   - dropout: dropout after each hidden activation.
     ///   - standardization: per-feature scaling fitted on the training samples (not a trained weight).
+    ///   - features: turns a batch into features `[B, featureCount]`; no gradient flows into it.
+    ///   - rng: draws the head's initial weights.
     public init(featureCount: Int, hiddenSizes: [Int] = [], classCount: Int, dropout: Float = 0,
                 standardization: FeatureStandardization? = nil,
                 features: @escaping @Sendable (TwoViewBatch) -> Tensor, using rng: inout RandomGenerator) {

@@ -54,8 +54,8 @@ extension Qwen3ForCausalLM {
             }
             let promptMask = Tensor(shape: [batch, width], scalars: mask)
             let cache = Qwen3KVCache(config: config, batch: batch, capacity: width + max(options.maxNewTokens, 1))
-            var logits = self(tokenIds: Tensor(shape: [batch, width], scalars: ids), attentionMask: promptMask,
-                              positionIds: Self.positionIds(attentionMask: promptMask), cache: cache,
+            var logits = self(tokenIDs: Tensor(shape: [batch, width], scalars: ids), attentionMask: promptMask,
+                              positionIDs: Self.positionIDs(attentionMask: promptMask), cache: cache,
                               logits: .lastToken).logits!
             var nextPosition = prompts.map { Float($0.count) }
             var outputs = [[Int]](repeating: [], count: batch)
@@ -70,7 +70,7 @@ extension Qwen3ForCausalLM {
                 if finished.allSatisfy({ $0 }) || step == options.maxNewTokens - 1 { break }
                 // Finished rows keep decoding their last token; their outputs are no longer read.
                 let tokens = Tensor(shape: [batch, 1], scalars: (0..<batch).map { Float(outputs[$0].last!) })
-                logits = self(tokenIds: tokens, positionIds: Tensor(shape: [batch, 1], scalars: nextPosition),
+                logits = self(tokenIDs: tokens, positionIDs: Tensor(shape: [batch, 1], scalars: nextPosition),
                               cache: cache, logits: .lastToken).logits!
                 for row in 0..<batch { nextPosition[row] += 1 }
             }

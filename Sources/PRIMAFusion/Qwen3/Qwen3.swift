@@ -144,13 +144,14 @@ public final class Qwen3Model: Module {
     /// The final (normed) hidden states `[B, L, H]` for input embeddings `[B, L, H]`.
     ///
     /// - Parameters:
+    ///   - x: input embeddings `[B, L, H]`.
     ///   - attentionMask: `[B, L]` (or `[B, cached + L]` with a cache), 1 for real tokens and 0 for padding.
-    ///   - positionIds: `[B, L]` or `[L]`; by default `cached + 0 ..< cached + L` for every row, as
+    ///   - positionIDs: `[B, L]` or `[L]`; by default `cached + 0 ..< cached + L` for every row, as
     ///     transformers does in a plain forward (left padding then shifts the real tokens' positions; pass
-    ///     ``Qwen3ForCausalLM/positionIds(attentionMask:)`` to count positions from the first real token,
+    ///     ``Qwen3ForCausalLM/positionIDs(attentionMask:)`` to count positions from the first real token,
     ///     as `generate` does).
     ///   - cache: keys and values of earlier calls (inference only).
-    public func callAsFunction(inputEmbeddings x: Tensor, attentionMask: Tensor? = nil, positionIds: Tensor? = nil,
+    public func callAsFunction(inputEmbeddings x: Tensor, attentionMask: Tensor? = nil, positionIDs: Tensor? = nil,
                                cache: Qwen3KVCache? = nil) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == config.hiddenSize,
                      "Qwen3: input embeddings must be [B, L, \(config.hiddenSize)], got \(x.shape)")
@@ -162,7 +163,7 @@ public final class Qwen3Model: Module {
                          "Qwen3: attention mask \(mask.shape) for input of \(l) new tokens after \(past) cached (batch \(b))")
             if mask.shape[1] != l { newTokenMask = mask.narrowed(axis: 1, start: past, length: l) }
         }
-        let positions = positionIds ?? Tensor(shape: [l], scalars: (0..<l).map { Float(past + $0) })
+        let positions = positionIDs ?? Tensor(shape: [l], scalars: (0..<l).map { Float(past + $0) })
         precondition(positions.shape == [l] || positions.shape == [1, l] || positions.shape == [b, l],
                      "Qwen3: position ids \(positions.shape) for input [\(b), \(l)]")
         let tables = Tensor.rotaryEmbedding(positions: positions.reshaped([-1, l]), headDim: config.headDim,
@@ -230,7 +231,7 @@ public final class Qwen3ForCausalLM: Module {
     public var outputEmbedding: Parameter { lmHead?.weight ?? model.embedTokens.weight }
 
     /// Token embeddings `[B, L, H]` for ids `[B, L]`, ready to be spliced with other embeddings.
-    public func embed(_ tokenIds: Tensor) -> Tensor { model.embedTokens(tokenIds) }
+    public func embed(_ tokenIDs: Tensor) -> Tensor { model.embedTokens(tokenIDs) }
 
     /// Logits `[…, V]` for hidden states `[…, H]`.
     public func logits(forHiddenStates hidden: Tensor) -> Tensor {
@@ -241,11 +242,11 @@ public final class Qwen3ForCausalLM: Module {
     }
 
     /// Forward pass from token ids `[B, L]` (integer-valued floats). See
-    /// ``callAsFunction(inputEmbeddings:attentionMask:positionIds:cache:logits:)``.
-    public func callAsFunction(tokenIds: Tensor, attentionMask: Tensor? = nil, positionIds: Tensor? = nil,
+    /// ``callAsFunction(inputEmbeddings:attentionMask:positionIDs:cache:logits:)``.
+    public func callAsFunction(tokenIDs: Tensor, attentionMask: Tensor? = nil, positionIDs: Tensor? = nil,
                                cache: Qwen3KVCache? = nil, logits: Qwen3Logits = .all) -> Qwen3Output {
-        precondition(tokenIds.rank == 2, "Qwen3: token ids must be [B, L], got \(tokenIds.shape)")
-        return self(inputEmbeddings: embed(tokenIds), attentionMask: attentionMask, positionIds: positionIds,
+        precondition(tokenIDs.rank == 2, "Qwen3: token ids must be [B, L], got \(tokenIDs.shape)")
+        return self(inputEmbeddings: embed(tokenIDs), attentionMask: attentionMask, positionIDs: positionIDs,
                     cache: cache, logits: logits)
     }
 
@@ -255,13 +256,14 @@ public final class Qwen3ForCausalLM: Module {
     /// query positions are not meaningful: transformers leaves them implementation-defined, and here a
     /// query that sees no real key (the leading pads of a left-padded row) gets a zero attention output.
     /// - Parameters:
+    ///   - inputEmbeddings: `[B, L, H]`.
     ///   - attentionMask: `[B, L]` (or `[B, cached + L]` with a cache), 1 for tokens and 0 for padding.
-    ///   - positionIds: see ``Qwen3Model/callAsFunction(inputEmbeddings:attentionMask:positionIds:cache:)``.
+    ///   - positionIDs: see ``Qwen3Model/callAsFunction(inputEmbeddings:attentionMask:positionIDs:cache:)``.
     ///   - cache: a ``Qwen3KVCache`` for incremental decoding (inference only, under `noGrad`).
     ///   - logits: which logits to compute.
-    public func callAsFunction(inputEmbeddings: Tensor, attentionMask: Tensor? = nil, positionIds: Tensor? = nil,
+    public func callAsFunction(inputEmbeddings: Tensor, attentionMask: Tensor? = nil, positionIDs: Tensor? = nil,
                                cache: Qwen3KVCache? = nil, logits: Qwen3Logits = .all) -> Qwen3Output {
-        let hidden = model(inputEmbeddings: inputEmbeddings, attentionMask: attentionMask, positionIds: positionIds,
+        let hidden = model(inputEmbeddings: inputEmbeddings, attentionMask: attentionMask, positionIDs: positionIDs,
                            cache: cache)
         switch logits {
         case .none: return Qwen3Output(hiddenStates: hidden, logits: nil)
@@ -294,7 +296,7 @@ public final class Qwen3ForCausalLM: Module {
 
     /// Position ids `[B, L]` counted from each row's first real token (`cumsum(mask) - 1`, 0 at padding),
     /// as transformers' `generate` computes them for left-padded batches.
-    public static func positionIds(attentionMask mask: Tensor) -> Tensor {
+    public static func positionIDs(attentionMask mask: Tensor) -> Tensor {
         precondition(mask.rank == 2, "position ids need a [B, L] attention mask, got \(mask.shape)")
         let (b, l) = (mask.shape[0], mask.shape[1])
         var out = [Float](repeating: 0, count: b * l)

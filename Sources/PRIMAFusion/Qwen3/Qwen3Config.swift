@@ -45,11 +45,11 @@ public struct Qwen3Config: Codable, Sendable, Equatable {
     /// `full_attention` / `sliding_attention` per layer, as transformers derives it when absent.
     public var layerTypes: [String]? = nil
     /// Token that starts a sequence, if any.
-    public var bosTokenId: Int? = nil
+    public var bosTokenID: Int? = nil
     /// Tokens that end generation (`eos_token_id` may be one id or a list).
-    public var eosTokenIds: [Int] = []
+    public var eosTokenIDs: [Int] = []
     /// Padding token, if any.
-    public var padTokenId: Int? = nil
+    public var padTokenID: Int? = nil
 
     /// The default configuration (transformers' `Qwen3Config()`); set the fields you need.
     public init() {}
@@ -115,7 +115,7 @@ public struct Qwen3Config: Codable, Sendable, Equatable {
         case tieWordEmbeddings = "tie_word_embeddings", attentionBias = "attention_bias"
         case useSlidingWindow = "use_sliding_window", slidingWindow = "sliding_window"
         case maxWindowLayers = "max_window_layers", layerTypes = "layer_types"
-        case bosTokenId = "bos_token_id", eosTokenIds = "eos_token_id", padTokenId = "pad_token_id"
+        case bosTokenID = "bos_token_id", eosTokenIDs = "eos_token_id", padTokenID = "pad_token_id"
     }
 
     /// `rope_parameters` / `rope_scaling`: only the default type is accepted.
@@ -159,12 +159,12 @@ public struct Qwen3Config: Codable, Sendable, Equatable {
         slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
         maxWindowLayers = try value(.maxWindowLayers, maxWindowLayers)
         layerTypes = try c.decodeIfPresent([String].self, forKey: .layerTypes)
-        bosTokenId = try c.decodeIfPresent(Int.self, forKey: .bosTokenId)
-        padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId)
-        if let one = try? c.decodeIfPresent(Int.self, forKey: .eosTokenIds) {
-            eosTokenIds = [one]
+        bosTokenID = try c.decodeIfPresent(Int.self, forKey: .bosTokenID)
+        padTokenID = try c.decodeIfPresent(Int.self, forKey: .padTokenID)
+        if let one = try? c.decodeIfPresent(Int.self, forKey: .eosTokenIDs) {
+            eosTokenIDs = [one]
         } else {
-            eosTokenIds = try c.decodeIfPresent([Int].self, forKey: .eosTokenIds) ?? []
+            eosTokenIDs = try c.decodeIfPresent([Int].self, forKey: .eosTokenIDs) ?? []
         }
         let parameters = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeParameters)
         let scaling = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeScaling)
@@ -198,9 +198,9 @@ public struct Qwen3Config: Codable, Sendable, Equatable {
         try c.encodeIfPresent(slidingWindow, forKey: .slidingWindow)
         try c.encode(maxWindowLayers, forKey: .maxWindowLayers)
         try c.encodeIfPresent(layerTypes, forKey: .layerTypes)
-        try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
-        if !eosTokenIds.isEmpty { try c.encode(eosTokenIds, forKey: .eosTokenIds) }
-        try c.encodeIfPresent(padTokenId, forKey: .padTokenId)
+        try c.encodeIfPresent(bosTokenID, forKey: .bosTokenID)
+        if !eosTokenIDs.isEmpty { try c.encode(eosTokenIDs, forKey: .eosTokenIDs) }
+        try c.encodeIfPresent(padTokenID, forKey: .padTokenID)
     }
 }
 
@@ -218,8 +218,8 @@ extension Qwen3Config {
         c.ropeTheta = 1_000_000
         c.tieWordEmbeddings = true
         c.slidingWindow = nil
-        c.bosTokenId = 151_643
-        c.eosTokenIds = [151_645]
+        c.bosTokenID = 151_643
+        c.eosTokenIDs = [151_645]
         return c
     }
 

@@ -3,27 +3,42 @@ import PRIMANN
 import PRIMATensor
 
 extension Qwen3ForCausalLM {
-    /// Loads a Hugging Face Qwen3 checkpoint folder: `config.json` and the weights in `model.safetensors`
+    /// The model of a Hugging Face Qwen3 checkpoint folder: `config.json` and the weights in `model.safetensors`
     /// or in the shards listed by `model.safetensors.index.json`. F32, F16 and BF16 tensors are read
-    /// (converted to Float32).
-    /// - Throws: `TensorError` for an unreadable or invalid config, ``StateDictError`` naming missing,
+    /// (converted to Float32). Returned in evaluation mode.
+    /// - Throws: `TensorError` for an unreadable or invalid config, `StateDictError` naming missing,
     ///   unexpected or misshapen keys.
-    public convenience init(contentsOf directory: URL) throws {
-        let config = try Qwen3Config(contentsOf: directory.appendingPathComponent("config.json"))
+    public convenience init(contentsOf folder: URL) throws {
+        let config = try Qwen3Config(contentsOf: folder.appendingPathComponent("config.json"))
         self.init(config: config, initialization: .uninitialized)
-        try loadCheckpoint(from: directory)
+        try loadCheckpoint(fromFolder: folder)
+        eval()
     }
 
-    /// Replaces the weights with those of the safetensors files in `directory` (strict: every key of the
-    /// model and no other). With tied embeddings a stored `lm_head.weight` is ignored, as transformers does.
-    public func loadCheckpoint(from directory: URL) throws {
+    /// Replaces the weights with those of the safetensors files of a checkpoint folder (`model.safetensors`
+    /// or the shards of `model.safetensors.index.json`), strictly: every key of the model and no other. With
+    /// tied embeddings a stored `lm_head.weight` is ignored, as transformers does. The training mode is unchanged.
+    public func loadCheckpoint(fromFolder folder: URL) throws {
+        try loadCheckpoint(files: try Self.weightFiles(in: folder), source: folder.path)
+    }
+
+    /// Replaces the weights with those of one safetensors file, strictly, as ``loadCheckpoint(fromFolder:)``.
+    public func loadCheckpoint(fromFile url: URL) throws {
+        try loadCheckpoint(files: [url], source: url.path)
+    }
+
+    /// Loads the weights of a checkpoint folder.
+    @available(*, deprecated, renamed: "loadCheckpoint(fromFolder:)")
+    public func loadCheckpoint(from directory: URL) throws { try loadCheckpoint(fromFolder: directory) }
+
+    private func loadCheckpoint(files: [URL], source: String) throws {
         var tensors: [String: Tensor] = [:]
-        for file in try Self.weightFiles(in: directory) {
+        for file in files {
             let contents = try SafeTensorsFile(contentsOf: file)
             for key in contents.keys { tensors[key] = try contents.tensor(key) }
         }
         if config.tieWordEmbeddings { tensors["lm_head.weight"] = nil }
-        try loadStateDict(tensors, strict: true, source: directory.path)
+        try loadStateDict(tensors, strict: true, source: source)
     }
 
     /// The weight files of a checkpoint folder: the shards named by `model.safetensors.index.json`, else

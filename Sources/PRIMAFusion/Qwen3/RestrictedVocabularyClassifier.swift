@@ -9,30 +9,30 @@ import PRIMATensor
 /// requires them — with a frozen backbone, the LoRA adapters and any spliced-in input embeddings.
 public struct RestrictedVocabularyClassifier: Sendable {
     /// The token id standing for each class, in class order.
-    public let classTokenIds: [Int]
+    public let classTokenIDs: [Int]
 
-    /// A classifier over `classTokenIds` (distinct ids, one per class).
-    public init(classTokenIds: [Int]) {
-        precondition(!classTokenIds.isEmpty && Set(classTokenIds).count == classTokenIds.count,
-                     "class token ids must be distinct and non-empty, got \(classTokenIds)")
-        self.classTokenIds = classTokenIds
+    /// A classifier over `classTokenIDs` (distinct ids, one per class).
+    public init(classTokenIDs: [Int]) {
+        precondition(!classTokenIDs.isEmpty && Set(classTokenIDs).count == classTokenIDs.count,
+                     "class token ids must be distinct and non-empty, got \(classTokenIDs)")
+        self.classTokenIDs = classTokenIDs
     }
 
     /// Class logits `[B, C]` for input embeddings `[B, L, H]` (padding marked 0 in `attentionMask`).
     public func logits(model: Qwen3ForCausalLM, inputEmbeddings: Tensor, attentionMask: Tensor? = nil,
-                       positionIds: Tensor? = nil) -> Tensor {
-        precondition(classTokenIds.allSatisfy { $0 >= 0 && $0 < model.config.vocabSize },
-                     "class token ids \(classTokenIds) outside the vocabulary of \(model.config.vocabSize)")
-        let hidden = model(inputEmbeddings: inputEmbeddings, attentionMask: attentionMask, positionIds: positionIds,
+                       positionIDs: Tensor? = nil) -> Tensor {
+        precondition(classTokenIDs.allSatisfy { $0 >= 0 && $0 < model.config.vocabSize },
+                     "class token ids \(classTokenIDs) outside the vocabulary of \(model.config.vocabSize)")
+        let hidden = model(inputEmbeddings: inputEmbeddings, attentionMask: attentionMask, positionIDs: positionIDs,
                            logits: .none).hiddenStates
         let last = Qwen3ForCausalLM.lastTokenStates(hidden, attentionMask: attentionMask)
-        let rows = model.outputEmbedding.value.indexSelect(axis: 0, indices: Tensor(classTokenIds.map(Float.init)))
+        let rows = model.outputEmbedding.value.indexSelect(axis: 0, indices: Tensor(classTokenIDs.map(Float.init)))
         return Tensor.matmul(last, rows, transposeB: true)
     }
 
     /// Class logits `[B, C]` for token ids `[B, L]`.
-    public func logits(model: Qwen3ForCausalLM, tokenIds: Tensor, attentionMask: Tensor? = nil) -> Tensor {
-        logits(model: model, inputEmbeddings: model.embed(tokenIds), attentionMask: attentionMask)
+    public func logits(model: Qwen3ForCausalLM, tokenIDs: Tensor, attentionMask: Tensor? = nil) -> Tensor {
+        logits(model: model, inputEmbeddings: model.embed(tokenIDs), attentionMask: attentionMask)
     }
 
     /// Mean cross-entropy of class logits `[B, C]` against class indices `[B]`.

@@ -3,9 +3,15 @@ import PRIMAText
 /// A prompt's continuation: the new token ids and their text.
 public struct GeneratedText: Sendable, Equatable {
     /// The generated token ids (up to and including a stop token).
-    public let tokenIds: [Int]
+    public let tokenIDs: [Int]
     /// The ids decoded by the tokenizer, special tokens skipped.
     public let text: String
+
+    /// A continuation with its ids and text.
+    public init(tokenIDs: [Int], text: String) {
+        self.tokenIDs = tokenIDs
+        self.text = text
+    }
 }
 
 extension Qwen3ForCausalLM {
@@ -16,7 +22,7 @@ extension Qwen3ForCausalLM {
                          options: GenerationOptions = GenerationOptions()) -> [GeneratedText] {
         let prompts = texts.map { tokenizer.encode($0).ids }
         return generate(prompts: prompts, options: options).map {
-            GeneratedText(tokenIds: $0, text: tokenizer.decode($0, skipSpecialTokens: true))
+            GeneratedText(tokenIDs: $0, text: tokenizer.decode($0, skipSpecialTokens: true))
         }
     }
 }

@@ -15,7 +15,7 @@ public struct Tensor: @unchecked Sendable {
     public internal(set) var storage: TensorStorage
     /// Extent of each axis; `[]` for a scalar.
     public let shape: [Int]
-    /// The autodiff record of this tensor: a leaf node for tensors created with ``requiringGrad()``,
+    /// The autodiff record of this tensor: a leaf node for tensors created with ``requiringGrad(_:)``,
     /// an interior node for results of differentiable ops, `nil` for constants.
     public internal(set) var node: GradNode?
 

@@ -170,7 +170,7 @@ public final class BERTModel: Module {
         rng = fill.rng!
     }
 
-    /// A model with zero weights (``load(from:)`` fills them), or random ones.
+    /// A model with zero weights (``loadCheckpoint(fromFile:)`` fills them), or random ones.
     init(config: BERTConfig, pooler: Bool = true, filling fill: inout WeightFiller) {
         self.config = config
         embeddings = BERTEmbeddings(config, filling: &fill)
@@ -188,16 +188,20 @@ public final class BERTModel: Module {
         let hasPooler = try SafeTensorsFile(contentsOf: weights).keys.contains { $0.hasPrefix("pooler.") || $0.hasPrefix("bert.pooler.") }
         var fill = WeightFiller(rng: nil)
         self.init(config: config, pooler: hasPooler, filling: &fill)
-        try load(from: weights)
+        try loadCheckpoint(fromFile: weights)
         eval()
     }
 
     /// Loads a safetensors file of `BertModel` (or of a wrapper with a `bert.` prefix, whose heads are skipped).
-    public func load(from url: URL) throws {
+    public func loadCheckpoint(fromFile url: URL) throws {
         var ignored = ["embeddings.position_ids", "embeddings.token_type_ids", "cls."]
         if pooler == nil { ignored.append("pooler.") }
         try EncoderCheckpoint.load(self, from: url, stripping: ["bert."], ignoring: ignored)
     }
+
+    /// Loads a single weights file.
+    @available(*, deprecated, renamed: "loadCheckpoint(fromFile:)")
+    public func load(from url: URL) throws { try loadCheckpoint(fromFile: url) }
 
     /// The final hidden states `[B, L, hidden]` for token ids `[B, L]`, an optional attention mask `[B, L]`
     /// (1 for tokens, 0 for padding) and optional token types `[B, L]` (zeros when nil).
@@ -276,7 +280,7 @@ public final class BERTForMaskedLM: Module {
         rng = fill.rng!
     }
 
-    /// A model with zero weights (``load(from:)`` fills them), or random ones.
+    /// A model with zero weights (``loadCheckpoint(fromFile:)`` fills them), or random ones.
     init(config: BERTConfig, filling fill: inout WeightFiller) {
         bert = BERTModel(config: config, pooler: false, filling: &fill)
         cls = BERTOnlyMLMHead(BERTPredictionHead(config, embeddings: bert.embeddings.wordEmbeddings, filling: &fill))
@@ -288,12 +292,12 @@ public final class BERTForMaskedLM: Module {
         let config = try ConfigFile.read(BERTConfig.self, from: folder.appendingPathComponent("config.json"))
         var fill = WeightFiller(rng: nil)
         self.init(config: config, filling: &fill)
-        try load(from: EncoderCheckpoint.weightsFile(in: folder))
+        try loadCheckpoint(fromFile: EncoderCheckpoint.weightsFile(in: folder))
         eval()
     }
 
     /// Loads a `BertForMaskedLM` safetensors file strictly; tied copies, the pooler and the next-sentence head are skipped.
-    public func load(from url: URL) throws {
+    public func loadCheckpoint(fromFile url: URL) throws {
         try EncoderCheckpoint.load(self, from: url, ignoring: [
             "cls.predictions.decoder.weight", "cls.predictions.decoder.bias", "bert.embeddings.position_ids",
             "bert.embeddings.token_type_ids", "bert.pooler.", "cls.seq_relationship.",
@@ -301,9 +305,21 @@ public final class BERTForMaskedLM: Module {
                   "cls.predictions.decoder.bias": "cls.predictions.bias"])
     }
 
-    /// Vocabulary logits `[B, L, vocabulary]`.
+    /// Loads a single weights file.
+    @available(*, deprecated, renamed: "loadCheckpoint(fromFile:)")
+    public func load(from url: URL) throws { try loadCheckpoint(fromFile: url) }
+
+    /// Vocabulary logits `[B, L, vocabulary]`; ``forward(_:mask:tokenTypes:)`` also returns the hidden states.
     public func callAsFunction(_ ids: Tensor, mask: Tensor? = nil, tokenTypes: Tensor? = nil) -> Tensor {
-        cls.predictions(bert(ids, mask: mask, tokenTypes: tokenTypes))
+        forward(ids, mask: mask, tokenTypes: tokenTypes).logits
+    }
+
+    /// The encoder's final hidden states `[B, L, hidden]` and the vocabulary logits `[B, L, vocabulary]` of
+    /// token ids `[B, L]` (optional mask and token types as in ``callAsFunction(_:mask:tokenTypes:)``), from
+    /// one pass through the encoder.
+    public func forward(_ ids: Tensor, mask: Tensor?, tokenTypes: Tensor?) -> MaskedLanguageModelOutput {
+        let hidden = bert(ids, mask: mask, tokenTypes: tokenTypes)
+        return MaskedLanguageModelOutput(hiddenStates: hidden, logits: cls.predictions(hidden))
     }
 }
 

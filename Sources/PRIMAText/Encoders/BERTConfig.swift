@@ -110,8 +110,15 @@ public struct BERTConfig: Sendable, Equatable, Codable {
 }
 
 extension BERTConfig {
-    /// Reads `config.json` from a checkpoint folder; errors name the file and the key.
+    /// Reads and validates a `config.json` file; errors name the file and the key.
+    /// - Throws: ``TextEncoderError`` naming the file: unreadable, not JSON, or a key with a bad value.
+    public init(contentsOf url: URL) throws {
+        self = try ConfigFile.read(BERTConfig.self, from: url)
+    }
+
+    /// Reads `config.json` from a checkpoint folder.
+    @available(*, deprecated, message: "use init(contentsOf: folder.appendingPathComponent(\"config.json\"))")
     public static func read(from folder: URL) throws -> BERTConfig {
-        try ConfigFile.read(BERTConfig.self, from: folder.appendingPathComponent("config.json"))
+        try BERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
     }
 }

@@ -10,7 +10,7 @@ import PRIMATensor
 /// adapters keyed relative to the encoder, which ``TextEncoder/loadAdapters(from:configuration:)`` reads back.
 ///
 /// ```swift
-/// let model = try TextEncoderArchitecture.loadMaskedLanguageModel(from: folder)
+/// let model = try TextEncoderArchitecture.loadMaskedLanguageModel(contentsOf: folder)
 /// let masking = try MLMMasking(tokenizer: tokenizer, vocabularySize: model.vocabularySize)
 /// let trainer = try MaskedLanguageModelTrainer(model: model, masking: masking,
 ///                                              configuration: .init(totalSteps: 2500), seed: 0)

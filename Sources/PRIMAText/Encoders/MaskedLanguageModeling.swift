@@ -50,6 +50,7 @@ public struct MLMMasking: Sendable, Equatable {
     /// - Parameters:
     ///   - ids: `[B, L]` token ids.
     ///   - mask: `[B, L]` attention mask; padding is never chosen.
+    ///   - rng: draws the targets and their replacements.
     /// - Returns: the model inputs, the labels (the original id at targets, ``ignoredLabel`` elsewhere) and the
     ///   flat indices of the targets. When the draw chooses nothing, one eligible token is chosen at random so that
     ///   the loss is defined; a batch without eligible tokens has no targets.

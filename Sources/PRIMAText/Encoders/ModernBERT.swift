@@ -130,14 +130,14 @@ public final class ModernBERTModel: Module {
     @Key("final_norm") public internal(set) var finalNorm: LayerNorm
 
     /// A model with random weights (normal, standard deviation 0.02; norms at identity); load a checkpoint
-    /// with ``load(from:)`` or build a loaded one with ``init(contentsOf:)``.
+    /// with ``loadCheckpoint(fromFile:)`` or build a loaded one with ``init(contentsOf:)``.
     public convenience init(config: ModernBERTConfig, using rng: inout RandomGenerator) {
         var fill = WeightFiller(rng: rng)
         self.init(config: config, filling: &fill)
         rng = fill.rng!
     }
 
-    /// A model with zero weights (``load(from:)`` fills them), or random ones.
+    /// A model with zero weights (``loadCheckpoint(fromFile:)`` fills them), or random ones.
     init(config: ModernBERTConfig, filling fill: inout WeightFiller) {
         self.config = config
         embeddings = ModernBERTEmbeddings(config, filling: &fill)
@@ -154,15 +154,19 @@ public final class ModernBERTModel: Module {
         let config = try ConfigFile.read(ModernBERTConfig.self, from: folder.appendingPathComponent("config.json"))
         var fill = WeightFiller(rng: nil)
         self.init(config: config, filling: &fill)
-        try load(from: EncoderCheckpoint.weightsFile(in: folder))
+        try loadCheckpoint(fromFile: EncoderCheckpoint.weightsFile(in: folder))
         eval()
     }
 
     /// Loads a safetensors file of `ModernBertModel` or `ModernBertForMaskedLM` (whose MLM head is skipped);
     /// strict otherwise: missing, unexpected and mis-shaped keys throw, naming the keys.
-    public func load(from url: URL) throws {
+    public func loadCheckpoint(fromFile url: URL) throws {
         try EncoderCheckpoint.load(self, from: url, stripping: ["model."], ignoring: ["head.", "decoder."])
     }
+
+    /// Loads a single weights file.
+    @available(*, deprecated, renamed: "loadCheckpoint(fromFile:)")
+    public func load(from url: URL) throws { try loadCheckpoint(fromFile: url) }
 
     /// The final hidden states `[B, L, hidden]` for token ids `[B, L]` (integer-valued floats) and an optional
     /// attention mask `[B, L]` (1 for tokens, 0 for padding; padding keys are ignored by every query).
@@ -215,7 +219,7 @@ public final class ModernBERTForMaskedLM: Module {
         rng = fill.rng!
     }
 
-    /// A model with zero weights (``load(from:)`` fills them), or random ones.
+    /// A model with zero weights (``loadCheckpoint(fromFile:)`` fills them), or random ones.
     init(config: ModernBERTConfig, filling fill: inout WeightFiller) {
         model = ModernBERTModel(config: config, filling: &fill)
         head = ModernBERTPredictionHead(config, filling: &fill)
@@ -229,19 +233,30 @@ public final class ModernBERTForMaskedLM: Module {
         let config = try ConfigFile.read(ModernBERTConfig.self, from: folder.appendingPathComponent("config.json"))
         var fill = WeightFiller(rng: nil)
         self.init(config: config, filling: &fill)
-        try load(from: EncoderCheckpoint.weightsFile(in: folder))
+        try loadCheckpoint(fromFile: EncoderCheckpoint.weightsFile(in: folder))
         eval()
     }
 
     /// Loads a `ModernBertForMaskedLM` safetensors file strictly (a stored copy of the tied decoder weight is skipped).
-    public func load(from url: URL) throws {
+    public func loadCheckpoint(fromFile url: URL) throws {
         try EncoderCheckpoint.load(self, from: url, ignoring: ["decoder.weight"],
                                    tied: ["decoder.weight": "model.embeddings.tok_embeddings.weight"])
     }
 
-    /// Vocabulary logits `[B, L, vocabulary]`.
+    /// Loads a single weights file.
+    @available(*, deprecated, renamed: "loadCheckpoint(fromFile:)")
+    public func load(from url: URL) throws { try loadCheckpoint(fromFile: url) }
+
+    /// Vocabulary logits `[B, L, vocabulary]`; ``forward(_:mask:)`` also returns the hidden states.
     public func callAsFunction(_ ids: Tensor, mask: Tensor? = nil) -> Tensor {
-        decoder(head(model(ids, mask: mask)))
+        forward(ids, mask: mask).logits
+    }
+
+    /// The encoder's final hidden states `[B, L, hidden]` and the vocabulary logits `[B, L, vocabulary]` of
+    /// token ids `[B, L]`, from one pass through the encoder.
+    public func forward(_ ids: Tensor, mask: Tensor? = nil) -> MaskedLanguageModelOutput {
+        let hidden = model(ids, mask: mask)
+        return MaskedLanguageModelOutput(hiddenStates: hidden, logits: decoder(head(hidden)))
     }
 }
 

@@ -236,8 +236,15 @@ public struct ModernBERTConfig: Sendable, Equatable, Codable {
 }
 
 extension ModernBERTConfig {
-    /// Reads `config.json` from a checkpoint folder; errors name the file and the key.
+    /// Reads and validates a `config.json` file; errors name the file and the key.
+    /// - Throws: ``TextEncoderError`` naming the file: unreadable, not JSON, or a key with a bad value.
+    public init(contentsOf url: URL) throws {
+        self = try ConfigFile.read(ModernBERTConfig.self, from: url)
+    }
+
+    /// Reads `config.json` from a checkpoint folder.
+    @available(*, deprecated, message: "use init(contentsOf: folder.appendingPathComponent(\"config.json\"))")
     public static func read(from folder: URL) throws -> ModernBERTConfig {
-        try ConfigFile.read(ModernBERTConfig.self, from: folder.appendingPathComponent("config.json"))
+        try ModernBERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
     }
 }

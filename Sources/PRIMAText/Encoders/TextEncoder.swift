@@ -45,7 +45,7 @@ public final class TextEncoder: Module {
             throw TextEncoderError(file: tokenizerURL.path, "not found (the text encoder needs the checkpoint's tokenizer)")
         }
         let tokenizer = try Tokenizer(contentsOf: tokenizerURL)
-        self.init(backbone: try architecture.loadBackbone(from: folder), tokenizer: tokenizer)
+        self.init(backbone: try architecture.loadBackbone(contentsOf: folder), tokenizer: tokenizer)
         eval()
     }
 
@@ -57,15 +57,25 @@ public final class TextEncoder: Module {
                             mask: attention, wordMask: wordMask(ids: ids, mask: attention))
     }
 
-    /// Tokenizes `texts` (padded to the longest, cut to `maxLength` tokens and to the model's longest input) and encodes them.
+    /// Tokenizes `texts` as ``tokenize(_:maxLength:)`` does and encodes them.
     /// - Throws: ``TextEncoderError`` when the encoder has no tokenizer.
     public func encode(_ texts: [String], maxLength: Int? = 512) throws -> TextFeatures {
         let (ids, mask) = try tokenize(texts, maxLength: maxLength)
         return self(ids, mask: mask)
     }
 
-    /// Token ids and attention mask `[B, L]` of `texts`, padded to the longest and cut to `maxLength` tokens
-    /// (and to ``TextEncoderBackbone/maxSequenceLength``), special tokens included.
+    /// Token ids and attention mask `[B, L]` of `texts`, special tokens included: padded on the right to the
+    /// longest text of the batch and cut (at the end) to `maxLength` tokens and to
+    /// ``TextEncoderBackbone/maxSequenceLength``.
+    ///
+    /// The `padding` and `truncation` settings stored in the tokenizer (from `tokenizer.json`) are replaced for
+    /// this call, the way `transformers` tokenizers replace them with each call's `padding=True, truncation=True,
+    /// max_length=…`, so that the ids match what the Python checkpoints were used with. Files often pin a fixed
+    /// length (all-MiniLM-L6-v2 pads every text to 128 tokens and cuts there) that would waste work on padding or
+    /// cut clinical text shorter than asked; and the padding must be on the right because the features take the
+    /// first token as CLS. To use the file's own settings, call ``Tokenizer/encodeBatch(_:addSpecialTokens:)`` on
+    /// ``tokenizer`` and pass the ids and mask to ``callAsFunction(_:mask:)``.
+    /// - Throws: ``TextEncoderError`` when the encoder has no tokenizer.
     public func tokenize(_ texts: [String], maxLength: Int? = 512) throws -> (ids: Tensor, mask: Tensor) {
         guard let tokenizer else { throw TextEncoderError(file: "TextEncoder", "has no tokenizer; pass token ids instead") }
         let limits = [maxLength, backbone.maxSequenceLength].compactMap { $0 }

@@ -10,7 +10,7 @@ public protocol TextEncoderBackbone: Module {
     var vocabularySize: Int { get }
     /// The longest input the model takes (learned positions), nil when unbounded (rotary positions).
     var maxSequenceLength: Int? { get }
-    /// Names of the attention and MLP projections, the default LoRA targets (``LoRA/Configuration/targets``).
+    /// Names of the attention and MLP projections, the default LoRA targets (`LoRA.Configuration.targets`).
     var projectionNames: [String] { get }
     /// The final hidden states `[B, L, hidden]` for ids `[B, L]` and an optional attention mask `[B, L]`.
     func hiddenStates(_ ids: Tensor, mask: Tensor?) -> Tensor
@@ -69,10 +69,14 @@ public enum TextEncoderArchitecture: Sendable, Equatable {
     }
 
     /// The backbone of a checkpoint folder of this architecture, loaded and in evaluation mode.
-    public func loadBackbone(from folder: URL) throws -> any TextEncoderBackbone {
+    public func loadBackbone(contentsOf folder: URL) throws -> any TextEncoderBackbone {
         switch self {
         case .modernBERT: return try ModernBERTModel(contentsOf: folder)
         case .bert: return try BERTModel(contentsOf: folder)
         }
     }
+
+    /// The backbone of a checkpoint folder.
+    @available(*, deprecated, renamed: "loadBackbone(contentsOf:)")
+    public func loadBackbone(from folder: URL) throws -> any TextEncoderBackbone { try loadBackbone(contentsOf: folder) }
 }

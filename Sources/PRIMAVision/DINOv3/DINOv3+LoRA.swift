@@ -35,8 +35,8 @@ extension LoRA.Configuration {
 
 extension DINOv3Model {
     /// Attaches LoRA adapters to the target projections of every layer and freezes everything else, so
-    /// that only the adapters train. Load the pretrained weights first (see ``LoRA/apply(to:_:freezeBase:using:)``).
-    /// ``LoRA/merge(in:)`` later folds the adapters into the weights for inference.
+    /// that only the adapters train. Load the pretrained weights first (see `LoRA.apply(to:_:freezeBase:using:)`).
+    /// `LoRA.merge(in:)` later folds the adapters into the weights for inference.
     /// - Returns: the keys of the adapted layers.
     /// - Throws: when no layer matches the targets (e.g. only `gate_proj` on a model without a gated MLP).
     @discardableResult

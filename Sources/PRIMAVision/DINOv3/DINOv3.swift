@@ -315,14 +315,14 @@ final class DINOv3Layer: Module, RandomStateHolder {
 /// The DINOv3 ViT image encoder, as `transformers`' `DINOv3ViTModel`.
 ///
 /// ```swift
-/// let model = try DINOv3Model.load(from: folder)         // config.json + model.safetensors, eval mode
+/// let model = try DINOv3Model(contentsOf: folder)       // config.json + model.safetensors, eval mode
 /// let out = noGrad { model(pixels) }                     // pixels [B, 3, H, W], H and W multiples of 16
 /// let (cls, patches) = (out.cls, out.patches)            // [B, D], [B, K, D]; registers in out.registers
 /// ```
 ///
 /// Keys: `embeddings.*`, `layer.N.{norm1, attention.{q,k,v,o}_proj, layer_scale1.lambda1, norm2,
 /// mlp.{gate,up,down}_proj, layer_scale2.lambda1}`, `norm.*`, as `save_pretrained` writes them.
-/// A new model starts in training mode, as PyTorch modules do; ``load(from:)`` returns it in evaluation mode.
+/// A new model starts in training mode, as PyTorch modules do; ``init(contentsOf:)`` returns it in evaluation mode.
 public final class DINOv3Model: Module {
     /// The configuration the model was built from.
     public let config: DINOv3Config
@@ -366,7 +366,9 @@ public final class DINOv3Model: Module {
 
     /// Encodes `pixels` `[B, C, H, W]` (normalised images; H and W multiples of the patch size, any
     /// aspect ratio).
-    /// - Parameter maskedPatches: optional `[B, K]` (1 = replace the patch by the mask token), as
+    /// - Parameters:
+    ///   - pixels: `[B, C, H, W]` normalised images.
+    ///   - maskedPatches: optional `[B, K]` (1 = replace the patch by the mask token), as
     ///   `bool_masked_pos` in `transformers`; for masked-image pre-training.
     public func callAsFunction(_ pixels: Tensor, maskedPatches: Tensor? = nil) -> DINOv3Output {
         let p = config.patchSize
@@ -392,23 +394,30 @@ public final class DINOv3Model: Module {
 
     // MARK: Loading
 
-    /// Loads a Hugging Face model folder: `config.json` and `model.safetensors` (F32, F16 or BF16), strictly.
-    /// The model is returned in evaluation mode.
+    /// The model of a Hugging Face checkpoint folder: `config.json` and `model.safetensors` (F32, F16 or BF16),
+    /// loaded strictly, in evaluation mode.
     /// - Throws: `CheckpointError` for an unreadable or invalid `config.json`, `SafeTensorsError` for a bad
     ///   weights file, `StateDictError` naming every missing, unexpected or mis-shaped key.
-    public static func load(from folder: URL) throws -> DINOv3Model {
-        let config = try DINOv3Config.load(from: folder.appendingPathComponent("config.json"))
-        let model = DINOv3Model(placeholderFor: config)
-        try model.loadCheckpoint(from: folder.appendingPathComponent("model.safetensors"))
-        model.eval()
-        return model
+    public convenience init(contentsOf folder: URL) throws {
+        let config = try DINOv3Config(contentsOf: folder.appendingPathComponent("config.json"))
+        self.init(placeholderFor: config)
+        try loadCheckpoint(fromFile: folder.appendingPathComponent("model.safetensors"))
+        eval()
     }
 
-    /// Replaces every parameter by the tensors of a safetensors file, strictly (every key present, no
+    /// The model of a Hugging Face checkpoint folder.
+    @available(*, deprecated, renamed: "init(contentsOf:)")
+    public static func load(from folder: URL) throws -> DINOv3Model { try DINOv3Model(contentsOf: folder) }
+
+    /// Loads a single weights file.
+    @available(*, deprecated, renamed: "loadCheckpoint(fromFile:)")
+    public func loadCheckpoint(from url: URL) throws { try loadCheckpoint(fromFile: url) }
+
+    /// Replaces every parameter by the tensors of one safetensors file, strictly (every key present, no
     /// other key, same shapes). Keys saved from a live `transformers` model (`model.layer.N.…`, its
-    /// in-memory layout) are accepted as well as the on-disk `layer.N.…`.
+    /// in-memory layout) are accepted as well as the on-disk `layer.N.…`. The training mode is unchanged.
     /// - Throws: `SafeTensorsError` for a bad file, `StateDictError` naming the offending keys.
-    public func loadCheckpoint(from url: URL) throws {
+    public func loadCheckpoint(fromFile url: URL) throws {
         let file = try SafeTensorsFile(contentsOf: url)
         var dict: [String: Tensor] = [:]
         for key in file.keys {

@@ -135,18 +135,20 @@ public struct DINOv3Config: Codable, Sendable, Equatable {
     /// Reads and validates a `config.json`.
     /// - Throws: `CheckpointError` naming the file: unreadable, not JSON, wrong field types, or a
     ///   configuration that cannot build a model.
-    public static func load(from url: URL) throws -> DINOv3Config {
+    public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw CheckpointError(path: url.path, "cannot read the configuration: \(error.localizedDescription)")
         }
-        let config: DINOv3Config
-        do { config = try JSONDecoder().decode(DINOv3Config.self, from: data) } catch {
+        do { self = try JSONDecoder().decode(DINOv3Config.self, from: data) } catch {
             throw CheckpointError(path: url.path, "not a DINOv3 configuration: \(Self.describe(error, data: data))")
         }
-        if let problem = config.problem { throw CheckpointError(path: url.path, problem) }
-        return config
+        if let problem { throw CheckpointError(path: url.path, problem) }
     }
+
+    /// Reads and validates a `config.json`.
+    @available(*, deprecated, renamed: "init(contentsOf:)")
+    public static func load(from url: URL) throws -> DINOv3Config { try DINOv3Config(contentsOf: url) }
 
     private static func describe(_ error: Error, data: Data) -> String {
         if case .dataCorrupted(let c)? = error as? DecodingError, c.codingPath.isEmpty {

@@ -76,7 +76,7 @@ public enum DINOv3Preprocessing {
         return output
     }
 
-    /// A ``PRIMAData/ImageTransform`` for ``PRIMAData/TwoViewLoader``: rescale, then `pipeline`.
+    /// A `PRIMAData.ImageTransform` for `PRIMAData.TwoViewLoader`: rescale, then `pipeline`.
     public static func imageTransform(_ pipeline: some ImageTensorTransform) -> ImageTransform {
         { image, rng in pipeline.apply(rescaled(image), using: &rng) }
     }

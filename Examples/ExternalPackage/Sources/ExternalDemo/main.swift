@@ -1,0 +1,52 @@
+// Uses PRIMA-Swift as another package would: tensors with autodiff, a text encoder loaded from a Hugging Face
+// folder, tokenization, a parameter looked up by its checkpoint key, and the evaluation metrics.
+// Usage: external-demo <checkpoint folder with config.json, model.safetensors and tokenizer.json>
+import Foundation
+import PRIMAData
+import PRIMANN
+import PRIMATensor
+import PRIMAText
+
+struct DemoFailure: Error, CustomStringConvertible { let description: String }
+
+func check(_ condition: Bool, _ message: String) throws {
+    if !condition { throw DemoFailure(description: message) }
+}
+
+func run() throws {
+    // 1. A tensor and reverse-mode autodiff.
+    var rng = RandomGenerator(seed: 0)
+    let x = Tensor.randomNormal([8, 16], using: &rng).requiringGrad()
+    let loss = x.gelu().pow(2).mean()
+    loss.backward()
+    try check(x.grad?.shape == [8, 16], "no gradient of shape [8, 16]")
+    print("autodiff: loss \(loss.item), gradient \(x.grad!.shape)")
+
+    // 2. A text encoder from a checkpoint folder (evaluation mode), and one of its weights by checkpoint key.
+    guard CommandLine.arguments.count == 2 else { throw DemoFailure(description: "usage: external-demo <checkpoint folder>") }
+    let folder = URL(fileURLWithPath: CommandLine.arguments[1])
+    let encoder = try TextEncoder(contentsOf: folder)
+    try check(!encoder.isTraining, "the loaded encoder is in training mode")
+    let embedding = try encoder.parameter(forKey: "embeddings.word_embeddings.weight")
+    print("encoder: hidden size \(encoder.hiddenSize), word embeddings \(embedding.shape)")
+
+    // 3. Tokenization and features.
+    let texts = ["Lesion on the forearm, bleeding.", "Age 55, smoker."]
+    let (ids, mask) = try encoder.tokenize(texts)
+    let features = noGrad { encoder(ids, mask: mask) }
+    try check(features.cls.shape == [2, encoder.hiddenSize], "CLS features of shape \(features.cls.shape)")
+    print("tokens: \(ids.shape), CLS features \(features.cls.shape)")
+
+    // 4. Metrics.
+    let report = try ClassificationReport(labels: [0, 1, 2, 1, 0], predictions: [0, 1, 1, 1, 2], numClasses: 3)
+    let auc = try ROCAUC.binary(positives: [false, true, true, false], scores: Tensor([0.1, 0.8, 0.6, 0.3]))
+    try check(auc == 1, "AUC \(String(describing: auc)) of perfectly ranked scores")
+    print(String(format: "metrics: macro F1 %.3f, weighted F1 %.3f, AUC %.2f", report.macroF1, report.weightedF1, auc!))
+}
+
+do {
+    try run()
+} catch {
+    FileHandle.standardError.write(Data("external-demo: \(error)\n".utf8))
+    exit(1)
+}
