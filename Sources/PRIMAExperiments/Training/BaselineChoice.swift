@@ -22,7 +22,7 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     ///   - samples: the whole dataset (its metadata texts make the default tokenizer's vocabulary).
     ///   - visionCheckpoint: a Hugging Face DINOv3 folder; nil for ``VisionBackbone/smallConfig`` with random weights.
     ///   - textCheckpoint: a Hugging Face ModernBERT/BERT folder; nil for ``TextBackbone/smallConfig(vocabularySize:)``
-    ///     with random weights and a ``CorpusTokenizer``.
+    ///     with random weights and a `CorpusTokenizer` (PRIMAText).
     ///   - seed: seeds the random encoder weights.
     ///   - appendMetadataVector: see ``EncoderBaselines/imageAndMetadata(schema:settings:hiddenSize:dropout:appendMetadataVector:)``.
     /// - Throws: ``ExperimentError`` `.invalidOption` for a checkpoint folder that cannot be used.
