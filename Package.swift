@@ -60,7 +60,8 @@ let package = Package(
         // Stage 1: knowledge corpus (retrieval, generation, vetting) and text-encoder refinement.
         .target(name: "PRIMAKnowledge", dependencies: ["PRIMAText", "PRIMAFusion", "PRIMAData", "PRIMANN", "PRIMATensor",
                                                        .product(name: "Logging", package: "swift-log")],
-                path: "Sources/PRIMAKnowledge"),
+                path: "Sources/PRIMAKnowledge",
+                resources: [.copy("Resources/starting_corpus.jsonl")]),
         // Cross-validation harness, baselines, result tables and plots shared by the example executables.
         .target(
             name: "PRIMAExperiments",
