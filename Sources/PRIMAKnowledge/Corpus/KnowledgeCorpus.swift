@@ -95,3 +95,10 @@ enum JSONLines {
         }
     }
 }
+
+extension KnowledgeCorpus {
+    /// The starting corpus shipped with the library (`Resources/starting_corpus.jsonl`), nil if the resource is missing.
+    public static var startingCorpusURL: URL? {
+        Bundle.module.url(forResource: "starting_corpus", withExtension: "jsonl")
+    }
+}

@@ -30,7 +30,11 @@ public struct Chunker: Sendable {
     public func chunks(of document: KnowledgeDocument) -> [KnowledgeChunk] {
         let words = document.text.split(whereSeparator: \.isWhitespace).map(String.init)
         guard !words.isEmpty else { return [] }
-        let sizes = tokenizer.encodeBatch(words, addSpecialTokens: false).encodings.map { max(1, $0.count) }
+        // Padding from the tokenizer's own settings is not counted: only real tokens (attention mask 1).
+        var counting = tokenizer
+        counting.padding = nil
+        counting.truncation = nil
+        let sizes = counting.encodeBatch(words, addSpecialTokens: false).encodings.map { max(1, $0.count) }
         var ranges: [Range<Int>] = []
         var start = 0
         while start < words.count {
