@@ -138,10 +138,11 @@ public final class KnowledgeRefinement {
         return total / Float(batches)
     }
 
-    /// Trains for the remaining epochs; with `resume`, first restores the checkpoint if the file exists.
-    /// - Throws: checkpoint errors, or ``TextEncoderError`` when the loss stops being finite.
+    /// Trains for the remaining epochs; with `resume`, first restores the checkpoint if the file exists. `progress` is
+    /// called after every step and at the end of every epoch (after its checkpoint); an error it throws stops the run.
+    /// - Throws: checkpoint errors, `progress`'s errors, or ``TextEncoderError`` when the loss stops being finite.
     @discardableResult
-    public func run(resume: Bool = false, progress: ((Progress) -> Void)? = nil) throws -> Report {
+    public func run(resume: Bool = false, progress: ((Progress) throws -> Void)? = nil) throws -> Report {
         var position = TrainingProgress()
         if resume, let url = checkpointURL, FileManager.default.fileExists(atPath: url.path) {
             position = try trainer.restoreCheckpoint(from: url)
@@ -159,7 +160,7 @@ public final class KnowledgeRefinement {
                 loss = try trainer.step(ids: ids, mask: mask)
                 position.position += 1
                 position.globalStep += 1
-                progress?(Progress(epoch: position.epoch, step: position.globalStep, totalSteps: total, loss: loss, heldOutLoss: nil))
+                try progress?(Progress(epoch: position.epoch, step: position.globalStep, totalSteps: total, loss: loss, heldOutLoss: nil))
                 if let every = settings.checkpointEvery, position.globalStep % every == 0, position.position < stepsPerEpoch {
                     try saveCheckpoint(position)
                 }
@@ -168,8 +169,8 @@ public final class KnowledgeRefinement {
             position.position = 0
             let heldOut = heldOutLoss()
             if let heldOut { report.heldOutLosses.append(heldOut) }
-            progress?(Progress(epoch: position.epoch - 1, step: position.globalStep, totalSteps: total, loss: loss, heldOutLoss: heldOut))
             try saveCheckpoint(position)
+            try progress?(Progress(epoch: position.epoch - 1, step: position.globalStep, totalSteps: total, loss: loss, heldOutLoss: heldOut))
         }
         report.steps = position.globalStep
         return report
