@@ -124,21 +124,21 @@ import Testing
     }
 
     @Test func slowAnswersTimeOutAndAreRetried() async throws {
-        let slow = LoopbackHTTPServer.Reply(status: 200, body: Self.answer("late"), delay: 1.5)
+        // The slow replies' threads finish (and close their sockets) on their own after the test.
+        let slow = LoopbackHTTPServer.Reply(status: 200, body: Self.answer("late"), delay: 4)
         let server = try LoopbackHTTPServer(replies: [slow, .init(status: 200, body: Self.answer("in time"))])
         let start = Date()
         #expect(try await client(server, attempts: 2, timeout: 0.4).generate(messages, settings: GenerationSettings()) == "in time")
-        // The first attempt gives up at 0.4 s (not at a whole second), the second is answered at once.
+        // The first attempt gives up at 0.4 s (not at a whole second, nor when the slow answer comes at 4 s).
         let elapsed = Date().timeIntervalSince(start)
-        #expect(elapsed >= 0.4 && elapsed < 1.2, "elapsed \(elapsed) s")
+        #expect(elapsed >= 0.4 && elapsed < 3, "elapsed \(elapsed) s")
 
         let stuck = try LoopbackHTTPServer(replies: [slow, slow])
         let error = await #expect(throws: TextGenerationError.self) {
             try await client(stuck, attempts: 2, timeout: 0.4).generate(messages, settings: GenerationSettings())
         }
         #expect(error == .timedOut(url: stuck.baseURL.absoluteString + "/chat/completions", seconds: 0.4, attempts: 2))
-        server.waitUntilDone()
-        stuck.waitUntilDone()
+        #expect(Date().timeIntervalSince(start) < 3.5)
     }
 
     @Test func anUnreachableHostIsReportedAfterTheRetries() async throws {
