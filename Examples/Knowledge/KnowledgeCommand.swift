@@ -16,7 +16,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
         switch error {
         case let error as DataError: text = error.description
         case let error as KnowledgeError: text = error.message
-        default: text = "\(error)"
+        default: text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
         }
         FileHandle.standardError.write(Data("error: \(text.replacingOccurrences(of: "\n", with: " "))\n".utf8))
         throw ExitCode.failure

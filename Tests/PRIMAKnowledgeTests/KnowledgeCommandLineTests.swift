@@ -121,24 +121,27 @@ import Testing
         try CorpusTokenizer.json(vocabulary: CorpusTokenizer.vocabulary(of: MiniCorpus.documents.map(\.text))).write(to: tokenizerFile)
         let index = scratch.file("index").path
         #expect(try Self.run(["index", "--documents", MiniCorpus.folder.path, "--tokenizer", tokenizerFile.path, "--output", index]).status == 0)
-        let good = #"Here it is: {"summary": "Smoking harms skin.", "diagnoses": {"SCC": "Smoking doubles SCC risk.", "BCC": "Weak link."}}"#
+        let paragraphs = Dictionary(uniqueKeysWithValues: KnowledgeDataset.padUFES20.diagnoses.map { ($0.code, "About \($0.code).") })
+        let good = "Here it is: " + String(decoding: try JSONSerialization.data(withJSONObject: ["summary": "Smoking harms skin.",
+                                                                                             "diagnoses": paragraphs]), as: UTF8.self)
         let server = try LoopbackHTTPServer(replies: [.init(status: 200, body: Self.chatAnswer(good)),
                                                       .init(status: 200, body: Self.chatAnswer("I cannot answer."))])
         let corpus = scratch.file("corpus.jsonl")
         let arguments = ["generate", "--index", index, "--corpus", corpus.path, "--dataset", "pad-ufes-20", "--risk-factor", "smoke",
-                         "--diagnosis", "SCC", "--diagnosis", "BCC", "--top-k", "3", "--query", "smoking squamous cell carcinoma", "--endpoint", server.baseURL.absoluteString, "--model", "tiny"]
+                         "--top-k", "3", "--attempts", "1", "--endpoint", server.baseURL.absoluteString, "--model", "tiny"]
         let result = try Self.run(arguments)
         #expect(result.status == 0, "\(result.stderr)")
         let entry = try #require(try KnowledgeCorpus(contentsOf: corpus).entries.first)
         #expect(entry.id == "pad-ufes-20/smoke" && entry.approved == nil)
-        #expect(entry.diagnoses == [DiagnosisKnowledge(diagnosis: "SCC", text: "Smoking doubles SCC risk."),
-                                    DiagnosisKnowledge(diagnosis: "BCC", text: "Weak link.")])
-        #expect(entry.provenance.retrievedChunkIDs.first == "smoke-1#0")
+        #expect(entry.summary == "Smoking harms skin.")
+        #expect(entry.diagnoses.map(\.diagnosis) == KnowledgeDataset.padUFES20.diagnoses.map(\.code))
+        #expect(entry.provenance.retrievedChunkIDs.contains("smoke-1#0"), "\(entry.provenance.retrievedChunkIDs)")
         #expect(entry.provenance.generator.contains("model=tiny"))
 
         let before = try Data(contentsOf: corpus)
-        Self.expectOneErrorLine(try Self.run(arguments), mentioning: "not a JSON object")
+        Self.expectOneErrorLine(try Self.run(arguments), mentioning: "pad-ufes-20/smoke: no usable answer after 1 attempt")
         #expect(try Data(contentsOf: corpus) == before)
+        Self.expectOneErrorLine(try Self.run(arguments.map { $0 == "smoke" ? "wine" : $0 }), mentioning: "--risk-factor wine is not a risk factor")
         server.waitUntilDone()
     }
 }
