@@ -19,9 +19,15 @@ import Testing
         throw KnowledgeError("prima-knowledge not found next to the tests (looked in \(candidates.map(\.path)))")
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs the executable with `arguments` (waiting for it off the cooperative pool).
+    static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let executable = try executable()
+        return try await offCooperativePool { try runBlocking(executable, arguments) }
+    }
+
+    static func runBlocking(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = try executable()
+        process.executableURL = executable
         process.arguments = arguments
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
@@ -41,28 +47,28 @@ import Testing
         #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
     }
 
-    @Test func indexSearchAndBadDocuments() throws {
+    @Test func indexSearchAndBadDocuments() async throws {
         let scratch = ScratchDirectory()
         let tokenizerFile = scratch.file("tokenizer.json")
         try CorpusTokenizer.json(vocabulary: CorpusTokenizer.vocabulary(of: MiniCorpus.documents.map(\.text))).write(to: tokenizerFile)
         let index = scratch.file("index").path
-        let built = try Self.run(["index", "--documents", MiniCorpus.folder.path, "--tokenizer", tokenizerFile.path, "--output", index])
+        let built = try await Self.run(["index", "--documents", MiniCorpus.folder.path, "--tokenizer", tokenizerFile.path, "--output", index])
         #expect(built.status == 0, "\(built.stderr)")
         #expect(built.stdout.contains("wrote 30 chunks"))
-        let found = try Self.run(["search", "--index", index, "--query", "contact lens wear", "--top-k", "1"])
+        let found = try await Self.run(["search", "--index", index, "--query", "contact lens wear", "--top-k", "1"])
         #expect(found.stdout.hasPrefix("1. keratitis-2#0"), "\(found.stdout)")
 
         let bad = scratch.file("bad")
         try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
         try "{\"id\": \"x\", \"text\": \"ok\"}\nnot json\n".write(to: bad.appendingPathComponent("d.jsonl"), atomically: true, encoding: .utf8)
-        let failed = try Self.run(["index", "--documents", bad.path, "--tokenizer", tokenizerFile.path, "--output", scratch.file("bad-index").path])
+        let failed = try await Self.run(["index", "--documents", bad.path, "--tokenizer", tokenizerFile.path, "--output", scratch.file("bad-index").path])
         Self.expectOneErrorLine(failed, mentioning: "d.jsonl, line 2")
         #expect(failed.stderr.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: scratch.file("bad-index").path))
-        Self.expectOneErrorLine(try Self.run(["search", "--index", index, "--query", "x", "--top-k", "0"]), mentioning: "--top-k must be at least 1")
+        Self.expectOneErrorLine(try await Self.run(["search", "--index", index, "--query", "x", "--top-k", "0"]), mentioning: "--top-k must be at least 1")
     }
 
-    @Test func reviewAndRefine() throws {
+    @Test func reviewAndRefine() async throws {
         let scratch = ScratchDirectory()
         let corpus = scratch.file("corpus.jsonl")
         let entries = ["smoke", "age"].map { factor in
@@ -89,24 +95,24 @@ import Testing
 
         let adapters = scratch.file("adapters.safetensors").path
         let refineArguments = ["refine", "--corpus", corpus.path, "--text-checkpoint", model.path, "--output", adapters, "--epochs", "1"]
-        Self.expectOneErrorLine(try Self.run(refineArguments), mentioning: "no approved entries (2 pending review, 0 rejected)")
+        Self.expectOneErrorLine(try await Self.run(refineArguments), mentioning: "no approved entries (2 pending review, 0 rejected)")
         #expect(!FileManager.default.fileExists(atPath: adapters))
 
-        let pending = try Self.run(["review", "--corpus", corpus.path])
+        let pending = try await Self.run(["review", "--corpus", corpus.path])
         #expect(pending.stdout.contains("pad-ufes-20/smoke") && pending.stdout.contains("2 pending"))
-        let approved = try Self.run(["review", "--corpus", corpus.path, "--id", "pad-ufes-20/smoke", "--approve", "--reviewer", "Dr A"])
+        let approved = try await Self.run(["review", "--corpus", corpus.path, "--id", "pad-ufes-20/smoke", "--approve", "--reviewer", "Dr A"])
         #expect(approved.status == 0, "\(approved.stderr)")
         #expect(try KnowledgeCorpus(contentsOf: corpus).entries[0].approved == true)
-        Self.expectOneErrorLine(try Self.run(["review", "--corpus", corpus.path, "--id", "nope", "--reject", "--reviewer", "Dr A"]),
+        Self.expectOneErrorLine(try await Self.run(["review", "--corpus", corpus.path, "--id", "nope", "--reject", "--reviewer", "Dr A"]),
                                 mentioning: "no corpus entry has id \"nope\"")
 
-        let refined = try Self.run(refineArguments)
+        let refined = try await Self.run(refineArguments)
         #expect(refined.status == 0, "\(refined.stderr)")
         #expect(refined.stderr.contains("epoch 1/1"), "\(refined.stderr)")
         #expect(FileManager.default.fileExists(atPath: adapters))
 
         try "{\"id\": 1}\n".write(to: corpus, atomically: true, encoding: .utf8)
-        Self.expectOneErrorLine(try Self.run(["review", "--corpus", corpus.path]), mentioning: "corpus.jsonl, line 1")
+        Self.expectOneErrorLine(try await Self.run(["review", "--corpus", corpus.path]), mentioning: "corpus.jsonl, line 1")
     }
 
     static func chatAnswer(_ content: String) -> String {
@@ -115,12 +121,12 @@ import Testing
             + escaped + #"},"finish_reason":"stop"}]}"#
     }
 
-    @Test func generateAddsAPendingEntryThroughAnOpenAICompatibleServer() throws {
+    @Test func generateAddsAPendingEntryThroughAnOpenAICompatibleServer() async throws {
         let scratch = ScratchDirectory()
         let tokenizerFile = scratch.file("tokenizer.json")
         try CorpusTokenizer.json(vocabulary: CorpusTokenizer.vocabulary(of: MiniCorpus.documents.map(\.text))).write(to: tokenizerFile)
         let index = scratch.file("index").path
-        #expect(try Self.run(["index", "--documents", MiniCorpus.folder.path, "--tokenizer", tokenizerFile.path, "--output", index]).status == 0)
+        #expect(try await Self.run(["index", "--documents", MiniCorpus.folder.path, "--tokenizer", tokenizerFile.path, "--output", index]).status == 0)
         let paragraphs = Dictionary(uniqueKeysWithValues: KnowledgeDataset.padUFES20.diagnoses.map { ($0.code, "About \($0.code).") })
         let good = "Here it is: " + String(decoding: try JSONSerialization.data(withJSONObject: ["summary": "Smoking harms skin.",
                                                                                              "diagnoses": paragraphs]), as: UTF8.self)
@@ -129,7 +135,7 @@ import Testing
         let corpus = scratch.file("corpus.jsonl")
         let arguments = ["generate", "--index", index, "--corpus", corpus.path, "--dataset", "pad-ufes-20", "--risk-factor", "smoke",
                          "--top-k", "3", "--attempts", "1", "--endpoint", server.baseURL.absoluteString, "--model", "tiny"]
-        let result = try Self.run(arguments)
+        let result = try await Self.run(arguments)
         #expect(result.status == 0, "\(result.stderr)")
         let entry = try #require(try KnowledgeCorpus(contentsOf: corpus).entries.first)
         #expect(entry.id == "pad-ufes-20/smoke" && entry.approved == nil)
@@ -139,9 +145,9 @@ import Testing
         #expect(entry.provenance.generator.contains("model=tiny"))
 
         let before = try Data(contentsOf: corpus)
-        Self.expectOneErrorLine(try Self.run(arguments), mentioning: "pad-ufes-20/smoke: no usable answer after 1 attempt")
+        Self.expectOneErrorLine(try await Self.run(arguments), mentioning: "pad-ufes-20/smoke: no usable answer after 1 attempt")
         #expect(try Data(contentsOf: corpus) == before)
-        Self.expectOneErrorLine(try Self.run(arguments.map { $0 == "smoke" ? "wine" : $0 }), mentioning: "--risk-factor wine is not a risk factor")
+        Self.expectOneErrorLine(try await Self.run(arguments.map { $0 == "smoke" ? "wine" : $0 }), mentioning: "--risk-factor wine is not a risk factor")
         server.waitUntilDone()
     }
 }

@@ -20,15 +20,18 @@ import Testing
 
     /// The held-out loss falls on the shipped corpus. A random tiny model and a few steps need a larger learning
     /// rate than the paper's 5e-5 (which the defaults keep) to show it.
-    @Test func heldOutLossFallsOnTheShippedCorpus() throws {
-        let texts = Array(Self.texts.prefix(80))
-        let (model, tokenizer) = try Self.tinyModel(texts: texts, seed: 1)
-        var settings = KnowledgeRefinement.Settings(epochs: 10, batchSize: 8, maxLength: 48, heldOutFraction: 0.2, seed: 2)
-        settings.learningRate = 1e-2
-        let run = try KnowledgeRefinement(texts: texts, model: model, tokenizer: tokenizer, settings: settings)
-        #expect(run.heldOutTexts.count == 16 && run.trainingTexts.count == 64)
-        var steps = 0
-        let report = try run.run { _ in steps += 1 }
+    @Test func heldOutLossFallsOnTheShippedCorpus() async throws {
+        let (split, steps, report) = try await offCooperativePool { () -> ([Int], Int, KnowledgeRefinement.Report) in
+            let texts = Array(Self.texts.prefix(80))
+            let (model, tokenizer) = try Self.tinyModel(texts: texts, seed: 1)
+            var settings = KnowledgeRefinement.Settings(epochs: 10, batchSize: 8, maxLength: 48, heldOutFraction: 0.2, seed: 2)
+            settings.learningRate = 1e-2
+            let run = try KnowledgeRefinement(texts: texts, model: model, tokenizer: tokenizer, settings: settings)
+            var steps = 0
+            let report = try run.run { _ in steps += 1 }
+            return ([run.heldOutTexts.count, run.trainingTexts.count], steps, report)
+        }
+        #expect(split == [16, 64])
         let before = try #require(report.initialHeldOutLoss), after = try #require(report.heldOutLosses.last)
         print("tiny BERT held-out MLM loss \(before) -> \(after) (\(report.steps) steps)")
         #expect(report.steps == 80 && steps == 80 + 10)
@@ -37,32 +40,37 @@ import Testing
     }
 
     /// Stopping after an epoch and resuming from the checkpoint ends with the same adapters as an uninterrupted run.
-    @Test func resumeContinuesExactly() throws {
-        let texts = Array(Self.texts.prefix(24))
-        let scratch = ScratchDirectory()
-        var settings = KnowledgeRefinement.Settings(epochs: 2, batchSize: 6, maxLength: 32, heldOutFraction: 0.2, seed: 4)
-        settings.learningRate = 1e-2
-        func adapters(_ run: KnowledgeRefinement) throws -> [String: [Float]] {
-            let url = scratch.file("a-\(UUID().uuidString).safetensors")
-            try run.saveAdapters(to: url)
-            return try SafeTensorsFile(contentsOf: url).tensors().mapValues(\.scalars)
-        }
-        let (m1, tokenizer) = try Self.tinyModel(texts: texts, seed: 3)
-        let straight = try KnowledgeRefinement(texts: texts, model: m1, tokenizer: tokenizer, settings: settings)
-        try straight.run()
+    @Test func resumeContinuesExactly() async throws {
+        let (steps, expectedSteps, same, interruptedStopped) = try await offCooperativePool { () -> (Int, Int, Bool, Bool) in
+            let texts = Array(Self.texts.prefix(24))
+            let scratch = ScratchDirectory()
+            var settings = KnowledgeRefinement.Settings(epochs: 2, batchSize: 6, maxLength: 32, heldOutFraction: 0.2, seed: 4)
+            settings.learningRate = 1e-2
+            func adapters(_ run: KnowledgeRefinement) throws -> [String: [Float]] {
+                let url = scratch.file("a-\(UUID().uuidString).safetensors")
+                try run.saveAdapters(to: url)
+                return try SafeTensorsFile(contentsOf: url).tensors().mapValues(\.scalars)
+            }
+            let (m1, tokenizer) = try Self.tinyModel(texts: texts, seed: 3)
+            let straight = try KnowledgeRefinement(texts: texts, model: m1, tokenizer: tokenizer, settings: settings)
+            try straight.run()
 
-        let checkpoint = scratch.file("run.ckpt")
-        // The same run, stopped by an error at the first step of epoch 2 (after epoch 1's checkpoint), then resumed
-        // by a fresh process (a new model and trainer).
-        struct Stop: Error {}
-        let (m2, _) = try Self.tinyModel(texts: texts, seed: 3)
-        let interrupted = try KnowledgeRefinement(texts: texts, model: m2, tokenizer: tokenizer, settings: settings, checkpoint: checkpoint)
-        #expect(throws: Stop.self) { try interrupted.run { if $0.epoch == 1 { throw Stop() } } }
-        let (m3, _) = try Self.tinyModel(texts: texts, seed: 3)
-        let resumed = try KnowledgeRefinement(texts: texts, model: m3, tokenizer: tokenizer, settings: settings, checkpoint: checkpoint)
-        let report = try resumed.run(resume: true)
-        #expect(report.steps == straight.stepsPerEpoch * 2)
-        #expect(try adapters(resumed) == adapters(straight))
+            let checkpoint = scratch.file("run.ckpt")
+            // The same run, stopped by an error at the first step of epoch 2 (after epoch 1's checkpoint), then resumed
+            // by a fresh process (a new model and trainer).
+            struct Stop: Error {}
+            let (m2, _) = try Self.tinyModel(texts: texts, seed: 3)
+            let interrupted = try KnowledgeRefinement(texts: texts, model: m2, tokenizer: tokenizer, settings: settings, checkpoint: checkpoint)
+            var stopped = false
+            do { try interrupted.run { if $0.epoch == 1 { throw Stop() } } } catch is Stop { stopped = true }
+            let (m3, _) = try Self.tinyModel(texts: texts, seed: 3)
+            let resumed = try KnowledgeRefinement(texts: texts, model: m3, tokenizer: tokenizer, settings: settings, checkpoint: checkpoint)
+            let report = try resumed.run(resume: true)
+            return (report.steps, straight.stepsPerEpoch * 2, try adapters(resumed) == adapters(straight), stopped)
+        }
+        #expect(interruptedStopped)
+        #expect(steps == expectedSteps)
+        #expect(same)
     }
 
     @Test func badSettingsAreRefused() throws {

@@ -64,3 +64,12 @@ enum MiniLM {
         return true
     }
 }
+
+/// Runs CPU-heavy test work on its own thread and awaits it, so that it does not hold one of the few threads of
+/// Swift's cooperative pool for seconds and stall the async tests running alongside (their timeouts would fire).
+/// `body` must not use `#expect` (it runs outside the test's task); return values and check them afterwards.
+func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
