@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PRIMAExperiments", targets: ["PRIMAExperiments"]),
         .executable(name: "prima-padufes", targets: ["prima-padufes"]),
         .executable(name: "prima-aqua", targets: ["prima-aqua"]),
+        .executable(name: "prima-knowledge", targets: ["prima-knowledge"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -62,7 +63,8 @@ let package = Package(
         // Stage 1: knowledge corpus (retrieval, generation, vetting) and text-encoder refinement.
         .target(name: "PRIMAKnowledge", dependencies: ["PRIMAText", "PRIMAFusion", "PRIMAData", "PRIMANN", "PRIMATensor",
                                                        .product(name: "Logging", package: "swift-log")],
-                path: "Sources/PRIMAKnowledge"),
+                path: "Sources/PRIMAKnowledge",
+                resources: [.copy("Resources/starting_corpus.jsonl")]),
         // Cross-validation harness, baselines, result tables and plots shared by the example executables.
         .target(
             name: "PRIMAExperiments",
@@ -89,6 +91,14 @@ let package = Package(
             dependencies: ["PRIMAExampleSupport", "PRIMAExperiments", "PRIMAData",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/AQUA"
+        ),
+        // Stage 1 from the command line: index documents, search, review the corpus, refine the text encoder.
+        .executableTarget(
+            name: "prima-knowledge",
+            dependencies: ["PRIMAKnowledge", "PRIMAText", "PRIMAData", "PRIMANN",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/Knowledge",
+            exclude: ["README.md"]
         ),
 
         .executableTarget(
@@ -125,7 +135,7 @@ let package = Package(
                     path: "Tests/PRIMAExperimentsTests"),
         .testTarget(name: "PRIMAAlignTests", dependencies: ["PRIMAAlign", "PRIMATestSupport"], path: "Tests/PRIMAAlignTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PRIMAKnowledgeTests", dependencies: ["PRIMAKnowledge", "PRIMATestSupport"], path: "Tests/PRIMAKnowledgeTests",
+        .testTarget(name: "PRIMAKnowledgeTests", dependencies: ["PRIMAKnowledge", "PRIMAText", "PRIMAData", "PRIMANN", "PRIMATensor", "PRIMATestSupport", "prima-knowledge"], path: "Tests/PRIMAKnowledgeTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMAFusionTests", dependencies: ["PRIMAFusion", "PRIMATestSupport"], path: "Tests/PRIMAFusionTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests",

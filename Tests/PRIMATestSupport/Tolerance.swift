@@ -41,4 +41,6 @@ public enum Tolerance {
     /// Image preprocessing (DINOv3's rescale → resize) against transformers, before normalisation, in [0, 1]
     /// units: the 2/255 requirement.
     public static let imagePreprocessing: Float = 2.0 / 255
+    /// BM25 scores and IDFs against rank-bm25 (float64 both sides, same formula; scaled by max(1, |score|)).
+    public static let bm25: Double = 1e-12
 }

@@ -4,7 +4,7 @@ import PRIMATensor
 import PRIMAText
 
 /// The frozen text encoder of the image+metadata baseline: a Hugging Face checkpoint folder (ModernBERT or
-/// BERT, with its `tokenizer.json`), or a small BERT with seeded random weights and a ``CorpusTokenizer``
+/// BERT, with its `tokenizer.json`), or a small BERT with seeded random weights and a `CorpusTokenizer` (PRIMAText)
 /// (the built-in default).
 ///
 /// It never trains, so each metadata text is encoded once per run (``EmbeddingCache``), not once per epoch.

@@ -25,7 +25,7 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     ///   - settings: the training settings shared by the experiments.
     ///   - visionCheckpoint: a Hugging Face DINOv3 folder; nil for ``VisionBackbone/smallConfig`` with random weights.
     ///   - textCheckpoint: a Hugging Face ModernBERT/BERT folder; nil for ``TextBackbone/smallConfig(vocabularySize:)``
-    ///     with random weights and a ``CorpusTokenizer``.
+    ///     with random weights and a `CorpusTokenizer` (PRIMAText).
     ///   - seed: seeds the random encoder weights.
     ///   - appendMetadataVector: see ``EncoderBaselines/imageAndMetadata(schema:settings:hiddenSize:dropout:appendMetadataVector:)``.
     /// - Throws: ``ExperimentError`` `.invalidOption` for a checkpoint folder that cannot be used.

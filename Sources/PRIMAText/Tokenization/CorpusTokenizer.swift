@@ -1,8 +1,7 @@
 import Foundation
-import PRIMAText
 
-/// **[ours]** A BERT WordPiece tokenizer made in code from a corpus, for the built-in default text encoder, which
-/// has random weights and no checkpoint (hence no `tokenizer.json`).
+/// **[ours]** A BERT WordPiece tokenizer made in code from a corpus, for a text encoder with random weights and no
+/// checkpoint (hence no `tokenizer.json`): the default experiment's text encoder, and tests of stage 1.
 ///
 /// It is an ordinary `tokenizer.json` (BERT normaliser with lower-casing, BERT pre-tokeniser, WordPiece,
 /// `[CLS] … [SEP]` template) whose vocabulary is the five special tokens, every word of the corpus as a whole
@@ -69,7 +68,7 @@ public enum CorpusTokenizer {
 
     /// Lower-cased words of `text` as BERT's pre-tokeniser splits them: runs of letters and digits, and each
     /// punctuation character on its own.
-    static func words(in text: String) -> [String] {
+    public static func words(in text: String) -> [String] {
         var out: [String] = [], current = ""
         for character in text.lowercased() {
             if character.isLetter || character.isNumber {
