@@ -95,7 +95,8 @@ let package = Package(
             name: "prima-knowledge",
             dependencies: ["PRIMAKnowledge", "PRIMAText", "PRIMAData", "PRIMANN",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Examples/Knowledge"
+            path: "Examples/Knowledge",
+            exclude: ["README.md"]
         ),
 
         .executableTarget(

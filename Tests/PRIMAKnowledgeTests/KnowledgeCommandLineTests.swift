@@ -34,7 +34,9 @@ import Testing
 
     static func expectOneErrorLine(_ result: (status: Int32, stdout: String, stderr: String), mentioning text: String) {
         #expect(result.status != 0)
-        #expect(result.stderr.hasPrefix("error: ") || result.stderr.contains("Error: "), "\(result.stderr)")
+        // Progress lines may come first, and ArgumentParser follows a bad option with the usage.
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.last?.hasPrefix("error: ") == true || lines.contains { $0.hasPrefix("Error: ") }, "\(result.stderr)")
         #expect(result.stderr.contains(text), "\(result.stderr)")
         #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack dump"))
     }
@@ -105,5 +107,41 @@ import Testing
 
         try "{\"id\": 1}\n".write(to: corpus, atomically: true, encoding: .utf8)
         Self.expectOneErrorLine(try Self.run(["review", "--corpus", corpus.path]), mentioning: "corpus.jsonl, line 1")
+    }
+
+    static func chatAnswer(_ content: String) -> String {
+        let escaped = String(decoding: try! JSONEncoder().encode(content), as: UTF8.self)
+        return #"{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"#
+            + escaped + #"},"finish_reason":"stop"}]}"#
+    }
+
+    @Test func generateAddsAPendingEntryThroughAnOpenAICompatibleServer() throws {
+        let scratch = ScratchDirectory()
+        let tokenizerFile = scratch.file("tokenizer.json")
+        try CorpusTokenizer.json(vocabulary: CorpusTokenizer.vocabulary(of: MiniCorpus.documents.map(\.text))).write(to: tokenizerFile)
+        let index = scratch.file("index").path
+        #expect(try Self.run(["index", "--documents", MiniCorpus.folder.path, "--tokenizer", tokenizerFile.path, "--output", index]).status == 0)
+        let paragraphs = Dictionary(uniqueKeysWithValues: KnowledgeDataset.padUFES20.diagnoses.map { ($0.code, "About \($0.code).") })
+        let good = "Here it is: " + String(decoding: try JSONSerialization.data(withJSONObject: ["summary": "Smoking harms skin.",
+                                                                                             "diagnoses": paragraphs]), as: UTF8.self)
+        let server = try LoopbackHTTPServer(replies: [.init(status: 200, body: Self.chatAnswer(good)),
+                                                      .init(status: 200, body: Self.chatAnswer("I cannot answer."))])
+        let corpus = scratch.file("corpus.jsonl")
+        let arguments = ["generate", "--index", index, "--corpus", corpus.path, "--dataset", "pad-ufes-20", "--risk-factor", "smoke",
+                         "--top-k", "3", "--attempts", "1", "--endpoint", server.baseURL.absoluteString, "--model", "tiny"]
+        let result = try Self.run(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        let entry = try #require(try KnowledgeCorpus(contentsOf: corpus).entries.first)
+        #expect(entry.id == "pad-ufes-20/smoke" && entry.approved == nil)
+        #expect(entry.summary == "Smoking harms skin.")
+        #expect(entry.diagnoses.map(\.diagnosis) == KnowledgeDataset.padUFES20.diagnoses.map(\.code))
+        #expect(entry.provenance.retrievedChunkIDs.contains("smoke-1#0"), "\(entry.provenance.retrievedChunkIDs)")
+        #expect(entry.provenance.generator.contains("model=tiny"))
+
+        let before = try Data(contentsOf: corpus)
+        Self.expectOneErrorLine(try Self.run(arguments), mentioning: "pad-ufes-20/smoke: no usable answer after 1 attempt")
+        #expect(try Data(contentsOf: corpus) == before)
+        Self.expectOneErrorLine(try Self.run(arguments.map { $0 == "smoke" ? "wine" : $0 }), mentioning: "--risk-factor wine is not a risk factor")
+        server.waitUntilDone()
     }
 }

@@ -43,6 +43,7 @@ import Testing
                 for (got, want) in zip(bm25.scores(queryTerms: terms), expected) { worst = max(worst, abs(got - want) / max(1, abs(want))) }
             }
         }
+        print("BM25 vs rank-bm25: worst scaled error \(worst)")
         #expect(worst <= Tolerance.bm25, "worst scaled BM25 error \(worst)")
     }
 

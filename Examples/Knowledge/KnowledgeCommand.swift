@@ -1,5 +1,5 @@
-// prima-knowledge: stage 1 of PRIMA from the command line — index literature, search it, review the knowledge
-// corpus, and refine the text encoder on the approved entries.
+// prima-knowledge: stage 1 of PRIMA from the command line — index literature, search it, generate and review the
+// knowledge corpus, and refine the text encoder on the approved entries.
 import ArgumentParser
 import Foundation
 import PRIMAData
@@ -16,7 +16,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
         switch error {
         case let error as DataError: text = error.description
         case let error as KnowledgeError: text = error.message
-        default: text = "\(error)"
+        default: text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
         }
         FileHandle.standardError.write(Data("error: \(text.replacingOccurrences(of: "\n", with: " "))\n".utf8))
         throw ExitCode.failure
@@ -35,11 +35,12 @@ func loadEncoder(_ folder: String, option: String) throws -> TextEncoder {
     return try TextEncoder(contentsOf: URL(fileURLWithPath: folder))
 }
 
-struct KnowledgeCommand: ParsableCommand {
+@main
+struct KnowledgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prima-knowledge",
         abstract: "Stage 1 of PRIMA: knowledge base, corpus review and text-encoder refinement.",
-        subcommands: [Index.self, Search.self, Review.self, Refine.self, BM25Terms.self])
+        subcommands: [Index.self, Search.self, Generate.self, Review.self, Refine.self, BM25Terms.self])
 }
 
 struct Index: ParsableCommand {
@@ -241,4 +242,3 @@ struct BM25Terms: ParsableCommand {
     }
 }
 
-KnowledgeCommand.main()
