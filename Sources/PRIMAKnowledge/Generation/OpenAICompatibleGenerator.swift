@@ -19,6 +19,7 @@ import FoundationNetworking
 public final class OpenAICompatibleGenerator: TextGenerator, @unchecked Sendable {
     /// The server and retry settings.
     public let configuration: OpenAICompatibleConfiguration
+    /// `openai-compatible <baseURL> model=<model>` (never the key).
     public let identity: String
     private let apiKey: APIKey?
     private let session: URLSession
@@ -48,6 +49,8 @@ public final class OpenAICompatibleGenerator: TextGenerator, @unchecked Sendable
 
     deinit { session.invalidateAndCancel() }
 
+    /// The server's answer to `messages`, retried as configured.
+    /// - Throws: ``TextGenerationError``.
     public func generate(_ messages: [ChatMessage], settings: GenerationSettings) async throws -> String {
         try settings.validate()
         let request = try makeRequest(messages, settings: settings)

@@ -45,6 +45,7 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
     public let template: Qwen3ChatTemplate
     /// Token ids that end the answer.
     public let stopTokenIds: Set<Int>
+    /// `qwen3 <name> thinking=on|off`.
     public let identity: String
     private let lock = NSLock()
 
@@ -72,6 +73,9 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
         try self.init(model: model, tokenizer: tokenizer, name: directory.lastPathComponent, template: template)
     }
 
+    /// The answer to `messages`.
+    /// - Throws: ``TextGenerationError/tokenBudgetExhausted(generator:maxTokens:partialText:)`` when the budget is
+    ///   spent, other ``TextGenerationError`` cases for bad settings or a prompt too long for the context.
     public func generate(_ messages: [ChatMessage], settings: GenerationSettings) async throws -> String {
         let completion = try complete(messages, settings: settings)
         if completion.finish == .tokenBudget {

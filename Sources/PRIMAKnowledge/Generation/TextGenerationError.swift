@@ -23,6 +23,7 @@ public enum TextGenerationError: Error, Equatable, LocalizedError {
     /// The server could not be reached (refused connection, unknown host, network down).
     case unreachable(url: String, reason: String, attempts: Int)
 
+    /// A one-line description naming the generator or URL and the problem.
     public var errorDescription: String? {
         switch self {
         case .tokenBudgetExhausted(let generator, let maxTokens, let partial):

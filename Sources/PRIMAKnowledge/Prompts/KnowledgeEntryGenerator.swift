@@ -7,6 +7,7 @@ public enum KnowledgeGenerationError: Error, Equatable, LocalizedError {
     /// The generator itself failed (server unreachable, HTTP error, …) with `message`.
     case generatorFailed(dataset: String, riskFactor: String, message: String)
 
+    /// A one-line description naming `dataset/riskFactor` and the problems.
     public var errorDescription: String? {
         switch self {
         case .unparseableAnswer(let dataset, let riskFactor, let attempts, let problems, _):

@@ -5,9 +5,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A scripted HTTP/1.1 server on 127.0.0.1 for the client tests: the n-th connection gets the n-th reply
-/// (after its delay, each connection on its own thread), then the connection closes. It serves at most `replies.count` connections, gives up
-/// when no client comes within `idleTimeout`, and then closes its socket: it always stops by itself.
+/// A scripted HTTP/1.1 server on 127.0.0.1 for the client tests: the n-th connection gets the n-th reply (after
+/// its delay, each connection on its own thread), then the connection closes. It serves at most `replies.count`
+/// connections, gives up when no client comes within `idleTimeout` (generous: while other suites hold the test
+/// threads, a client may start minutes after its server), and then closes its socket: it always stops by itself.
 final class LoopbackHTTPServer: @unchecked Sendable {
     /// One scripted answer.
     struct Reply: Sendable {
@@ -32,7 +33,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts listening at once; the replies are served on a background thread.
-    init(replies: [Reply], idleTimeout: Double = 10) throws {
+    init(replies: [Reply], idleTimeout: Double = 600) throws {
         socket = try Self.listeningSocket()
         port = try Self.boundPort(socket)
         let thread = Thread { [self] in serve(replies, idleTimeout: idleTimeout) }
@@ -46,7 +47,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     var requests: [Request] { lock.withLock { recorded } }
 
     /// Waits (bounded) until every reply was served or the server gave up.
-    func waitUntilDone(seconds: Double = 15) { _ = finished.wait(timeout: .now() + seconds) }
+    func waitUntilDone(seconds: Double = 60) { _ = finished.wait(timeout: .now() + seconds) }
 
     /// A port on 127.0.0.1 where nothing listens (bound, then closed).
     static func closedPort() throws -> Int {
