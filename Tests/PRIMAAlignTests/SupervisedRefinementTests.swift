@@ -1,0 +1,35 @@
+import Foundation
+import PRIMAAlign
+import PRIMANN
+import PRIMATensor
+import Testing
+
+@Suite struct SupervisedRefinementTests {
+    @Test func classWeightsAreBalancedFromTheTrainingCounts() throws {
+        let weights = try SupervisedRefinementTrainer.balancedClassWeights(labels: [0, 0, 0, 1, 2, 2], classCount: 4)
+        // N / (C · n_c) = 6 / (4 · n_c); class 3 is absent.
+        #expect(weights.scalars == [0.5, 1.5, 0.75, 0])
+        #expect { try SupervisedRefinementTrainer.balancedClassWeights(labels: [0, 5], classCount: 3, ids: ["a", "b"]) }
+            throws: { "\($0)".contains("sample b") && "\($0)".contains("label 5") }
+    }
+
+    @Test func refinementLowersTheCrossEntropyAndLeavesTheSharedSpaceAlone() throws {
+        let samples = AlignFixtures.samples(count: 12, classes: 3)
+        let model = try AlignFixtures.model(samples: samples, image: .lora(LoRA.Configuration(rank: 4, alpha: 4, targets: ["proj"])))
+        let heads = model.heads.map { $0.head.stateDict().mapValues(\.scalars) }
+        var rng = RandomGenerator(seed: 4)
+        let trainer = try SupervisedRefinementTrainer(model: model, classCount: 3, loader: AlignFixtures.loader(samples),
+                                                      configuration: .init(epochs: 40, optimization: .init(learningRate: 2e-2, warmupRatio: 0)),
+                                                      using: &rng)
+        #expect(trainer.trainableKeys.allSatisfy { $0.hasPrefix("classifier.") || $0.contains("lora_") })
+        #expect(trainer.classWeights.scalars == [1, 1, 1])
+        let history = try trainer.train()
+        #expect(history.count == 40 && history.allSatisfy { $0.meanTerms.map(\.name) == ["cross_entropy"] })
+        #expect(history.last!.meanTotal < 0.7 * history.first!.meanTotal, "cross-entropy \(history.first!.meanTotal) → \(history.last!.meanTotal)")
+        #expect(model.heads.map { $0.head.stateDict().mapValues(\.scalars) } == heads)
+        #expect(try trainer.logits(Tensor.zeros([2, 3, 8, 8])).shape == [2, 3])
+        #expect(throws: AlignmentError.self) {
+            _ = try SupervisedRefinementTrainer(model: model, classCount: 2, loader: AlignFixtures.loader(samples), using: &rng)
+        }
+    }
+}
