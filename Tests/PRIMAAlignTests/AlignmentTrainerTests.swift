@@ -121,11 +121,23 @@ import Testing
         let saved = try TrainingCheckpoint(contentsOf: url)
         #expect(saved.progress.epoch == 1)
         #expect(saved.weights.mapValues(\.scalars) == afterFirstEpoch)
-        // A fresh trainer resumes from it.
-        let fresh = try AlignmentTrainer(model: AlignFixtures.model(samples: samples), objective: Self.objective(),
+        // A fresh trainer resumes from it (same objective: the checkpoint records it).
+        let sameObjective = AlignmentObjective([.init(weight: 1, loss: TestContrastiveLoss()),
+                                                .init(weight: 1, loss: PoisonedLoss(PairedDistanceLoss(), poisonFromCall: .max))])
+        let fresh = try AlignmentTrainer(model: AlignFixtures.model(samples: samples), objective: sameObjective,
                                          loader: AlignFixtures.loader(samples), configuration: .init(epochs: 3, optimization: Self.fast))
         try fresh.resume(from: url)
         #expect(AlignFixtures.trainableState(fresh.model) == afterFirstEpoch)
+        // A run that would not continue the same batches or schedule is refused, by field.
+        let otherSeed = try AlignmentTrainer(model: AlignFixtures.model(samples: samples), objective: sameObjective,
+                                             loader: AlignFixtures.loader(samples, seed: 99), configuration: .init(epochs: 3, optimization: Self.fast))
+        #expect { try otherSeed.resume(from: url) } throws: { "\($0)".contains("loader_seed") && "\($0)".contains(url.path) }
+        let longer = try AlignmentTrainer(model: AlignFixtures.model(samples: samples), objective: sameObjective,
+                                          loader: AlignFixtures.loader(samples), configuration: .init(epochs: 5, optimization: Self.fast))
+        #expect { try longer.resume(from: url) } throws: { "\($0)".contains("epochs") }
+        let otherLoss = try AlignmentTrainer(model: AlignFixtures.model(samples: samples), objective: Self.objective(),
+                                             loader: AlignFixtures.loader(samples), configuration: .init(epochs: 3, optimization: Self.fast))
+        #expect { try otherLoss.resume(from: url) } throws: { "\($0)".contains("objective") }
     }
 
     @Test func badSettingsAreThrownWithTheirNames() throws {
