@@ -1,5 +1,6 @@
 import Foundation
 import PRIMAAlign
+import PRIMAData
 import PRIMANN
 import PRIMATensor
 import Testing
@@ -31,5 +32,22 @@ import Testing
         #expect(throws: AlignmentError.self) {
             _ = try SupervisedRefinementTrainer(model: model, classCount: 2, loader: AlignFixtures.loader(samples), using: &rng)
         }
+    }
+
+    @Test func nonFinitePixelsStopTheRefinementBeforeAnyUpdate() throws {
+        let samples = AlignFixtures.samples(count: 8, classes: 3)
+        let model = try AlignFixtures.model(samples: samples, image: .full)
+        let poisoned = TwoViewLoader(samples: samples, transform: { image, _ in image.tensor * Float.nan },
+                                     renderer: AlignFixtures.renderer, encoder: MetadataVectorEncoder(schema: PADUFES.schema),
+                                     configuration: .init(batchSize: 4, dropLast: true, prefetchDepth: 1, workerCount: 1),
+                                     decode: AlignFixtures.decodeVirtual)
+        var rng = RandomGenerator(seed: 4)
+        let trainer = try SupervisedRefinementTrainer(model: model, classCount: 3, loader: poisoned, using: &rng)
+        let before = model.stateDict().mapValues(\.scalars)
+        #expect { try trainer.train() } throws: { error in
+            guard let diverged = error as? TrainingDivergedError else { return false }
+            return diverged.term == "cross_entropy" && diverged.stage == "supervised refinement" && diverged.step == 0
+        }
+        #expect(model.stateDict().mapValues(\.scalars) == before)
     }
 }
