@@ -60,6 +60,15 @@ public final class AlignmentModel: Module {
     @Key("temperature") public private(set) var temperature: AlignmentTemperature
     /// The sizes it was built with.
     public let configuration: AlignmentModelConfiguration
+    /// When true and the metadata encoder has nothing to train, each distinct text is encoded once (alone, so its
+    /// features do not depend on the batch it first appears in) and its raw features are reused in later
+    /// batches: a frozen encoder gives the same features every epoch. Off by default; ``AlignmentTrainer`` turns it on.
+    /// Turning it off empties the cache.
+    public var cachesTextFeatures = false {
+        didSet { if !cachesTextFeatures { textCache = [:] } }
+    }
+    /// Raw features `[1, …]` of each text seen while ``cachesTextFeatures`` was on.
+    private var textCache: [String: TextFeatures] = [:]
 
     /// Builds the four heads (weights drawn from `rng`) around the two encoders.
     /// - Throws: ``AlignmentError`` for a non-positive width, depth or temperature, or an encoder whose
@@ -125,13 +134,35 @@ public final class AlignmentModel: Module {
     /// Text features of `texts` in the shared space (masks unchanged).
     /// - Throws: the metadata encoder's error, or ``AlignmentError`` when its output widths differ from its `featureWidth`.
     public func projectTexts(_ texts: [String]) throws -> TextFeatures {
-        let raw = try metadataEncoder.encodeMetadata(texts)
+        let raw = try rawTextFeatures(texts)
         let (name, width) = ("metadata encoder \(type(of: metadataEncoder))", metadataEncoder.featureWidth)
         guard raw.cls.shape == [texts.count, width], raw.tokens.rank == 3, raw.tokens.shape[2] == width,
               raw.wordMask.shape == Array(raw.tokens.shape.prefix(2)) else {
             throw AlignmentError(name, "features have shapes cls \(raw.cls.shape), tokens \(raw.tokens.shape), word mask \(raw.wordMask.shape); expected [\(texts.count), \(width)], [\(texts.count), L, \(width)], [\(texts.count), L]")
         }
         return TextFeatures(cls: textGlobalHead(raw.cls), tokens: textLocalHead(raw.tokens), mask: raw.mask, wordMask: raw.wordMask)
+    }
+
+    /// The metadata encoder's features of `texts`, from the cache when ``cachesTextFeatures`` applies.
+    private func rawTextFeatures(_ texts: [String]) throws -> TextFeatures {
+        guard cachesTextFeatures, metadataEncoder.trainableParameters.isEmpty else { return try metadataEncoder.encodeMetadata(texts) }
+        var rows: [TextFeatures] = []
+        for text in texts {
+            if let cached = textCache[text] { rows.append(cached); continue }
+            let features = try noGrad { try metadataEncoder.encodeMetadata([text]) }
+            guard features.tokens.rank == 3, features.tokens.shape[0] == 1, features.mask.shape == Array(features.tokens.shape.prefix(2)),
+                  features.wordMask.shape == features.mask.shape else {
+                throw AlignmentError("metadata encoder \(type(of: metadataEncoder))",
+                                     "features of one text have shapes tokens \(features.tokens.shape), mask \(features.mask.shape), word mask \(features.wordMask.shape); expected [1, L, D], [1, L], [1, L]")
+            }
+            textCache[text] = features
+            rows.append(features)
+        }
+        let length = rows.map { $0.tokens.shape[1] }.max() ?? 0
+        func padded(_ t: Tensor) -> Tensor { t.shape[1] == length ? t : t.padded(axis: 1, before: 0, after: length - t.shape[1]) }
+        return TextFeatures(cls: Tensor.concat(rows.map(\.cls), axis: 0), tokens: Tensor.concat(rows.map { padded($0.tokens) }, axis: 0),
+                            mask: Tensor.concat(rows.map { padded($0.mask) }, axis: 0),
+                            wordMask: Tensor.concat(rows.map { padded($0.wordMask) }, axis: 0))
     }
 
     /// The losses' inputs for one batch: both views go through the image encoder in one pass.

@@ -32,12 +32,16 @@ public final class AlignmentTrainer {
         public var optimization: OptimizationSettings
         /// Where the checkpoint is written after every epoch (replaced atomically); nil for none.
         public var checkpointURL: URL?
+        /// Encode each metadata text once when the metadata encoder is frozen (``AlignmentModel/cachesTextFeatures``).
+        public var cachesTextFeatures: Bool
 
         /// A configuration; the optimisation defaults are the paper's stage-2 values.
-        public init(epochs: Int = 150, optimization: OptimizationSettings = .init(), checkpointURL: URL? = nil) {
+        public init(epochs: Int = 150, optimization: OptimizationSettings = .init(), checkpointURL: URL? = nil,
+                    cachesTextFeatures: Bool = true) {
             self.epochs = epochs
             self.optimization = optimization
             self.checkpointURL = checkpointURL
+            self.cachesTextFeatures = cachesTextFeatures
         }
     }
 
@@ -84,6 +88,7 @@ public final class AlignmentTrainer {
         trainableKeys = trainable.map(\.key)
         loop = OptimizationLoop(parameters: trainable, settings: configuration.optimization,
                                 totalSteps: configuration.epochs * loader.batchCount)
+        if configuration.cachesTextFeatures { model.cachesTextFeatures = true }
     }
 
     /// Runs the remaining epochs up to `epoch` (exclusive; default: the configured total) and returns the
