@@ -50,4 +50,34 @@ import Testing
         }
         #expect(model.stateDict().mapValues(\.scalars) == before)
     }
+
+    @Test func resumingTheRefinementIsBitIdentical() throws {
+        let samples = AlignFixtures.samples(count: 8, classes: 3)
+        let folder = try AlignFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("refinement.safetensors")
+        func trainer(_ checkpoint: URL?) throws -> SupervisedRefinementTrainer {
+            var rng = RandomGenerator(seed: 4)
+            let model = try AlignFixtures.model(samples: samples, image: .lora(LoRA.Configuration(rank: 2, alpha: 2, targets: ["proj"])))
+            return try SupervisedRefinementTrainer(model: model, classCount: 3, loader: AlignFixtures.loader(samples),
+                                                   configuration: .init(epochs: 3, optimization: .init(learningRate: 1e-2), checkpointURL: checkpoint),
+                                                   using: &rng)
+        }
+        let straight = try trainer(nil)
+        try straight.train()
+        try trainer(url).train(untilEpoch: 1)
+        let resumed = try trainer(nil)
+        try resumed.resume(from: url)
+        #expect(resumed.progress.epoch == 1 && resumed.history.count == 1)
+        try resumed.train()
+        #expect(resumed.history == straight.history)
+        #expect(resumed.classifier.stateDict().mapValues(\.scalars) == straight.classifier.stateDict().mapValues(\.scalars))
+        #expect(resumed.model.stateDict().mapValues(\.scalars) == straight.model.stateDict().mapValues(\.scalars))
+        // An alignment checkpoint is not a refinement checkpoint.
+        let alignment = folder.appendingPathComponent("alignment.safetensors")
+        let samplesModel = try AlignFixtures.model(samples: samples)
+        try AlignmentTrainer(model: samplesModel, objective: AlignmentObjective([.init(weight: 1, loss: PairedDistanceLoss())]),
+                             loader: AlignFixtures.loader(samples), configuration: .init(epochs: 1, checkpointURL: alignment)).train()
+        #expect { try trainer(nil).resume(from: alignment) } throws: { "\($0)".contains("stage") && "\($0)".contains("alignment") }
+    }
 }

@@ -15,6 +15,9 @@ import PRIMATensor
 ///
 /// Class weights are `N / (C · n_c)` from the loader's class counts (scikit-learn's "balanced"); a class absent
 /// from the training samples gets weight 0. Both views of each sample are used as two examples.
+///
+/// The loop is the alignment trainer's: AdamW with warm-up and cosine decay, clipping, a checkpoint after every
+/// epoch with exact ``resume(from:)``, and a ``TrainingDivergedError`` on a non-finite loss.
 public final class SupervisedRefinementTrainer {
     /// Run length and optimiser settings.
     public struct Configuration: Sendable {
@@ -24,12 +27,15 @@ public final class SupervisedRefinementTrainer {
         public var optimization: OptimizationSettings
         /// Train on both views of each sample (else on view 1 only).
         public var usesBothViews: Bool
+        /// Where the checkpoint is written after every epoch (replaced atomically); nil for none.
+        public var checkpointURL: URL?
 
         /// A configuration.
-        public init(epochs: Int = 10, optimization: OptimizationSettings = .init(), usesBothViews: Bool = true) {
+        public init(epochs: Int = 10, optimization: OptimizationSettings = .init(), usesBothViews: Bool = true, checkpointURL: URL? = nil) {
             self.epochs = epochs
             self.optimization = optimization
             self.usesBothViews = usesBothViews
+            self.checkpointURL = checkpointURL
         }
     }
 
@@ -45,12 +51,29 @@ public final class SupervisedRefinementTrainer {
     public let configuration: Configuration
     /// The keys of the parameters trained (`image_encoder.…` and `classifier.…`).
     public let trainableKeys: [String]
+    /// Epochs completed so far (``TrainingProgress/epoch`` is the next one to run).
+    public private(set) var progress = TrainingProgress()
     /// The means of every completed epoch (term `cross_entropy`).
     public private(set) var history: [TrainingEpochSummary] = []
     /// Called after every optimiser step.
     public var onStep: ((TrainingStepRecord) -> Void)?
+    /// The checkpoint metadata value of `stage` that marks supervised-refinement checkpoints.
+    public static let checkpointStage = "supervised refinement"
 
+    /// The parts this step trains, as one module tree for checkpoints (keys `image_encoder.…`, `classifier.…`).
+    private final class RefinedParts: Module {
+        @Key("image_encoder") var encoder: any ImageEncoder
+        @Key("classifier") var classifier: Linear
+        init(encoder: any ImageEncoder, classifier: Linear) {
+            super.init()
+            self.encoder = encoder
+            self.classifier = classifier
+        }
+    }
+
+    private let parts: RefinedParts
     private let loop: OptimizationLoop
+    private let checkpointing: RunCheckpointing
     private static let logger = Logger(label: "PRIMAAlign.SupervisedRefinement")
 
     /// A trainer for `classCount` classes; freezes the model's projection heads and τ.
@@ -74,11 +97,14 @@ public final class SupervisedRefinementTrainer {
         self.model = model
         self.loader = loader
         self.configuration = configuration
-        let named = encoderParameters.map { (key: "image_encoder." + $0.key, parameter: $0.parameter) }
-            + classifier.namedParameters().map { (key: "classifier." + $0.key, parameter: $0.parameter) }
+        parts = RefinedParts(encoder: model.imageEncoder, classifier: classifier)
+        let named = parts.namedParameters().filter { !$0.parameter.isFrozen }
         trainableKeys = named.map(\.key)
         loop = OptimizationLoop(parameters: named, settings: configuration.optimization,
                                 totalSteps: configuration.epochs * loader.batchCount)
+        checkpointing = RunCheckpointing(stage: Self.checkpointStage, loader: loader, run: [
+            "epochs": String(configuration.epochs), "class_count": String(classCount), "both_views": String(configuration.usesBothViews),
+        ])
     }
 
     /// `N / (C · n_c)` per class, 0 for a class with no sample.
@@ -100,40 +126,66 @@ public final class SupervisedRefinementTrainer {
         classifier(try model.encodeImages(pixels).global)
     }
 
-    /// Runs all epochs and returns their summaries.
-    /// - Throws: ``TrainingDivergedError`` on a non-finite loss or gradient (no weight changed by that step).
+    /// Runs the remaining epochs up to `epoch` (exclusive; default: the configured total) and returns the
+    /// summaries of the epochs it ran.
+    /// - Throws: ``TrainingDivergedError`` on a non-finite loss or gradient (no weight changed by that step, the
+    ///   last checkpoint left as it was); the loader's or the checkpoint writer's errors.
     @discardableResult
-    public func train() throws -> [TrainingEpochSummary] {
-        while history.count < configuration.epochs {
-            let epoch = history.count
-            model.train()
-            model.metadataEncoder.eval()
-            var batches = loader.epoch(epoch)
-            var records: [TrainingStepRecord] = []
-            while let batch = try batches.next() {
-                let pixels = configuration.usesBothViews ? Tensor.concat([batch.view1, batch.view2], axis: 0) : batch.view1
-                let labels = configuration.usesBothViews ? Tensor.concat([batch.labels, batch.labels], axis: 0) : batch.labels
-                let loss = Tensor.crossEntropy(logits: try logits(pixels), targets: labels, weights: classWeights)
-                let value = Double(loss.item)
-                let step = records.count
-                guard value.isFinite else {
-                    throw TrainingDivergedError(stage: "supervised refinement", term: "cross_entropy", value: value, epoch: epoch, step: step, lastCheckpoint: nil)
-                }
-                let learningRate = loop.learningRate
-                let norm = loop.step(loss)
-                guard norm.isFinite else {
-                    throw TrainingDivergedError(stage: "supervised refinement", term: "gradient norm", value: Double(norm), epoch: epoch, step: step, lastCheckpoint: nil)
-                }
-                let globalStep = history.reduce(0) { $0 + $1.steps } + step + 1
-                let record = TrainingStepRecord(epoch: epoch, step: step, globalStep: globalStep, learningRate: learningRate, total: value,
-                                                terms: [LossTermValue(name: "cross_entropy", value: value)], gradientNorm: Double(norm))
-                records.append(record)
-                onStep?(record)
-            }
-            let summary = TrainingEpochSummary.summarizing(records, epoch: epoch)
+    public func train(untilEpoch epoch: Int? = nil) throws -> [TrainingEpochSummary] {
+        let end = min(epoch ?? configuration.epochs, configuration.epochs)
+        var ran: [TrainingEpochSummary] = []
+        while progress.epoch < end {
+            let summary = try runEpoch(progress.epoch)
             history.append(summary)
-            Self.logger.info("supervised refinement epoch \(epoch + 1)/\(configuration.epochs): cross-entropy \(summary.meanTotal)")
+            progress = TrainingProgress(epoch: progress.epoch + 1, position: 0, globalStep: progress.globalStep + summary.steps)
+            if let url = configuration.checkpointURL { try checkpoint().write(to: url) }
+            Self.logger.info("supervised refinement epoch \(summary.epoch + 1)/\(configuration.epochs): cross-entropy \(summary.meanTotal)")
+            ran.append(summary)
         }
-        return history
+        return ran
+    }
+
+    private func runEpoch(_ epoch: Int) throws -> TrainingEpochSummary {
+        model.train()
+        model.metadataEncoder.eval()
+        var batches = loader.epoch(epoch)
+        var records: [TrainingStepRecord] = []
+        while let batch = try batches.next() {
+            let pixels = configuration.usesBothViews ? Tensor.concat([batch.view1, batch.view2], axis: 0) : batch.view1
+            let labels = configuration.usesBothViews ? Tensor.concat([batch.labels, batch.labels], axis: 0) : batch.labels
+            let loss = Tensor.crossEntropy(logits: try logits(pixels), targets: labels, weights: classWeights)
+            let value = Double(loss.item)
+            let step = records.count
+            guard value.isFinite else { throw diverged("cross_entropy", value, epoch: epoch, step: step) }
+            let learningRate = loop.learningRate
+            let norm = loop.step(loss)
+            guard norm.isFinite else { throw diverged("gradient norm", Double(norm), epoch: epoch, step: step) }
+            let record = TrainingStepRecord(epoch: epoch, step: step, globalStep: progress.globalStep + step + 1, learningRate: learningRate,
+                                            total: value, terms: [LossTermValue(name: "cross_entropy", value: value)], gradientNorm: Double(norm))
+            records.append(record)
+            onStep?(record)
+        }
+        return TrainingEpochSummary.summarizing(records, epoch: epoch)
+    }
+
+    private func diverged(_ term: String, _ value: Double, epoch: Int, step: Int) -> TrainingDivergedError {
+        let saved = configuration.checkpointURL.flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil }
+        return TrainingDivergedError(stage: Self.checkpointStage, term: term, value: value, epoch: epoch, step: step, lastCheckpoint: saved)
+    }
+
+    // MARK: Checkpoints
+
+    /// The state after the last completed epoch: the trainable weights of the image encoder and the classifier
+    /// (keys `image_encoder.…`, `classifier.…`), optimiser, schedule, progress, history and what identifies the run.
+    public func checkpoint() throws -> TrainingCheckpoint {
+        try checkpointing.checkpoint(model: parts, loop: loop, progress: progress, history: history)
+    }
+
+    /// Continues a run from a checkpoint of this stage into this trainer (built over a model prepared as the
+    /// original was, e.g. from the alignment checkpoint).
+    /// - Throws: ``CheckpointError`` naming the file and the field for another stage's or run's checkpoint;
+    ///   `StateDictError` / `OptimizerStateError` for mismatched weights.
+    public func resume(from url: URL) throws {
+        (progress, history) = try checkpointing.resume(from: url, model: parts, loop: loop)
     }
 }

@@ -68,6 +68,7 @@ public final class AlignmentTrainer {
     public var onEpoch: ((TrainingEpochSummary) -> Void)?
 
     private let loop: OptimizationLoop
+    private let checkpointing: RunCheckpointing
     private static let logger = Logger(label: "PRIMAAlign.AlignmentTrainer")
 
     /// A trainer over the parameters of `model` that are not frozen now.
@@ -88,6 +89,10 @@ public final class AlignmentTrainer {
         trainableKeys = trainable.map(\.key)
         loop = OptimizationLoop(parameters: trainable, settings: configuration.optimization,
                                 totalSteps: configuration.epochs * loader.batchCount)
+        checkpointing = RunCheckpointing(stage: Self.checkpointStage, loader: loader, run: [
+            "epochs": String(configuration.epochs),
+            "objective": objective.terms.map { "\($0.weight)×\($0.loss.name)" }.joined(separator: " + "),
+        ])
         if configuration.cachesTextFeatures { model.cachesTextFeatures = true }
     }
 
@@ -155,29 +160,7 @@ public final class AlignmentTrainer {
     /// the epoch history (metadata `stage` = ``checkpointStage``, `history` as JSON) and what identifies the run
     /// (`epochs`, `loader_seed`, `batch_size`, `sample_ids` hash, `objective`).
     public func checkpoint() throws -> TrainingCheckpoint {
-        let history = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
-        var metadata = runDescription
-        metadata["stage"] = Self.checkpointStage
-        metadata["history"] = history
-        return TrainingCheckpoint(model: model, trainableWeightsOnly: true, optimizer: loop.optimizer, scheduler: loop.scheduler,
-                                  progress: progress, metadata: metadata)
-    }
-
-    /// What a resumed run must share with the saved one to continue it exactly: the data order (loader seed,
-    /// batch size, samples), the schedule's length and the objective.
-    private var runDescription: [String: String] {
-        ["epochs": String(configuration.epochs), "loader_seed": String(loader.configuration.seed),
-         "batch_size": String(loader.configuration.batchSize), "sample_ids": String(Self.fingerprint(loader.samples.map(\.id))),
-         "objective": objective.terms.map { "\($0.weight)×\($0.loss.name)" }.joined(separator: " + ")]
-    }
-
-    /// A stable hash of strings (FNV-1a), to compare sample lists without storing them.
-    private static func fingerprint(_ strings: [String]) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for s in strings {
-            for byte in s.utf8 + [0] { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        }
-        return h
+        try checkpointing.checkpoint(model: model, loop: loop, progress: progress, history: history)
     }
 
     /// Continues a run from a checkpoint written by this trainer's kind, into this trainer's model (built and
@@ -186,21 +169,6 @@ public final class AlignmentTrainer {
     ///   other epochs, loader seed, batch size, samples or objective, or a malformed history;
     ///   `StateDictError` / `OptimizerStateError` for mismatched weights.
     public func resume(from url: URL) throws {
-        let saved = try TrainingCheckpoint(contentsOf: url)
-        guard saved.metadata["stage"] == Self.checkpointStage else {
-            throw CheckpointError(path: url.path, "stage is \(saved.metadata["stage"].map { "\"\($0)\"" } ?? "missing"), expected \"\(Self.checkpointStage)\"")
-        }
-        for (field, value) in runDescription.sorted(by: { $0.key < $1.key }) where saved.metadata[field] != value {
-            throw CheckpointError(path: url.path, "\(field) is \(saved.metadata[field].map { "\"\($0)\"" } ?? "missing") in the checkpoint, \"\(value)\" in this run; resuming would not continue the same run")
-        }
-        let history: [TrainingEpochSummary]
-        do {
-            history = try JSONDecoder().decode([TrainingEpochSummary].self, from: Data((saved.metadata["history"] ?? "").utf8))
-        } catch {
-            throw CheckpointError(path: url.path, "metadata history is not a list of epoch summaries: \(error)")
-        }
-        try saved.restore(model: model, optimizer: loop.optimizer, scheduler: loop.scheduler, source: url.path)
-        progress = saved.progress
-        self.history = history
+        (progress, history) = try checkpointing.resume(from: url, model: model, loop: loop)
     }
 }
