@@ -73,5 +73,6 @@ public struct AlignedEncoderError: Error, CustomStringConvertible, Equatable, Se
         self.message = message
     }
 
+    /// The file, the key and the problem.
     public var description: String { "\(file): \(key): \(message)" }
 }
