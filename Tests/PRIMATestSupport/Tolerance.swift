@@ -19,6 +19,10 @@ public enum Tolerance {
     /// and sigmoid, absolute for erf, scaled by max(1, |f|) for GELU, SiLU and the activation derivatives
     /// (measured 0.5e-7 to 2.1e-7).
     public static let vectorMath: Double = 3e-7
+    /// PRIMA's alignment losses (values and every gradient, τ included) against an independent float64 PyTorch
+    /// implementation of their equations: relative error, with ``relativeFloor`` under the gradients. Float32
+    /// cosine logits at τ = 0.07 (up to ±14) leave errors a few times 1e-7.
+    public static let alignmentLoss: Float = 1e-5
     /// Central finite differences in float32 (step ``finiteDifferenceStep``) against autodiff.
     public static let finiteDifference: Float = 1e-2
     public static let finiteDifferenceStep: Float = 1e-2
