@@ -143,10 +143,21 @@ def batch(n, d, k, length, masks, k2=None, m=7, classes=3, tau=PAPER_TAU, seed=0
     return {name: leaf(t) if name not in ("word_mask", "labels") else t.double() for name, t in inputs.items()}
 
 
+def float32_errors(x, fn, reads, grads):
+    """PyTorch's own float32 error against the float64 gradients, normwise (max|a - b| / max(max|b|, 1e-3)), per
+    input: where float32 arithmetic cannot reach the 1e-5 bound (sums with cancellation: the gradients of tau and
+    of the metadata vectors), the Swift test allows twice this error instead."""
+    x32 = {k: (v.detach().float().requires_grad_(True) if v.requires_grad else v.float()) for k, v in x.items()}
+    grads32 = torch.autograd.grad(fn(x32), [x32[r] for r in reads])
+    return {f"float32_error_{r}": float((g32.double() - g).abs().max() / max(g.abs().max().item(), 1e-3))
+            for r, g, g32 in zip(reads, grads, grads32)}
+
+
 def loss_case(name, x, fn, reads, params):
     value = fn(x)
     leaves = [x[r] for r in reads]
     grads = torch.autograd.grad(value, leaves)
+    params = dict(params, **float32_errors(x, fn, reads, grads))
     return case(name, x, {"loss": value}, dict(zip(reads, grads)), params)
 
 
