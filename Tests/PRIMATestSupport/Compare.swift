@@ -13,6 +13,20 @@ public func maxScaledError(_ actual: Tensor, _ expected: Tensor) -> Float {
     return worst
 }
 
+/// Normwise relative error `max|a - b| / max(max|b|, floor)`: the error relative to the tensor's own scale (absolute
+/// below `floor`), the criterion for float32 results against a float64 reference, whose elements far below the
+/// tensor's scale carry float32 rounding of the large ones.
+public func maxNormwiseRelativeError(_ actual: Tensor, _ expected: Tensor, floor: Float = Tolerance.relativeFloor) -> Float {
+    precondition(actual.shape == expected.shape, "shape \(actual.shape) vs expected \(expected.shape)")
+    var worstDifference: Float = 0, scale: Float = 0
+    for (a, b) in zip(actual.scalars, expected.scalars) {
+        if a.isNaN != b.isNaN { return .infinity }
+        worstDifference = max(worstDifference, abs(a - b))
+        scale = max(scale, abs(b))
+    }
+    return worstDifference / max(scale, floor)
+}
+
 /// Max relative error `|a - b| / max(|b|, floor)`, the gradient criterion.
 public func maxRelativeError(_ actual: Tensor, _ expected: Tensor, floor: Float = Tolerance.relativeFloor) -> Float {
     precondition(actual.shape == expected.shape, "shape \(actual.shape) vs expected \(expected.shape)")

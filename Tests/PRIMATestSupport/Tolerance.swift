@@ -19,6 +19,12 @@ public enum Tolerance {
     /// and sigmoid, absolute for erf, scaled by max(1, |f|) for GELU, SiLU and the activation derivatives
     /// (measured 0.5e-7 to 2.1e-7).
     public static let vectorMath: Double = 3e-7
+    /// PRIMA's alignment losses (values and every gradient, τ included) against an independent float64 PyTorch
+    /// implementation of their equations: relative error of the values, and normwise relative error
+    /// (`max|a − b| / max|b|`) of the attention and the gradients. Elementwise, float32 cannot meet 1e-5 on gradient
+    /// elements a thousand times below their tensor's scale (measured up to 1.1e-4 with the 1e-3 floor): those carry
+    /// the rounding of the large elements, which PyTorch's own float32 shares.
+    public static let alignmentLoss: Float = 1e-5
     /// Central finite differences in float32 (step ``finiteDifferenceStep``) against autodiff.
     public static let finiteDifference: Float = 1e-2
     public static let finiteDifferenceStep: Float = 1e-2
