@@ -35,7 +35,8 @@ public struct ExperimentSuite {
         }
         try ResultsFiles.write(ResultsFiles.Comparison(dataset: datasetName, experiments: results), to: root)
         try PlotFiles.writeComparison(results, title: datasetName, to: root)
-        let tables = ([ResultsTable.comparison(results, title: datasetName)] + results.map(ResultsTable.folds))
+        let tables = ([ResultsTable.comparison(results, title: datasetName)] + results.map(ResultsTable.folds)
+                      + results.compactMap(ResultsTable.stages))
             .joined(separator: "\n\n") + "\n"
         do { try Data(tables.utf8).write(to: root.appendingPathComponent("table.txt"), options: .atomic) } catch {
             throw ExperimentError(.io, "cannot write \(root.appendingPathComponent("table.txt").path): \(error.localizedDescription)")
