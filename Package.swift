@@ -55,7 +55,8 @@ let package = Package(
         .target(name: "PRIMAData", dependencies: ["PRIMANN", "CPNG", "CImageCodecs"], path: "Sources/PRIMAData"),
         .target(name: "PRIMAVision", dependencies: ["PRIMANN", "PRIMAData"], path: "Sources/PRIMAVision"),
         .target(name: "PRIMAText", dependencies: ["PRIMANN", "PRIMAData", .product(name: "Logging", package: "swift-log")], path: "Sources/PRIMAText"),
-        .target(name: "PRIMAAlign", dependencies: ["PRIMAVision", "PRIMAText"], path: "Sources/PRIMAAlign"),
+        .target(name: "PRIMAAlign", dependencies: ["PRIMAVision", "PRIMAText", .product(name: "Logging", package: "swift-log")],
+                path: "Sources/PRIMAAlign"),
         .target(name: "PRIMAFusion", dependencies: ["PRIMAAlign"], path: "Sources/PRIMAFusion"),
         // Stage 1: knowledge corpus (retrieval, generation, vetting) and text-encoder refinement.
         .target(name: "PRIMAKnowledge", dependencies: ["PRIMAText", "PRIMAFusion", "PRIMAData", "PRIMANN", "PRIMATensor",
