@@ -71,7 +71,7 @@ enum TinyPRIMA {
         for fold in result.folds {
             let alignment = try #require(fold.stages?.first)
             #expect(alignment.stage == "alignment")
-            #expect(alignment.heldOutAfter[RetrievalRecall.candidates] == Double(fold.testCount))
+            #expect(alignment.heldOutAfter[RetrievalMetrics.candidates] == Double(fold.testCount))
             #expect(Set(alignment.history[0].losses.keys) == ["total", "image_consistency", "global_semantic", "local_semantic", "soft_semantic"])
         }
         #expect(ResultsTable.stages(result)?.contains("image_to_text_recall@1") == true)

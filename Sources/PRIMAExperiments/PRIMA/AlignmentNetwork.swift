@@ -17,10 +17,15 @@ final class AlignmentNetwork: Module {
     let textProjection: Linear
     /// The contrastive temperature.
     let temperature: AlignmentTemperature
+    /// The text's global feature.
+    let textPooling: TextPooling
+    /// Centring and scaling of the encoders' outputs before the projections, when used.
+    var scaling: FeatureScaling?
 
     /// Adapts `encoder` with `lora` and draws the projections from `rng`.
     init(encoder: DINOv3Model, textWidth: Int, lora: LoRA.Configuration, projectionWidth: Int, temperature: Float,
-         learnableTemperature: Bool, using rng: inout RandomGenerator) throws {
+         learnableTemperature: Bool, textPooling: TextPooling, using rng: inout RandomGenerator) throws {
+        self.textPooling = textPooling
         try encoder.applyLoRA(lora, using: &rng)
         self.encoder = encoder
         imageProjection = Linear(encoder.config.hiddenSize, projectionWidth, using: &rng)
@@ -32,12 +37,30 @@ final class AlignmentNetwork: Module {
     /// The projected features of one view `[B, 3, H, W]`.
     func image(_ pixels: Tensor) -> ImageFeatures {
         let raw = encoder.encodeImages(pixels)
-        return ImageFeatures(global: imageProjection(raw.global), tokens: raw.tokens.map { imageProjection($0) }, grid: raw.grid)
+        let global = scaling.map { $0.imageGlobal(raw.global) } ?? raw.global
+        let tokens = raw.tokens.map { tokens in scaling.map { $0.imagePatches(tokens) } ?? tokens }
+        return ImageFeatures(global: imageProjection(global), tokens: tokens.map { imageProjection($0) }, grid: raw.grid)
     }
 
-    /// The projected features of a text batch (the mask and word mask unchanged).
+    /// The projected features of a text batch (the mask and word mask unchanged); the global feature as
+    /// ``textPooling`` says.
     func text(_ raw: TextFeatures) -> TextFeatures {
-        TextFeatures(cls: textProjection(raw.cls), tokens: textProjection(raw.tokens), mask: raw.mask, wordMask: raw.wordMask)
+        var global = textGlobal(raw), tokens = raw.tokens
+        if let scaling {
+            global = scaling.textGlobal(global)
+            tokens = scaling.textWords(tokens)
+        }
+        return TextFeatures(cls: textProjection(global), tokens: textProjection(tokens), mask: raw.mask, wordMask: raw.wordMask)
+    }
+
+    /// The text's global feature before projection, as ``textPooling`` says.
+    func textGlobal(_ raw: TextFeatures) -> Tensor {
+        switch textPooling {
+        case .cls: return raw.cls
+        case .meanOfWords:
+            let weights = raw.wordMask.unsqueezed(-1)
+            return (raw.tokens * weights).sum(axis: 1) / weights.sum(axis: 1).clamped(min: 1)
+        }
     }
 
     /// The losses' inputs of a batch whose texts the frozen text encoder gave `text`.

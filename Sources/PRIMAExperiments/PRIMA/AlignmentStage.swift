@@ -11,7 +11,7 @@ import PRIMAVision
 /// split. Writes `alignment.safetensors` (the adapters, projections and τ) and `encoder-adapters.safetensors`
 /// (the image encoder's adapters alone, what the later stages start from).
 ///
-/// Its held-out metrics are cross-modal retrieval recall@1/@5 (``RetrievalRecall``) on the fold's test
+/// Its held-out metrics are cross-modal retrieval recall@1/@5 (``RetrievalMetrics``) on the fold's test
 /// samples, before training (adapters at zero, projections as drawn) and after.
 public struct AlignmentStage: FoldStage {
     /// The frozen image backbone.
@@ -59,13 +59,18 @@ public struct AlignmentStage: FoldStage {
         var rng = RandomGenerator(seed: seed)
         return try AlignmentNetwork(encoder: vision.makeEncoder(), textWidth: text.hiddenSize, lora: lora,
                                     projectionWidth: settings.projectionWidth, temperature: settings.temperature,
-                                    learnableTemperature: settings.learnableTemperature, using: &rng)
+                                    learnableTemperature: settings.learnableTemperature, textPooling: settings.textPooling,
+                                    using: &rng)
     }
 
     /// The network after this stage: drawn from the stage's seed, then the weights of `trained` (the stage's
     /// output folder) restored; nil `trained` gives the network before training.
     func loadNetwork(_ input: StageInput, trained: URL?) throws -> AlignmentNetwork {
         let network = try makeNetwork(seed: input.seed)
+        if settings.standardizesFeatures {
+            network.scaling = try trained.map { try FeatureScaling.read(from: $0) }
+                ?? FeatureScaling.fit(network, samples: input.train, pipeline: pipeline, textFeatures: textFeatures)
+        }
         if let trained {
             let url = trained.appendingPathComponent(Self.networkFile)
             do { try TrainingCheckpoint(contentsOf: url).restore(model: network, source: url.path) } catch {
@@ -82,7 +87,8 @@ public struct AlignmentStage: FoldStage {
 
     public func run(_ input: StageInput, output: URL, onEpoch: (StageEpochRecord) -> Void) throws -> [StageEpochRecord] {
         try settings.validate()
-        let network = try makeNetwork(seed: input.seed)
+        let network = try loadNetwork(input, trained: nil)
+        try network.scaling?.write(to: output)
         // Contrastive losses need negatives: full batches only (a last batch of one sample has none).
         let batchSize = min(settings.batchSize, input.train.count)
         guard batchSize >= 2 else { throw ExperimentError(.invalidOption, "alignment: \(input.train.count) training samples; need at least 2") }
@@ -132,7 +138,7 @@ public struct AlignmentStage: FoldStage {
         let network = try loadNetwork(input, trained: trained)
         network.eval()
         let (images, texts) = try embeddings(network, samples)
-        return RetrievalRecall.metrics(images: images, texts: texts)
+        return try RetrievalMetrics.metrics(images: images, texts: texts)
     }
 
     /// The projected global embeddings of `samples` (first view, evaluation transform) and of their texts.
