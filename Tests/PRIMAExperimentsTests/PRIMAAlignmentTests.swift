@@ -75,5 +75,13 @@ enum TinyPRIMA {
             #expect(Set(alignment.history[0].losses.keys) == ["total", "image_consistency", "global_semantic", "local_semantic", "soft_semantic"])
         }
         #expect(ResultsTable.stages(result)?.contains("image_to_text_recall@1") == true)
+
+        // Heatmaps of fold 1's held-out samples from the saved alignment: decodable PNGs, one panel per word.
+        let files = try experiment.inner.writeHeatmaps(count: 2, samples: TinyPADUFES.samples, assignment: assignment, runRoot: output.url)
+        #expect(files.count == 2)
+        for file in files {
+            let figure = try PNGDecoder.read(file)
+            #expect(figure.width > 0 && figure.height > AttentionHeatmap().panelSide)
+        }
     }
 }

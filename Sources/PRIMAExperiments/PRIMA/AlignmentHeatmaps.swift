@@ -17,21 +17,19 @@ extension AlignmentStage {
         guard let batch = try batches.next(), let path = sample.imagePaths.first else {
             throw ExperimentError(.invalidOption, "sample '\(sample.id)' has no photo")
         }
+        guard let tokenizer = text.encoder.tokenizer else {
+            throw ExperimentError(.invalidOption, "heatmaps need a text encoder with a tokenizer")
+        }
         let raw = try textFeatures(batch.texts)
-        let (alpha, grid) = try noGrad { () throws -> (Tensor, PatchGrid?) in
-            let image = network.image(batch.view1)
-            return (try LocalSemanticLoss.wordToPatchAttention(text: network.text(raw), image: image), image.grid)
-        }
-        guard let grid, let tokenizer = text.encoder.tokenizer else {
-            throw ExperimentError(.invalidOption, "heatmaps need an image encoder with a patch grid and a text encoder with a tokenizer")
-        }
+        let (projectedText, projectedImage) = noGrad { (network.text(raw), network.image(batch.view1)) }
         let ids = try text.encoder.tokenize(batch.texts, maxLength: text.maxLength).ids.scalars.map { Int($0) }
-        let tokens = ids.map { tokenizer.token(for: $0) ?? "?" }
-        let wordMask = raw.wordMask.scalars.map { $0 > 0 }
-        let length = tokens.count
-        let panels = try AttentionHeatmap.wordPanels(attention: alpha.reshaped([length, grid.count]), tokens: tokens, wordMask: wordMask)
         let photo = try pipeline.decode(path)
-        return try renderer.render(photo: photo, grid: grid, panels: panels)
+        do {
+            return try renderer.render(photo: photo, text: projectedText, image: projectedImage,
+                                       tokens: ids.map { tokenizer.token(for: $0) ?? "?" })
+        } catch let error as AlignmentError {
+            throw ExperimentError(.invalidOption, "heatmap of sample '\(sample.id)': \(error)")
+        }
     }
 }
 

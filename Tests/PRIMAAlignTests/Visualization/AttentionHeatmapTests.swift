@@ -2,6 +2,7 @@ import Foundation
 import PRIMAAlign
 import PRIMAData
 import PRIMATensor
+import PRIMAText
 import Testing
 
 @Suite struct AttentionHeatmapTests {
@@ -42,6 +43,27 @@ import Testing
             let row = Array(alpha.scalars[(l * grid.count)..<((l + 1) * grid.count)])
             let argmax = row.indices.max { row[$0] < row[$1] }!
             #expect(hottestPatch(decoded, renderer, panel: l) == argmax, "panel \(l)")
+        }
+    }
+
+    @Test func featuresOfOneSampleGiveOnePanelPerWordWithTheHottestPatchAtTheLocalLossArgmax() throws {
+        var rng = RandomGenerator(seed: 11)
+        // [CLS] lesion on forearm [SEP]: three words over a 3 × 4 grid of 8-wide features.
+        let text = TextFeatures(cls: Tensor.randomNormal([1, 8], using: &rng), tokens: Tensor.randomNormal([1, 5, 8], using: &rng) * 3,
+                                mask: Tensor.ones([1, 5]), wordMask: Tensor(shape: [1, 5], scalars: [0, 1, 1, 1, 0]))
+        let image = ImageFeatures(global: Tensor.randomNormal([1, 8], using: &rng), tokens: Tensor.randomNormal([1, 12, 8], using: &rng),
+                                  grid: grid)
+        let renderer = AttentionHeatmap(panelSide: 48, columns: 4, captionScale: 1, margin: 4)
+        let figure = try PNGDecoder.decode(try PNGEncoder.encode(
+            try renderer.render(photo: photo, text: text, image: image, tokens: ["[CLS]", "lesion", "on", "forearm", "[SEP]"])))
+        #expect((figure.width, figure.height) == renderer.figureSize(panelCount: 3))
+        let alpha = try LocalSemanticLoss.wordToPatchAttention(text: text, image: image).scalars
+        for (panel, position) in [1, 2, 3].enumerated() {
+            let row = Array(alpha[(position * 12)..<((position + 1) * 12)])
+            #expect(hottestPatch(figure, renderer, panel: panel) == row.indices.max { row[$0] < row[$1] }!)
+        }
+        #expect(throws: AlignmentError.self) {
+            try renderer.render(photo: photo, text: text, image: image, tokens: ["too", "few"])
         }
     }
 
