@@ -17,14 +17,16 @@ final class AlignmentNetwork: Module {
     let textProjection: Linear
     /// The contrastive temperature.
     let temperature: AlignmentTemperature
-    /// The text's global feature.
-    let textPooling: TextPooling
+    /// The image's and the text's global features.
+    let imagePooling: FeaturePooling, textPooling: FeaturePooling
     /// Centring and scaling of the encoders' outputs before the projections, when used.
     var scaling: FeatureScaling?
 
     /// Adapts `encoder` with `lora` and draws the projections from `rng`.
     init(encoder: DINOv3Model, textWidth: Int, lora: LoRA.Configuration, projectionWidth: Int, temperature: Float,
-         learnableTemperature: Bool, textPooling: TextPooling, using rng: inout RandomGenerator) throws {
+         learnableTemperature: Bool, imagePooling: FeaturePooling, textPooling: FeaturePooling,
+         using rng: inout RandomGenerator) throws {
+        self.imagePooling = imagePooling
         self.textPooling = textPooling
         try encoder.applyLoRA(lora, using: &rng)
         self.encoder = encoder
@@ -37,7 +39,8 @@ final class AlignmentNetwork: Module {
     /// The projected features of one view `[B, 3, H, W]`.
     func image(_ pixels: Tensor) -> ImageFeatures {
         let raw = encoder.encodeImages(pixels)
-        let global = scaling.map { $0.imageGlobal(raw.global) } ?? raw.global
+        let pooled = imageGlobal(raw)
+        let global = scaling.map { $0.imageGlobal(pooled) } ?? pooled
         let tokens = raw.tokens.map { tokens in scaling.map { $0.imagePatches(tokens) } ?? tokens }
         return ImageFeatures(global: imageProjection(global), tokens: tokens.map { imageProjection($0) }, grid: raw.grid)
     }
@@ -53,11 +56,17 @@ final class AlignmentNetwork: Module {
         return TextFeatures(cls: textProjection(global), tokens: textProjection(tokens), mask: raw.mask, wordMask: raw.wordMask)
     }
 
+    /// The image's global feature before projection, as ``imagePooling`` says.
+    func imageGlobal(_ raw: ImageFeatures) -> Tensor {
+        guard imagePooling == .mean, let tokens = raw.tokens else { return raw.global }
+        return tokens.mean(axis: 1)
+    }
+
     /// The text's global feature before projection, as ``textPooling`` says.
     func textGlobal(_ raw: TextFeatures) -> Tensor {
         switch textPooling {
         case .cls: return raw.cls
-        case .meanOfWords:
+        case .mean:
             let weights = raw.wordMask.unsqueezed(-1)
             return (raw.tokens * weights).sum(axis: 1) / weights.sum(axis: 1).clamped(min: 1)
         }

@@ -1,14 +1,16 @@
 import PRIMAAlign
 
-/// Which text feature is the global one (`q^cls`) that the global, soft and retrieval comparisons read.
-public enum TextPooling: String, Sendable, Codable, CaseIterable {
-    /// The `[CLS]` token's final hidden state, as the paper does.
+/// Which feature of an encoder is the global one (`p^cls`, `q^cls`) that the global, soft and retrieval
+/// comparisons read.
+public enum FeaturePooling: String, Sendable, Codable, CaseIterable {
+    /// The CLS token's final hidden state, as the paper does.
     case cls
-    /// **[ours]** The mean of the word tokens' final hidden states (padding and special tokens excluded). For
-    /// a text encoder with random weights, whose CLS is nearly the same for every text (its attention is
-    /// nearly uniform at initialisation, so the CLS position sees little of the words): measured on the
-    /// built-in small BERT, the CLS varies across metadata texts by about 3e-6 of its mean square.
-    case meanOfWords = "mean"
+    /// **[ours]** The mean of the local tokens' final hidden states (the image's patches; the text's words,
+    /// padding and special tokens excluded). For encoders with random weights, whose CLS is nearly the same
+    /// for every input (attention is nearly uniform at initialisation, so the CLS position sees little of the
+    /// input): measured on the built-in small BERT, the CLS varies across metadata texts by about 3e-6 of its
+    /// mean square.
+    case mean
 }
 
 /// The settings of PRIMA's stage 2 as the harness runs it: alignment pre-training, then supervised
@@ -34,8 +36,10 @@ public struct AlignmentSettings: Sendable, Equatable {
     public var temperature: Float
     /// Whether τ is trained.
     public var learnableTemperature: Bool
+    /// The image's global feature.
+    public var imagePooling: FeaturePooling
     /// The text's global feature.
-    public var textPooling: TextPooling
+    public var textPooling: FeaturePooling
     /// **[ours]** Centre and scale each dimension of the encoders' outputs with statistics of the training
     /// split before the projection heads (see the documentation of the experiment): needed by encoders with
     /// random weights, whose features barely differ between inputs.
@@ -52,7 +56,7 @@ public struct AlignmentSettings: Sendable, Equatable {
     /// Settings from their values; every default is the paper's.
     public init(epochs: Int = 150, batchSize: Int = 32, learningRate: Double = 3e-5, weightDecay: Double = 1e-3,
                 warmupRatio: Double = 0.1, lossWeights: PRIMALossWeights = .paper, temperature: Float = 0.07,
-                learnableTemperature: Bool = false, textPooling: TextPooling = .cls, standardizesFeatures: Bool = false,
+                learnableTemperature: Bool = false, imagePooling: FeaturePooling = .cls, textPooling: FeaturePooling = .cls, standardizesFeatures: Bool = false,
                 projectionWidth: Int = 256, gradientClipNorm: Float? = 1,
                 supervisedEpochs: Int = 10, supervisedLearningRate: Double = 3e-5) {
         self.epochs = epochs
@@ -63,6 +67,7 @@ public struct AlignmentSettings: Sendable, Equatable {
         self.lossWeights = lossWeights
         self.temperature = temperature
         self.learnableTemperature = learnableTemperature
+        self.imagePooling = imagePooling
         self.textPooling = textPooling
         self.standardizesFeatures = standardizesFeatures
         self.projectionWidth = projectionWidth
@@ -74,11 +79,11 @@ public struct AlignmentSettings: Sendable, Equatable {
     /// The paper's settings (its supervised step's length is not given: 10 epochs is **[ours]**).
     public static let paper = AlignmentSettings()
 
-    /// **[ours]** For the built-in small random encoders: 12 alignment epochs at 1e-3, the text's mean word
-    /// feature as its global feature (``TextPooling/meanOfWords``), standardised encoder outputs
+    /// **[ours]** For the built-in small random encoders: 12 alignment epochs at 1e-3, the mean patch and word
+    /// features as the global ones (``FeaturePooling/mean``), standardised encoder outputs
     /// (``standardizesFeatures``), a 64-wide shared space, 3 supervised
     /// epochs at 1e-3.
-    public static let smallEncoders = AlignmentSettings(epochs: 12, learningRate: 1e-3, weightDecay: 1e-2, textPooling: .meanOfWords, standardizesFeatures: true,
+    public static let smallEncoders = AlignmentSettings(epochs: 12, learningRate: 1e-3, weightDecay: 1e-2, imagePooling: .mean, textPooling: .mean, standardizesFeatures: true,
                                                         projectionWidth: 64,
                                                         supervisedEpochs: 3, supervisedLearningRate: 1e-3)
 
@@ -92,7 +97,7 @@ public struct AlignmentSettings: Sendable, Equatable {
          "loss_weights": [lossWeights.imageConsistency, lossWeights.globalSemantic, lossWeights.localSemantic,
                           lossWeights.softSemantic].map { String($0) }.joined(separator: ","),
          "temperature": String(temperature), "learnable_temperature": String(learnableTemperature),
-         "text_pooling": textPooling.rawValue, "standardizes_features": String(standardizesFeatures),
+         "image_pooling": imagePooling.rawValue, "text_pooling": textPooling.rawValue, "standardizes_features": String(standardizesFeatures),
          "projection_width": String(projectionWidth), "gradient_clip_norm": gradientClipNorm.map { String($0) } ?? "none",
          "supervised_epochs": String(supervisedEpochs), "supervised_learning_rate": String(supervisedLearningRate)]
     }

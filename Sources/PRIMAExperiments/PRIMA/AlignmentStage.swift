@@ -59,7 +59,8 @@ public struct AlignmentStage: FoldStage {
         var rng = RandomGenerator(seed: seed)
         return try AlignmentNetwork(encoder: vision.makeEncoder(), textWidth: text.hiddenSize, lora: lora,
                                     projectionWidth: settings.projectionWidth, temperature: settings.temperature,
-                                    learnableTemperature: settings.learnableTemperature, textPooling: settings.textPooling,
+                                    learnableTemperature: settings.learnableTemperature, imagePooling: settings.imagePooling,
+                                    textPooling: settings.textPooling,
                                     using: &rng)
     }
 

@@ -9,7 +9,7 @@ import PRIMAText
 /// with statistics of the fold's training split under the encoders as they start (adapters at zero).
 ///
 /// Encoders with random weights give features dominated by one direction shared by every input (measured on
-/// the built-in small DINOv3 and BERT: the CLS varies across inputs by a few millionths of its mean square),
+/// the built-in small BERT: the CLS varies across texts by a few millionths of its mean square),
 /// so cosine similarities are all about equal and the contrastive losses have no gradient to follow.
 /// Removing the shared part and scaling each dimension to unit variance leaves what differs between inputs.
 struct FeatureScaling {
@@ -26,7 +26,7 @@ struct FeatureScaling {
         while let batch = try batches.next() {
             let raw = try textFeatures(batch.texts)
             let image = noGrad { network.encoder.encodeImages(batch.view1) }
-            moments[0].add(image.global, weights: nil)
+            moments[0].add(network.imageGlobal(image), weights: nil)
             if let tokens = image.tokens { moments[1].add(tokens, weights: nil) }
             moments[2].add(network.textGlobal(raw), weights: nil)
             moments[3].add(raw.tokens, weights: raw.wordMask)
