@@ -8,8 +8,8 @@ import PRIMAExperiments
 public struct AlignmentOptions: ParsableArguments {
     public init() {}
 
-    @Option(help: "Alignment epochs per fold (paper: 150; small random encoders: 12).") public var alignEpochs: Int?
-    @Option(help: "Alignment peak learning rate (paper: 3e-5; small random encoders: 1e-3).") public var alignLearningRate: Double?
+    @Option(help: "Alignment epochs per fold (paper: 150; small random encoders: 40).") public var alignEpochs: Int?
+    @Option(help: "Alignment peak learning rate (paper: 3e-5; small random encoders: 3e-3).") public var alignLearningRate: Double?
     @Option(help: "Alignment AdamW weight decay (paper: 1e-3).") public var alignWeightDecay: Double?
     @Option(help: "Samples per alignment step (the contrastive batch).") public var alignBatchSize: Int?
     @Option(help: ArgumentHelp("Weights β1,β2,β3,β4 of L_img, L_glo, L_loc, L_soft (paper: 0.2,0.3,0.2,0.3).", valueName: "b1,b2,b3,b4"))
