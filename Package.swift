@@ -77,7 +77,7 @@ let package = Package(
         // their options and error handling through PRIMAExampleSupport.
         .target(
             name: "PRIMAExampleSupport",
-            dependencies: ["PRIMAExperiments", "PRIMAData", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAAlign", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Examples/Shared"
         ),

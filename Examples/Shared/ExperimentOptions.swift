@@ -24,10 +24,11 @@ public struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Share of steps spent warming up.") public var warmupRatio = 0.1
     @Option(parsing: .unconditional, help: "Share of each fold's training patients held out to pick the best epoch.") public var validationFraction = 0.2
     @Option(help: "Class weights of the cross-entropy: none, balanced or sqrt-balanced.") public var classWeighting = ClassWeighting.balanced
-    @Option(name: .customLong("baseline"), help: "Baselines to run (repeat the option): image-only, image-metadata, placeholder (colour statistics). Default: image-only and image-metadata.")
+    @Option(name: .customLong("baseline"), help: "Experiments to run (repeat the option): image-only, image-metadata, prima-alignment (PRIMA stage 2: alignment, supervised step, then the aligned encoder with a linear head), placeholder (colour statistics). Default: image-only and image-metadata.")
     public var baselines: [BaselineChoice] = BaselineChoice.defaults
     @Flag(help: "Also feed the metadata vector (one-hot fields) to the image-metadata baseline's MLP, next to the text CLS.")
     public var appendMetadataVector = false
+    @OptionGroup(title: "PRIMA stage 2 (prima-alignment)") public var alignment: AlignmentOptions
     @Option(parsing: .unconditional, help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") public var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
     public var cacheDir: String?
@@ -60,6 +61,7 @@ public struct ExperimentOptions: ParsableArguments {
             if let dataDir { try RunOptions.validateDataDirectory(URL(fileURLWithPath: dataDir)) }
             if let visionCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: visionCheckpoint), option: "--vision-checkpoint") }
             if let textCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: textCheckpoint), option: "--text-checkpoint") }
+            try alignment.settings(usingCheckpoints: visionCheckpoint != nil).validate()
         } catch let error as ExperimentError {
             throw ValidationError(error.message)
         }
@@ -78,9 +80,16 @@ public struct ExperimentOptions: ParsableArguments {
             baselines, schema: schema, samples: samples, settings: options.trainingSettings,
             visionCheckpoint: visionCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
             textCheckpoint: textCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
-            seed: seed, appendMetadataVector: appendMetadataVector)
+            seed: seed, appendMetadataVector: appendMetadataVector,
+            alignment: try alignment.settings(usingCheckpoints: visionCheckpoint != nil))
         let (_, tables) = try ExperimentSuite(datasetName: datasetName, harness: harness).run(experiments)
         print(tables)
+        if alignment.heatmaps > 0, let prima = experiments.first(where: { $0 is PRIMAAlignmentExperiment }) as? PRIMAAlignmentExperiment {
+            let assignment = try harness.foldAssignment()
+            let files = try prima.writeHeatmaps(count: alignment.heatmaps, samples: samples, assignment: assignment,
+                                                runRoot: options.outputDirectory)
+            print("Attention heatmaps (fold 1, held-out samples): \(files.map(\.lastPathComponent).joined(separator: ", "))")
+        }
         print("Results, tables and plots: \(options.outputDirectory.path)")
     }
 

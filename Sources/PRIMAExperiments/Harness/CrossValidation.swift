@@ -197,6 +197,11 @@ public struct CrossValidation {
     /// The experiment's fingerprint plus the run's own settings and a digest of the data.
     func runSettings(of experiment: some FoldExperiment) -> [String: String] {
         var settings = experiment.fingerprint
+        if let staged = experiment as? any StagedFoldExperiment {
+            for stage in staged.stages {
+                for (key, value) in stage.fingerprint { settings["stage.\(stage.name).\(key)"] = value }
+            }
+        }
         settings["run.folds"] = String(configuration.folds)
         settings["run.epochs"] = String(configuration.epochs)
         settings["run.seed"] = String(configuration.seed)

@@ -89,4 +89,11 @@ public protocol FoldTrainer: AnyObject {
     func trainEpoch(_ epoch: Int, onStep: (_ step: Int, _ loss: Double) -> Void) throws -> Double
     /// Class logits [N, K] of `samples`, in order, in evaluation mode and without gradients.
     func predict(_ samples: [DatasetSample]) throws -> Tensor
+    /// The mean of each named training loss over the last epoch ``trainEpoch(_:onStep:)`` ran, for a trainer
+    /// that optimises several terms; recorded in ``EpochRecord/trainLosses``. Empty by default.
+    var lastEpochLosses: [String: Double] { get }
+}
+
+extension FoldTrainer {
+    public var lastEpochLosses: [String: Double] { [:] }
 }

@@ -14,16 +14,36 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public let validationAccuracy: Double
     /// Balanced accuracy on the validation split.
     public let validationBalancedAccuracy: Double
+    /// The epoch's mean training losses by name, for trainers that optimise several
+    /// (``FoldTrainer/lastEpochLosses``); empty for a single loss, which is ``trainLoss``. Absent from files
+    /// written before it existed, which read back as empty.
+    public let trainLosses: [String: Double]
 
     /// A record from its values.
     public init(epoch: Int, trainLoss: Double, validationLoss: Double, validationMacroF1: Double,
-                validationAccuracy: Double, validationBalancedAccuracy: Double) {
+                validationAccuracy: Double, validationBalancedAccuracy: Double, trainLosses: [String: Double] = [:]) {
+        self.trainLosses = trainLosses
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.validationLoss = validationLoss
         self.validationMacroF1 = validationMacroF1
         self.validationAccuracy = validationAccuracy
         self.validationBalancedAccuracy = validationBalancedAccuracy
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case epoch, trainLoss, validationLoss, validationMacroF1, validationAccuracy, validationBalancedAccuracy, trainLosses
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        trainLoss = try c.decode(Double.self, forKey: .trainLoss)
+        validationLoss = try c.decode(Double.self, forKey: .validationLoss)
+        validationMacroF1 = try c.decode(Double.self, forKey: .validationMacroF1)
+        validationAccuracy = try c.decode(Double.self, forKey: .validationAccuracy)
+        validationBalancedAccuracy = try c.decode(Double.self, forKey: .validationBalancedAccuracy)
+        trainLosses = try c.decodeIfPresent([String: Double].self, forKey: .trainLosses) ?? [:]
     }
 
     /// Whether this epoch beats `other` as a checkpoint: higher validation macro F1, ties broken by lower
@@ -62,11 +82,15 @@ public struct FoldResult: Sendable, Codable, Equatable {
     public let macroAUC: Double?
     /// Every epoch's training loss and validation metrics.
     public let history: [EpochRecord]
+    /// The fold's earlier stages (``StagedFoldExperiment``): their training histories and held-out metrics
+    /// before and after each; nil for a single-stage experiment (and in files written before stages existed).
+    public let stages: [StageRecord]?
 
     /// A result from its parts.
     public init(fold: Int, bestEpoch: Int, trainCount: Int, validationCount: Int, testCount: Int, sampleIDs: [String],
                 labels: [Int], predictions: [Int], probabilities: [[Double]], report: ClassificationReport,
-                macroAUC: Double?, history: [EpochRecord]) {
+                macroAUC: Double?, history: [EpochRecord], stages: [StageRecord]? = nil) {
+        self.stages = stages
         self.fold = fold
         self.bestEpoch = bestEpoch
         self.trainCount = trainCount

@@ -20,7 +20,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
 
     func run(eta: inout ETAEstimator, stepsPerEpoch: inout Int?) throws -> FoldResult {
         try RunDirectory.createDirectory(directory.foldDirectory(k))
-        let trainer = try experiment.makeTrainer(for: context)
+        let (trainer, stageRecords) = try makeTrainer()
         stepsPerEpoch = trainer.stepsPerEpoch
         var history = try resume(trainer)
         let epochs = context.epochs
@@ -47,7 +47,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
                     experiment: experiment.name, fold: k, epoch: epoch, loss: trainLoss, limit: lossLimit, classCount: context.classCount,
                     finishedEpochs: history.count, foldDirectory: directory.foldDirectory(k), trainer: trainer))
             }
-            let record = try validate(trainer, epoch: epoch, trainLoss: trainLoss)
+            let record = try validate(trainer, epoch: epoch, trainLoss: trainLoss, trainLosses: trainer.lastEpochLosses)
             let isBest = EpochRecord.best(of: history).map { record.isBetter(than: $0) } ?? true
             history.append(record)
             if isBest {
@@ -65,7 +65,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
             try harness.report(.epochFinished(position, record: record, epochs: epochs, isBest: isBest, eta: epochETA))
         }
 
-        let result = try evaluateBest(trainer, history: history)
+        let result = try evaluateBest(trainer, history: history, stages: stageRecords)
         try RunDirectory.writeJSON(result, to: directory.resultFile(k))
         try? FileManager.default.removeItem(at: directory.checkpointFile(k))
         if !harness.configuration.keepBestWeights { try? FileManager.default.removeItem(at: directory.bestWeightsFile(k)) }
@@ -76,6 +76,25 @@ struct FoldRunner<Experiment: FoldExperiment> {
     }
 
     private func observer(_ event: ProgressEvent) { harness.observer?(event) }
+
+    /// The experiment's trainer; for a staged experiment, its stages run (or are found complete) first, on
+    /// the fold's training split, in the fold's folder.
+    private func makeTrainer() throws -> (any FoldTrainer, [StageRecord]?) {
+        guard let staged = experiment as? any StagedFoldExperiment else { return (try experiment.makeTrainer(for: context), nil) }
+        let runner = StageRunner(stages: staged.stages, context: context, folder: directory.foldDirectory(k))
+        let outcome = try runner.run(
+            onStart: { stage in
+                logger.info("stage started", metadata: ["experiment": "\(experiment.name)", "fold": "\(k + 1)", "stage": "\(stage)"])
+                try harness.report(.stageStarted(position, stage: stage))
+            },
+            onEpoch: { stage, record in observer(.stageEpochFinished(position, stage: stage, record: record)) },
+            onFinish: { record, skipped in
+                logger.info(skipped ? "stage already complete" : "stage finished",
+                            metadata: ["experiment": "\(experiment.name)", "fold": "\(k + 1)", "stage": "\(record.stage)"])
+                try harness.report(.stageFinished(position, record: record, skipped: skipped))
+            })
+        return (try staged.makeTrainer(for: context, stageOutputs: outcome.outputs), outcome.records)
+    }
 
     /// Restores the trainer from the fold's last epoch checkpoint, if any, and returns the saved history.
     private func resume(_ trainer: any FoldTrainer) throws -> [EpochRecord] {
@@ -108,17 +127,17 @@ struct FoldRunner<Experiment: FoldExperiment> {
     }
 
     /// Scores the validation split after `epoch`.
-    private func validate(_ trainer: any FoldTrainer, epoch: Int, trainLoss: Double) throws -> EpochRecord {
+    private func validate(_ trainer: any FoldTrainer, epoch: Int, trainLoss: Double, trainLosses: [String: Double]) throws -> EpochRecord {
         let labels = context.validation.map(\.label)
         let logits = try trainer.predict(context.validation)
         let scores = try Scores(logits: logits, labels: labels, classCount: context.classCount, what: "validation")
         return EpochRecord(epoch: epoch, trainLoss: trainLoss, validationLoss: scores.loss,
                            validationMacroF1: scores.report.macroF1, validationAccuracy: scores.report.accuracy,
-                           validationBalancedAccuracy: scores.report.balancedAccuracy)
+                           validationBalancedAccuracy: scores.report.balancedAccuracy, trainLosses: trainLosses)
     }
 
     /// Restores the best epoch's weights and scores the test fold.
-    private func evaluateBest(_ trainer: any FoldTrainer, history: [EpochRecord]) throws -> FoldResult {
+    private func evaluateBest(_ trainer: any FoldTrainer, history: [EpochRecord], stages: [StageRecord]?) throws -> FoldResult {
         guard let best = EpochRecord.best(of: history) else { preconditionFailure("a fold ends after at least one epoch") }
         let url = directory.bestWeightsFile(k)
         do {
@@ -135,7 +154,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
         return FoldResult(fold: k, bestEpoch: best.epoch, trainCount: context.train.count, validationCount: context.validation.count,
                           testCount: context.test.count, sampleIDs: context.test.map(\.id), labels: labels,
                           predictions: scores.predictions, probabilities: scores.probabilities, report: scores.report,
-                          macroAUC: scores.macroAUC, history: history)
+                          macroAUC: scores.macroAUC, history: history, stages: stages)
     }
 }
 

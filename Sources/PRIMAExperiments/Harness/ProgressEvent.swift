@@ -11,6 +11,12 @@ public enum ProgressEvent: Sendable {
     case step(StepProgress)
     /// An epoch ended and was saved.
     case epochFinished(FoldPosition, record: EpochRecord, epochs: Int, isBest: Bool, eta: TimeInterval?)
+    /// An earlier stage of a fold (``FoldStage``) begins training on the fold's training split.
+    case stageStarted(FoldPosition, stage: String)
+    /// An epoch of an earlier stage ended.
+    case stageEpochFinished(FoldPosition, stage: String, record: StageEpochRecord)
+    /// An earlier stage ended, or was found complete in the fold's folder (`skipped`).
+    case stageFinished(FoldPosition, record: StageRecord, skipped: Bool)
     /// A fold ended: its test metrics (of the best epoch's weights).
     case foldFinished(FoldPosition, result: FoldResult)
 }

@@ -29,6 +29,31 @@ public enum ResultsTable {
         return render(header: header, rows: rows, caption: result.title)
     }
 
+    /// The held-out metrics of each earlier stage (``StageRecord``) per fold as "before → after", then the
+    /// mean over folds; nil when the experiment has no stage with held-out metrics. For PRIMA's alignment:
+    /// retrieval recall@1/@5 on the test fold (chance recall@1 is 1 / N, N the `retrieval_candidates`).
+    public static func stages(_ result: CrossValidationResult) -> String? {
+        let records = result.folds.flatMap { fold in (fold.stages ?? []).map { (fold.fold, $0) } }
+        let names = Array(Set(records.flatMap { $0.1.heldOutAfter.keys })).sorted()
+        guard !names.isEmpty else { return nil }
+        func number(_ x: Double?) -> String { x.map { $0 == $0.rounded() && abs($0) >= 2 ? String(Int($0)) : String(format: "%.3f", $0) } ?? "—" }
+        func cell(_ before: Double?, _ after: Double?) -> String { before == after ? number(after) : "\(number(before)) → \(number(after))" }
+        func mean(_ values: [Double?]) -> Double? {
+            let known = values.compactMap { $0 }
+            return known.isEmpty ? nil : known.reduce(0, +) / Double(known.count)
+        }
+        var rows = records.filter { !$0.1.heldOutAfter.isEmpty }.map { fold, record in
+            ["\(fold + 1)", record.stage] + names.map { cell(record.heldOutBefore[$0], record.heldOutAfter[$0]) }
+        }
+        for stage in Array(Set(records.map(\.1.stage))).sorted() {
+            let these = records.map(\.1).filter { $0.stage == stage && !$0.heldOutAfter.isEmpty }
+            guard !these.isEmpty else { continue }
+            rows.append(["mean", stage] + names.map { name in cell(mean(these.map { $0.heldOutBefore[name] }), mean(these.map { $0.heldOutAfter[name] })) })
+        }
+        return render(header: ["Fold", "Stage"] + names, rows: rows,
+                      caption: "\(result.title) — earlier stages on the held-out fold, before → after training")
+    }
+
     /// Aligns cells in columns: the first column left-aligned, the others right-aligned.
     static func render(header: [String], rows: [[String]], caption: String) -> String {
         let all = [header] + rows

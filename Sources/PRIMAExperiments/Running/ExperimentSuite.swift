@@ -43,7 +43,8 @@ public struct ExperimentSuite {
         let all = try merged(with: results, in: root)
         try ResultsFiles.write(ResultsFiles.Comparison(dataset: datasetName, experiments: all), to: root)
         try PlotFiles.writeComparison(all, title: datasetName, to: root)
-        let tables = ([ResultsTable.comparison(all, title: datasetName)] + all.map(ResultsTable.folds))
+        let tables = ([ResultsTable.comparison(all, title: datasetName)] + all.map(ResultsTable.folds)
+                      + all.compactMap(ResultsTable.stages))
             .joined(separator: "\n\n") + "\n"
         do { try Data(tables.utf8).write(to: root.appendingPathComponent("table.txt"), options: .atomic) } catch {
             throw ExperimentError(.io, "cannot write \(root.appendingPathComponent("table.txt").path): \(error.localizedDescription)")

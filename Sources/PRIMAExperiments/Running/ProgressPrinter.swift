@@ -58,6 +58,17 @@ public final class ProgressPrinter {
             let text = "[\(p.experiment)] fold \(p.fold + 1)/\(p.foldCount) · epoch \(record.epoch + 1)/\(epochs) · train loss \(String(format: "%.4f", record.trainLoss)) · val loss \(String(format: "%.4f", record.validationLoss)) · val macro F1 \(String(format: "%.1f%%", record.validationMacroF1 * 100))"
                 + (isBest ? " (best)" : "") + (eta.map { " · ETA \(formatDuration($0))" } ?? "")
             line(text)
+        case let .stageStarted(p, stage):
+            line("[\(p.experiment)] fold \(p.fold + 1)/\(p.foldCount) · stage \(stage): training")
+        case let .stageEpochFinished(p, stage, record):
+            let losses = record.losses.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }
+            line("[\(p.experiment)] fold \(p.fold + 1)/\(p.foldCount) · stage \(stage) · epoch \(record.epoch + 1) · " + losses.joined(separator: " · "))
+        case let .stageFinished(p, record, skipped):
+            let metrics = record.heldOutAfter.keys.sorted().map { key in
+                "\(key) \(record.heldOutBefore[key].map { String(format: "%.3f", $0) } ?? "—") → \(String(format: "%.3f", record.heldOutAfter[key]!))"
+            }
+            line("[\(p.experiment)] fold \(p.fold + 1)/\(p.foldCount) · stage \(record.stage) " + (skipped ? "already complete" : "done")
+                 + (metrics.isEmpty ? "" : " · held-out " + metrics.joined(separator: ", ")))
         case let .foldFinished(p, result):
             line("[\(p.experiment)] fold \(p.fold + 1)/\(p.foldCount) done: test macro F1 \(String(format: "%.2f", result.report.macroF1 * 100)), accuracy \(String(format: "%.2f", result.report.accuracy * 100)), balanced accuracy \(String(format: "%.2f", result.report.balancedAccuracy * 100)) (epoch \(result.bestEpoch + 1))")
         }

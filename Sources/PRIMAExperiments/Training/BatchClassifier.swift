@@ -48,8 +48,9 @@ public struct BatchPipeline: Sendable {
         self.workerCount = workerCount
     }
 
-    /// A loader over `samples`.
-    func loader(_ samples: [DatasetSample], batchSize: Int, training: Bool, seed: UInt64) -> TwoViewLoader {
+    /// A loader over `samples`: shuffled, augmented batches with `training`, else in order through the
+    /// evaluation transform.
+    public func loader(_ samples: [DatasetSample], batchSize: Int, training: Bool, seed: UInt64) -> TwoViewLoader {
         TwoViewLoader(samples: samples, transform: training ? trainTransform : evaluationTransform,
                       renderer: MetadataTextRenderer(schema: schema), encoder: MetadataVectorEncoder(schema: schema),
                       configuration: .init(batchSize: batchSize, shuffle: training, seed: seed, workerCount: workerCount),

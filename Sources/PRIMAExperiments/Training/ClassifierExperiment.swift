@@ -49,18 +49,29 @@ public struct ClassifierExperiment: FoldExperiment {
     }
 }
 
-/// Trains a ``BatchClassifier`` for one fold.
-final class ClassifierTrainer: FoldTrainer {
-    let classifier: any BatchClassifier
+/// Trains a ``BatchClassifier`` for one fold: the trainer of ``ClassifierExperiment``, public so that an
+/// experiment of its own (a ``StagedFoldExperiment`` building its classifier from earlier stages, or a stage
+/// that trains a classifier) can reuse it.
+///
+/// Class-weighted cross-entropy over ``FoldContext/train`` (weights from its class counts), AdamW over the
+/// model's trainable parameters, linear warm-up then cosine decay over `context.epochs` epochs, optional
+/// gradient clipping; batches from ``BatchPipeline``. A non-finite loss ends an epoch before it reaches the
+/// weights and is returned as the epoch's loss (the harness then stops with `.diverged`).
+public final class ClassifierTrainer: FoldTrainer {
+    /// The model being trained.
+    public let classifier: any BatchClassifier
     let adamW: AdamW
     let learningRateScheduler: LearningRateScheduler
-    let settings: TrainingSettings
-    let pipeline: BatchPipeline
+    /// The optimisation settings.
+    public let settings: TrainingSettings
+    /// How batches are made.
+    public let pipeline: BatchPipeline
     let trainLoader: TwoViewLoader
     let classWeights: Tensor
     let seed: UInt64
 
-    init(model: any BatchClassifier, settings: TrainingSettings, pipeline: BatchPipeline, context: FoldContext) {
+    /// A trainer of `model` on `context.train` for `context.epochs` epochs (the schedule's length).
+    public init(model: any BatchClassifier, settings: TrainingSettings, pipeline: BatchPipeline, context: FoldContext) {
         classifier = model
         self.settings = settings
         self.pipeline = pipeline
@@ -73,12 +84,12 @@ final class ClassifierTrainer: FoldTrainer {
         classWeights = Tensor(shape: [context.classCount], scalars: settings.classWeighting.weights(classCounts: context.trainClassCounts))
     }
 
-    var model: Module { classifier }
-    var optimizer: (any Optimizer)? { adamW }
-    var scheduler: LearningRateScheduler? { learningRateScheduler }
-    var stepsPerEpoch: Int { trainLoader.batchCount }
+    public var model: Module { classifier }
+    public var optimizer: (any Optimizer)? { adamW }
+    public var scheduler: LearningRateScheduler? { learningRateScheduler }
+    public var stepsPerEpoch: Int { trainLoader.batchCount }
 
-    func trainEpoch(_ epoch: Int, onStep: (Int, Double) -> Void) throws -> Double {
+    public func trainEpoch(_ epoch: Int, onStep: (Int, Double) -> Void) throws -> Double {
         classifier.train()
         var batches = trainLoader.epoch(epoch)
         var total = 0.0, step = 0
@@ -99,7 +110,7 @@ final class ClassifierTrainer: FoldTrainer {
         return total / Double(max(1, step))
     }
 
-    func predict(_ samples: [DatasetSample]) throws -> Tensor {
+    public func predict(_ samples: [DatasetSample]) throws -> Tensor {
         classifier.eval()
         defer { classifier.train() }
         let loader = pipeline.loader(samples, batchSize: settings.batchSize, training: false, seed: seed)
