@@ -75,11 +75,11 @@ let targets: [Target] = [
     },
     Target(name: "bert-config", seeds: [textFixtures + "bert_tiny/config.json", textFixtures + "bert_tiny_mlm/config.json"]) { data, folder in
         try data.write(to: folder.appendingPathComponent("config.json"))
-        _ = try BERTConfig.read(from: folder)
+        _ = try BERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
     },
     Target(name: "modernbert-config", seeds: [textFixtures + "modernbert_tiny/config.json", textFixtures + "modernbert_tiny_bias/config.json"]) { data, folder in
         try data.write(to: folder.appendingPathComponent("config.json"))
-        _ = try ModernBERTConfig.read(from: folder)
+        _ = try ModernBERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
     },
     Target(name: "dinov3-config", seeds: ["Tests/PRIMAVisionTests/Fixtures/dinov3_keybias/config.json",
                                           "Tests/PRIMAVisionTests/Fixtures/dinov3_plain_reg4/config.json"]) { data, folder in

@@ -23,7 +23,7 @@ import Testing
         var text = String(decoding: try Self.fixture("bert_tiny"), as: UTF8.self)
         text = text.replacingOccurrences(of: "\"hidden_size\"", with: "\"hidden_size\" :: ")
         try Data(text.utf8).write(to: folder.appendingPathComponent("config.json"))
-        let error = #expect(throws: TextEncoderError.self) { try BERTConfig.read(from: folder) }
+        let error = #expect(throws: TextEncoderError.self) { try BERTConfig(contentsOf: folder.appendingPathComponent("config.json")) }
         let prefix = try #require(text.range(of: "::"))
         let line = text[..<prefix.lowerBound].filter { $0 == "\n" }.count + 1
         #expect(error?.file.hasSuffix("config.json") == true)
@@ -39,7 +39,7 @@ import Testing
         for count in [-3, 1 << 40] {
             object["num_hidden_layers"] = count
             try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("config.json"))
-            let error = #expect(throws: TextEncoderError.self) { try ModernBERTConfig.read(from: folder) }
+            let error = #expect(throws: TextEncoderError.self) { try ModernBERTConfig(contentsOf: folder.appendingPathComponent("config.json")) }
             #expect(error?.message.contains("num_hidden_layers") == true, "\(error.map(String.init(describing:)) ?? "")")
         }
     }
@@ -50,12 +50,12 @@ import Testing
         let url = folder.appendingPathComponent("config.json")
         let bert = FuzzRun.run(seeds: [try Self.fixture("bert_tiny"), try Self.fixture("bert_tiny_mlm")], iterations: 200, seed: 21) { data in
             try data.write(to: url)
-            _ = try BERTConfig.read(from: folder)
+            _ = try BERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
         }
         let modernBERT = FuzzRun.run(seeds: [try Self.fixture("modernbert_tiny"), try Self.fixture("modernbert_tiny_bias")],
                                      iterations: 200, seed: 22) { data in
             try data.write(to: url)
-            _ = try ModernBERTConfig.read(from: folder)
+            _ = try ModernBERTConfig(contentsOf: folder.appendingPathComponent("config.json"))
         }
         print("BERT config.json fuzz: \(bert.summary); ModernBERT config.json fuzz: \(modernBERT.summary)")
         #expect(bert.parsed > 0 && bert.refused > 0, "\(bert.summary)")
