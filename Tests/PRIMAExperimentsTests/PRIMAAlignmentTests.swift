@@ -84,4 +84,31 @@ enum TinyPRIMA {
             #expect(figure.width > 0 && figure.height > AttentionHeatmap().panelSide)
         }
     }
+
+    @Test("mean pooling and training-split standardisation: the model's encoders give centred, unit-variance global features")
+    func standardisedMeanPooledFeatures() throws {
+        var settings = try TinyPRIMA.experiment(epochs: 1, supervisedEpochs: 0).alignment
+        settings.imagePooling = .mean
+        settings.textPooling = .mean
+        settings.standardizesFeatures = true
+        let tiny = try TinyPRIMA.experiment(epochs: 1, supervisedEpochs: 0)
+        let stage = AlignmentStage(vision: tiny.vision, text: tiny.text, lora: tiny.lora, settings: settings, pipeline: tiny.pipeline)
+        let samples = Array(TinyPADUFES.samples.prefix(16))
+        let (model, image, scaling) = try stage.loadModel(StageInput(fold: 0, train: samples, classNames: [], seed: 3), trained: nil)
+        #expect(scaling != nil)
+        var batches = tiny.pipeline.loader(samples, batchSize: samples.count, training: false, seed: 0).epoch(0)
+        let batch = try #require(try batches.next())
+        let (images, texts) = try noGrad { (try model.encodeImages(batch.view1), try model.metadataEncoder.encodeMetadata(batch.texts)) }
+        for (name, global) in [("image", images.global), ("text", texts.cls)] {
+            let mean = global.mean(axis: 0).scalars, variance = (global * global).mean(axis: 0).scalars
+            #expect(mean.allSatisfy { abs($0) < 1e-3 }, "\(name) means \(mean.prefix(4))")
+            // Unit variance, or 0 for a dimension the statistics left unscaled (constant across samples).
+            #expect(variance.allSatisfy { abs($0 - 1) < 1e-2 || $0 < 1e-6 }, "\(name) variances \(variance.prefix(4))")
+        }
+        // The image's global feature is the scaled mean of its raw patch tokens, not its CLS.
+        image.scaling = nil
+        let raw = noGrad { image.backbone.encodeImages(batch.view1) }
+        let pooled = noGrad { image.encodeImages(batch.view1).global }
+        #expect(pooled.scalars == raw.tokens!.mean(axis: 1).scalars)
+    }
 }

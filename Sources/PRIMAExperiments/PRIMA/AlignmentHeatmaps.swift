@@ -10,8 +10,8 @@ extension AlignmentStage {
     /// its metadata text (``AttentionHeatmap/wordPanels(attention:tokens:wordMask:)``).
     /// - Throws: when the network or the photo cannot be read, or the text has no word.
     public func attentionFigure(of sample: DatasetSample, trained: URL, renderer: AttentionHeatmap = AttentionHeatmap()) throws -> RGBImage {
-        let network = try loadNetwork(StageInput(fold: 0, train: [], classNames: [], seed: 0), trained: trained)
-        network.eval()
+        let model = try loadModel(StageInput(fold: 0, train: [], classNames: [], seed: 0), trained: trained).model
+        model.eval()
         let loader = pipeline.loader([sample], batchSize: 1, training: false, seed: 0)
         var batches = loader.epoch(0)
         guard let batch = try batches.next(), let path = sample.imagePaths.first else {
@@ -20,8 +20,7 @@ extension AlignmentStage {
         guard let tokenizer = text.encoder.tokenizer else {
             throw ExperimentError(.invalidOption, "heatmaps need a text encoder with a tokenizer")
         }
-        let raw = try textFeatures(batch.texts)
-        let (projectedText, projectedImage) = noGrad { (network.text(raw), network.image(batch.view1)) }
+        let (projectedText, projectedImage) = try noGrad { (try model.projectTexts(batch.texts), try model.projectImages(batch.view1)) }
         let ids = try text.encoder.tokenize(batch.texts, maxLength: text.maxLength).ids.scalars.map { Int($0) }
         let photo = try pipeline.decode(path)
         do {

@@ -6,9 +6,9 @@ import PRIMATensor
 import PRIMAText
 import PRIMAVision
 
-/// PRIMA's alignment pre-training as a ``FoldStage`` (`alignment`): DINOv3 with LoRA and the frozen text
-/// encoder, both projected into a shared space, trained with ``AlignmentObjective`` on the fold's training
-/// split. Writes `alignment.safetensors` (the adapters, projections and τ) and `encoder-adapters.safetensors`
+/// PRIMA's alignment pre-training as a ``FoldStage`` (`alignment`): PRIMAAlign's `AlignmentModel` (DINOv3 with
+/// LoRA and the frozen text encoder, each projected into a shared space) trained by its `AlignmentTrainer` with
+/// ``AlignmentObjective`` on the fold's training split. Writes `alignment.safetensors` (the adapters, projections and τ) and `encoder-adapters.safetensors`
 /// (the image encoder's adapters alone, what the later stages start from).
 ///
 /// Its held-out metrics are cross-modal retrieval recall@1/@5 (``RetrievalMetrics``) on the fold's test
@@ -51,45 +51,54 @@ public struct AlignmentStage: FoldStage {
         all["vision"] = vision.origin
         all["text"] = text.origin
         all["lora_rank"] = String(lora.rank)
+        // The trainer and checkpoint layout: PRIMAAlign's AlignmentModel (older stage outputs do not load into it).
+        all["network"] = "alignment-model"
         return all
     }
 
-    /// A fresh network (frozen weights, adapters and projections drawn from `seed`).
-    func makeNetwork(seed: UInt64) throws -> AlignmentNetwork {
+    /// A fresh ``AlignmentModel``: DINOv3 with LoRA adapters (drawn from `seed`, then the heads) and the frozen
+    /// text encoder, each behind the harness's pooling wrapper, with single-Linear heads into the shared space.
+    /// Returns the image wrapper too: its backbone's adapters are what the later stages start from.
+    func makeModel(seed: UInt64) throws -> (model: AlignmentModel, image: PooledImageEncoder, text: PooledMetadataEncoder) {
         var rng = RandomGenerator(seed: seed)
-        return try AlignmentNetwork(encoder: vision.makeEncoder(), textWidth: text.hiddenSize, lora: lora,
-                                    projectionWidth: settings.projectionWidth, temperature: settings.temperature,
-                                    learnableTemperature: settings.learnableTemperature, imagePooling: settings.imagePooling,
-                                    textPooling: settings.textPooling,
-                                    using: &rng)
+        let backbone = try vision.makeEncoder()
+        try backbone.applyLoRA(lora, using: &rng)
+        let image = PooledImageEncoder(backbone, pooling: settings.imagePooling)
+        let metadata = PooledMetadataEncoder(text.encoder, maxLength: text.maxLength, pooling: settings.textPooling)
+        let linear = ProjectionHeadConfiguration(depth: 1)
+        let configuration = AlignmentModelConfiguration(sharedWidth: settings.projectionWidth, imageHead: linear, textHead: linear,
+                                                        temperature: settings.temperature,
+                                                        learnableTemperature: settings.learnableTemperature)
+        let model = try AlignmentModel(imageEncoder: image, metadataEncoder: metadata, configuration: configuration, using: &rng)
+        metadata.freeze()
+        return (model, image, metadata)
     }
 
-    /// The network after this stage: drawn from the stage's seed, then the weights of `trained` (the stage's
-    /// output folder) restored; nil `trained` gives the network before training.
-    func loadNetwork(_ input: StageInput, trained: URL?) throws -> AlignmentNetwork {
-        let network = try makeNetwork(seed: input.seed)
+    /// The model after this stage: drawn from the stage's seed, then the weights of `trained` (the stage's
+    /// output folder) restored; nil `trained` gives the model before training (feature statistics fitted on
+    /// the training split when ``AlignmentSettings/standardizesFeatures``).
+    func loadModel(_ input: StageInput, trained: URL?) throws -> (model: AlignmentModel, image: PooledImageEncoder, scaling: FeatureScaling?) {
+        let (model, image, metadata) = try makeModel(seed: input.seed)
+        var scaling: FeatureScaling?
         if settings.standardizesFeatures {
-            network.scaling = try trained.map { try FeatureScaling.read(from: $0) }
-                ?? FeatureScaling.fit(network, samples: input.train, pipeline: pipeline, textFeatures: textFeatures)
+            let fitted = try trained.map { try FeatureScaling.read(from: $0) }
+                ?? FeatureScaling.fit(image: image, text: metadata, samples: input.train, pipeline: pipeline)
+            fitted.apply(image: image, text: metadata)
+            scaling = fitted
         }
         if let trained {
             let url = trained.appendingPathComponent(Self.networkFile)
-            do { try TrainingCheckpoint(contentsOf: url).restore(model: network, source: url.path) } catch {
+            do { try TrainingCheckpoint(contentsOf: url).restore(model: model, source: url.path) } catch {
                 throw ExperimentError(.io, "cannot restore the aligned network from \(url.path): \(ExperimentError.describe(error))")
             }
         }
-        return network
-    }
-
-    /// The frozen text encoder's features of `texts`.
-    func textFeatures(_ texts: [String]) throws -> TextFeatures {
-        try noGrad { try text.encoder.encode(texts, maxLength: text.maxLength) }
+        return (model, image, scaling)
     }
 
     public func run(_ input: StageInput, output: URL, onEpoch: (StageEpochRecord) -> Void) throws -> [StageEpochRecord] {
         try settings.validate()
-        let network = try loadNetwork(input, trained: nil)
-        try network.scaling?.write(to: output)
+        let (model, image, scaling) = try loadModel(input, trained: nil)
+        try scaling?.write(to: output)
         // Contrastive losses need negatives: full batches only (a last batch of one sample has none).
         let batchSize = min(settings.batchSize, input.train.count)
         guard batchSize >= 2 else { throw ExperimentError(.invalidOption, "alignment: \(input.train.count) training samples; need at least 2") }
@@ -98,60 +107,55 @@ public struct AlignmentStage: FoldStage {
                                    configuration: .init(batchSize: batchSize, shuffle: true, seed: input.seed, dropLast: true,
                                                         workerCount: pipeline.workerCount),
                                    decode: pipeline.decode)
-        let optimizer = AdamW(network, learningRate: settings.learningRate, weightDecay: settings.weightDecay)
-        let totalSteps = loader.batchCount * settings.epochs
-        let warmup = LearningRateSchedule.warmupSteps(ratio: settings.warmupRatio, totalSteps: totalSteps)
-        let scheduler = LearningRateScheduler(optimizer: optimizer, schedule: .cosine(warmupSteps: warmup, totalSteps: totalSteps))
+        let optimization = OptimizationSettings(learningRate: settings.learningRate, weightDecay: settings.weightDecay,
+                                                warmupRatio: settings.warmupRatio, gradientClipNorm: settings.gradientClipNorm)
+        let trainer: AlignmentTrainer
+        do {
+            trainer = try AlignmentTrainer(model: model, objective: objective, loader: loader,
+                                           configuration: .init(epochs: settings.epochs, optimization: optimization))
+        } catch let error as AlignmentError {
+            throw ExperimentError(.invalidOption, "alignment: \(error)")
+        }
         var history: [StageEpochRecord] = []
-        network.train()
-        for epoch in 0..<settings.epochs {
-            var sums: [String: Double] = [:], steps = 0
-            var batches = loader.epoch(epoch)
-            while let batch = try batches.next() {
-                let value = try objective.evaluate(network.inputs(batch, text: textFeatures(batch.texts)))
-                let total = Double(value.total.item)
-                guard total.isFinite else {
-                    throw ExperimentError(.diverged, "alignment, fold \(input.fold + 1), epoch \(epoch + 1): the loss is \(total) (\(value.terms.map { "\($0.name) \($0.value)" }.joined(separator: ", "))). Try a lower alignment learning rate.")
+        do {
+            // One epoch at a time, so the stage's records are reported as each epoch ends.
+            for epoch in 0..<settings.epochs {
+                for summary in try trainer.train(untilEpoch: epoch + 1) {
+                    var losses = Dictionary(summary.meanTerms.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+                    losses["total"] = summary.meanTotal
+                    let record = StageEpochRecord(epoch: summary.epoch, losses: losses)
+                    history.append(record)
+                    onEpoch(record)
                 }
-                value.total.backward()
-                if let clip = settings.gradientClipNorm { GradientClipping.clipGradNorm(network, maxNorm: clip) }
-                optimizer.step()
-                optimizer.zeroGrad()
-                scheduler.step()
-                sums["total", default: 0] += total
-                for term in value.terms { sums[term.name, default: 0] += term.value }
-                steps += 1
             }
-            let record = StageEpochRecord(epoch: epoch, losses: sums.mapValues { $0 / Double(max(1, steps)) })
-            history.append(record)
-            onEpoch(record)
+        } catch let error as TrainingDivergedError {
+            throw ExperimentError(.diverged, "alignment, fold \(input.fold + 1), epoch \(error.epoch + 1): the \(error.term) is \(error.value). Try a lower alignment learning rate.")
         }
         let metadata = ["stage": name, "epochs": String(settings.epochs)]
-        try TrainingCheckpoint(model: network, trainableWeightsOnly: true, metadata: metadata)
+        try TrainingCheckpoint(model: model, trainableWeightsOnly: true, metadata: metadata)
             .write(to: output.appendingPathComponent(Self.networkFile))
-        try TrainingCheckpoint(weights: LoRA.adapterStateDict(of: network.encoder), metadata: metadata)
+        try TrainingCheckpoint(weights: LoRA.adapterStateDict(of: image.backbone), metadata: metadata)
             .write(to: output.appendingPathComponent(Self.adaptersFile))
         return history
     }
 
     public func evaluateHeldOut(_ input: StageInput, trained: URL?, samples: [DatasetSample]) throws -> [String: Double] {
         guard samples.count >= 2 else { return [:] }
-        let network = try loadNetwork(input, trained: trained)
-        network.eval()
-        let (images, texts) = try embeddings(network, samples)
+        let model = try loadModel(input, trained: trained).model
+        model.eval()
+        let (images, texts) = try embeddings(model, samples)
         return try RetrievalMetrics.metrics(images: images, texts: texts)
     }
 
     /// The projected global embeddings of `samples` (first view, evaluation transform) and of their texts.
-    func embeddings(_ network: AlignmentNetwork, _ samples: [DatasetSample]) throws -> (images: Tensor, texts: Tensor) {
+    func embeddings(_ model: AlignmentModel, _ samples: [DatasetSample]) throws -> (images: Tensor, texts: Tensor) {
         let loader = pipeline.loader(samples, batchSize: settings.batchSize, training: false, seed: 0)
         var batches = loader.epoch(0)
         var images: [Tensor] = [], texts: [Tensor] = []
         while let batch = try batches.next() {
-            let raw = try textFeatures(batch.texts)
-            noGrad {
-                images.append(network.image(batch.view1).global)
-                texts.append(network.text(raw).cls)
+            try noGrad {
+                images.append(try model.projectImages(batch.view1).global)
+                texts.append(try model.projectTexts(batch.texts).cls)
             }
         }
         return (Tensor.concat(images, axis: 0), Tensor.concat(texts, axis: 0))

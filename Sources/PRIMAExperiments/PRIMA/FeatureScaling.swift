@@ -18,21 +18,28 @@ struct FeatureScaling {
     /// The file the statistics are saved in, inside a stage's output folder.
     static let fileName = "feature-scaling.safetensors"
 
-    /// Statistics of `samples` (evaluation transform, view 1) under `network` (its current weights).
-    static func fit(_ network: AlignmentNetwork, samples: [DatasetSample], pipeline: BatchPipeline,
-                    textFeatures: ([String]) throws -> TextFeatures) throws -> FeatureScaling {
+    /// Statistics of `samples` (evaluation transform, view 1) under `image` and `text` as they are now
+    /// (their own scaling must be unset).
+    static func fit(image: PooledImageEncoder, text: PooledMetadataEncoder, samples: [DatasetSample],
+                    pipeline: BatchPipeline) throws -> FeatureScaling {
+        precondition(image.scaling == nil && text.scaling == nil, "fit the statistics on unscaled encoders")
         var moments = [Moments](repeating: Moments(), count: 4)
         var batches = pipeline.loader(samples, batchSize: 32, training: false, seed: 0).epoch(0)
         while let batch = try batches.next() {
-            let raw = try textFeatures(batch.texts)
-            let image = noGrad { network.encoder.encodeImages(batch.view1) }
-            moments[0].add(network.imageGlobal(image), weights: nil)
-            if let tokens = image.tokens { moments[1].add(tokens, weights: nil) }
-            moments[2].add(network.textGlobal(raw), weights: nil)
-            moments[3].add(raw.tokens, weights: raw.wordMask)
+            let (images, texts) = try noGrad { (image.encodeImages(batch.view1), try text.encodeMetadata(batch.texts)) }
+            moments[0].add(images.global, weights: nil)
+            if let tokens = images.tokens { moments[1].add(tokens, weights: nil) }
+            moments[2].add(texts.cls, weights: nil)
+            moments[3].add(texts.tokens, weights: texts.wordMask)
         }
         let fitted = moments.map { $0.standardization() }
         return FeatureScaling(imageGlobal: fitted[0], imagePatches: fitted[1], textGlobal: fitted[2], textWords: fitted[3])
+    }
+
+    /// Makes `image` and `text` standardise their outputs with these statistics.
+    func apply(image: PooledImageEncoder, text: PooledMetadataEncoder) {
+        image.scaling = (imageGlobal, imagePatches)
+        text.scaling = (textGlobal, textWords)
     }
 
     /// Writes the statistics into `folder`.
