@@ -33,8 +33,12 @@ public final class AlignedImageEncoder: Module {
 
     /// Writes the image side of `model` (LoRA merged, without changing `model`) and `classifier`, and its manifest.
     /// - Parameters:
+    ///   - model: the trained alignment model; its image encoder's adapters are merged into the saved weights.
+    ///   - classifier: the supervised step's head, saved beside the encoder when given.
     ///   - stage: the stage that produced it, recorded in the manifest.
-    ///   - fold, seed: recorded when given.
+    ///   - fold: the cross-validation fold, recorded when given.
+    ///   - seed: the run's seed, recorded when given.
+    ///   - url: the safetensors file to write; the manifest goes beside it as `<name>.json`.
     /// - Returns: the manifest written.
     /// - Throws: ``AlignedEncoderError`` for a non-finite weight (nothing is written then), or a writer's error.
     @discardableResult

@@ -12,7 +12,7 @@ import PRIMATensor
 /// 2. An InfoNCE over the sample's words, in both directions, with `sim(a, b) = cos(a, b) / τ`:
 ///    `ℓ^l = −log softmax_m sim(q^l, p̂^m)|_{m=l} − log softmax_m sim(p̂^l, q^m)|_{m=l}`.
 ///
-/// Only the sample's valid words (``PRIMAText/TextFeatures/wordMask``) take part, as the rows and as the
+/// Only the sample's valid words (`TextFeatures.wordMask`) take part, as the rows and as the
 /// candidates m; padding and special tokens are left out. The contrast stays inside a sample, so a batch
 /// of one works. ``Normalization`` says how the `ℓ^l` are averaged; ``Aggregation/mostSimilarPatch`` is the
 /// ablation without attention (`L_loc_dir`).

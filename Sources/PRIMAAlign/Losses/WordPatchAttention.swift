@@ -4,7 +4,7 @@ import PRIMATensor
 extension LocalSemanticLoss {
     /// The attention of every word over the patches of one image view, `α_{l,k} = softmax_k(q^l · p^k / √d)`,
     /// as ``LocalSemanticLoss`` uses it: `[N, L, K]`, each word row summing to 1 over the K patches (in
-    /// ``ImageFeatures/grid`` order). Rows of positions that are not words (``TextFeatures/wordMask`` 0) are
+    /// ``ImageFeatures/grid`` order). Rows of positions that are not words (`TextFeatures/wordMask` 0) are
     /// zero. Reshape a row to `[grid.height, grid.width]` to draw it as a heatmap.
     ///
     /// Differentiable like the loss; wrap it in `noGrad` when only the values are wanted.

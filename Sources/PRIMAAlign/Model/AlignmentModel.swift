@@ -46,7 +46,7 @@ public struct AlignmentModelConfiguration: Sendable, Codable, Equatable {
 public final class AlignmentModel: Module {
     /// The image encoder (DINOv3, or a user's own).
     @Key("image_encoder") public private(set) var imageEncoder: any ImageEncoder
-    /// The metadata encoder (``TextEncoder``, or a user's own).
+    /// The metadata encoder (`TextEncoder`, or a user's own).
     @Key("text_encoder") public private(set) var metadataEncoder: any MetadataEncoder
     /// Image CLS → shared space.
     @Key("image_global_head") public private(set) var imageGlobalHead: ProjectionHead
@@ -180,7 +180,7 @@ public final class AlignmentModel: Module {
                                labels: labels, temperature: temperature.value)
     }
 
-    /// The losses' inputs for a ``TwoViewBatch`` of the ``TwoViewLoader``.
+    /// The losses' inputs for a `TwoViewBatch` of the `TwoViewLoader`.
     public func inputs(for batch: TwoViewBatch) throws -> AlignmentInputs {
         try inputs(view1: batch.view1, view2: batch.view2, texts: batch.texts, metadataVectors: batch.metadataVectors,
                    labels: batch.labels)

@@ -25,7 +25,7 @@ public struct ProjectionHeadConfiguration: Sendable, Codable, Equatable {
     }
 }
 
-/// Maps an encoder's features (`[…, inputWidth]`) into the shared space (`[…, outputWidth]`) with an ``MLP``
+/// Maps an encoder's features (`[…, inputWidth]`) into the shared space (`[…, outputWidth]`) with an `MLP`
 /// (keys `layers.0.weight`, `layers.0.bias`, …). Applies to global vectors and to token sequences alike.
 public final class ProjectionHead: Module, Layer {
     /// The layers (keys `layers.<i>`).

@@ -51,7 +51,7 @@ public final class SupervisedRefinementTrainer {
     public let configuration: Configuration
     /// The keys of the parameters trained (`image_encoder.…` and `classifier.…`).
     public let trainableKeys: [String]
-    /// Epochs completed so far (``TrainingProgress/epoch`` is the next one to run).
+    /// Epochs completed so far (`TrainingProgress/epoch` is the next one to run).
     public private(set) var progress = TrainingProgress()
     /// The means of every completed epoch (term `cross_entropy`).
     public private(set) var history: [TrainingEpochSummary] = []
@@ -183,7 +183,7 @@ public final class SupervisedRefinementTrainer {
 
     /// Continues a run from a checkpoint of this stage into this trainer (built over a model prepared as the
     /// original was, e.g. from the alignment checkpoint).
-    /// - Throws: ``CheckpointError`` naming the file and the field for another stage's or run's checkpoint;
+    /// - Throws: `CheckpointError` naming the file and the field for another stage's or run's checkpoint;
     ///   `StateDictError` / `OptimizerStateError` for mismatched weights.
     public func resume(from url: URL) throws {
         (progress, history) = try checkpointing.resume(from: url, model: parts, loop: loop)

@@ -6,13 +6,13 @@ import PRIMATensor
 
 /// PRIMA stage 2: trains the trainable parts of an ``AlignmentModel`` (after ``StageTwoSetup``: image LoRA
 /// adapters, the four projection heads, τ when learnable) on an ``AlignmentObjective`` over the batches of a
-/// ``TwoViewLoader``.
+/// `TwoViewLoader`.
 ///
 /// - Optimiser: AdamW, linear warm-up then cosine decay over `epochs × batches per epoch` steps, gradient clipping
 ///   (``OptimizationSettings``; defaults are the paper's lr 3e-5, weight decay 1e-3, 10% warm-up).
 /// - Logging: ``onStep`` gets every step's total and per-term values, ``onEpoch`` every epoch's means;
 ///   ``history`` keeps the epoch means (also saved in checkpoints).
-/// - Checkpoints: with ``Configuration/checkpointURL``, a ``TrainingCheckpoint`` (trainable weights, optimiser,
+/// - Checkpoints: with ``Configuration/checkpointURL``, a `TrainingCheckpoint` (trainable weights, optimiser,
 ///   schedule, generators, epoch) is written atomically after every epoch; ``resume(from:)`` continues a run
 ///   exactly (same batches, same updates: the data order depends only on the loader's seed and the epoch).
 /// - Divergence: a non-finite loss term or gradient throws ``TrainingDivergedError`` naming the term before any
@@ -58,7 +58,7 @@ public final class AlignmentTrainer {
     public let configuration: Configuration
     /// The keys of the parameters trained, in module order.
     public let trainableKeys: [String]
-    /// Epochs completed so far (``TrainingProgress/epoch`` is the next one to run).
+    /// Epochs completed so far (`TrainingProgress/epoch` is the next one to run).
     public private(set) var progress = TrainingProgress()
     /// The means of every completed epoch.
     public private(set) var history: [TrainingEpochSummary] = []
@@ -165,7 +165,7 @@ public final class AlignmentTrainer {
 
     /// Continues a run from a checkpoint written by this trainer's kind, into this trainer's model (built and
     /// prepared as the original was: same encoders, frozen weights, adapters and heads).
-    /// - Throws: ``CheckpointError`` naming the file and the field for another stage's checkpoint, a run with
+    /// - Throws: `CheckpointError` naming the file and the field for another stage's checkpoint, a run with
     ///   other epochs, loader seed, batch size, samples or objective, or a malformed history;
     ///   `StateDictError` / `OptimizerStateError` for mismatched weights.
     public func resume(from url: URL) throws {

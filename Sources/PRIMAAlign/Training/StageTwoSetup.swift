@@ -6,7 +6,7 @@ import PRIMAVision
 
 /// How the image encoder takes part in stage 2.
 public enum ImageEncoderTraining: Sendable, Equatable {
-    /// Frozen backbone with LoRA adapters (PRIMA: ``LoRA/Configuration/dinov3(rank:alpha:dropout:targets:)``, rank 32).
+    /// Frozen backbone with LoRA adapters (PRIMA: `LoRA/Configuration/dinov3(rank:alpha:dropout:targets:)`, rank 32).
     case lora(LoRA.Configuration)
     /// Entirely frozen: only the heads (and τ) train.
     case frozen
@@ -46,9 +46,11 @@ public enum StageTwoSetup {
     }
 
     /// Makes a text encoder ready for stage 2: with `url`, applies the stage-1 LoRA adapters saved by
-    /// ``MaskedLanguageModelTrainer/saveAdapters(to:)`` and merges them permanently (the encoder is then a plain
+    /// `MaskedLanguageModelTrainer/saveAdapters(to:)` and merges them permanently (the encoder is then a plain
     /// encoder with refined weights); in every case freezes it and sets evaluation mode.
     /// - Parameters:
+    ///   - encoder: the text encoder to prepare (changed in place).
+    ///   - url: the stage-1 adapter file, or nil for the encoder as it is.
     ///   - configuration: the LoRA configuration the adapters were trained with (rank, alpha, targets; empty
     ///     targets mean the backbone's projections, as in stage 1).
     /// - Throws: the loader's error naming the file and any missing, unexpected or mis-shaped adapter key.

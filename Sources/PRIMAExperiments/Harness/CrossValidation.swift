@@ -100,7 +100,7 @@ public struct CrossValidation {
         }
     }
 
-    /// Classes with fewer patients (or samples, with ``FoldAssignment/Grouping/sample``) than folds: some test
+    /// Classes with fewer patients (or samples, with `FoldAssignment/Grouping/sample`) than folds: some test
     /// folds will have none of them, and those folds' F1 for the class is 0 however good the model is. Run
     /// logs each as a warning before training; empty when every class can reach every fold.
     public var coverageWarnings: [String] {

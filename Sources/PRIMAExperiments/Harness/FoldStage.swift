@@ -8,7 +8,7 @@ public struct StageInput: Sendable {
     public let fold: Int
     /// The samples the stage may train on: the fold's training split, nothing else.
     public let train: [DatasetSample]
-    /// Class names, indexed by ``DatasetSample/label``.
+    /// Class names, indexed by `DatasetSample/label`.
     public let classNames: [String]
     /// The stage's seed (derived from the fold's seed and the stage's position).
     public let seed: UInt64
@@ -81,7 +81,10 @@ public protocol FoldStage {
     /// Every setting that changes what the stage produces; part of the run's fingerprint.
     var fingerprint: [String: String] { get }
     /// Trains on `input.train` and writes the stage's output files into `output` (an empty folder).
-    /// - Parameter onEpoch: call after each epoch with its record (progress reports).
+    /// - Parameters:
+    ///   - input: the fold's training split, classes, seed and the outputs of earlier stages.
+    ///   - output: the empty folder to write into.
+    ///   - onEpoch: call after each epoch with its record (progress reports).
     /// - Returns: the stage's epochs.
     func run(_ input: StageInput, output: URL, onEpoch: (StageEpochRecord) -> Void) throws -> [StageEpochRecord]
     /// Metrics of the stage's model on held-out samples (never trained on): `trained` is the stage's output

@@ -7,7 +7,7 @@ import PRIMATensor
 extension AlignmentStage {
     /// The word → patch attention figure of one sample under the network the stage trained into `trained`
     /// (its output folder): the sample's first photo through the evaluation transform, one panel per word of
-    /// its metadata text (``AttentionHeatmap/wordPanels(attention:tokens:wordMask:)``).
+    /// its metadata text (`AttentionHeatmap/wordPanels(attention:tokens:wordMask:)`).
     /// - Throws: when the network or the photo cannot be read, or the text has no word.
     public func attentionFigure(of sample: DatasetSample, trained: URL, renderer: AttentionHeatmap = AttentionHeatmap()) throws -> RGBImage {
         let model = try loadModel(StageInput(fold: 0, train: [], classNames: [], seed: 0), trained: trained).model

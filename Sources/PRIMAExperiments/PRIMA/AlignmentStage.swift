@@ -8,7 +8,7 @@ import PRIMAVision
 
 /// PRIMA's alignment pre-training as a ``FoldStage`` (`alignment`): PRIMAAlign's `AlignmentModel` (DINOv3 with
 /// LoRA and the frozen text encoder, each projected into a shared space) trained by its `AlignmentTrainer` with
-/// ``AlignmentObjective`` on the fold's training split. Writes `alignment.safetensors` (the adapters, projections and τ) and `encoder-adapters.safetensors`
+/// `AlignmentObjective` on the fold's training split. Writes `alignment.safetensors` (the adapters, projections and τ) and `encoder-adapters.safetensors`
 /// (the image encoder's adapters alone, what the later stages start from).
 ///
 /// Its held-out metrics are cross-modal retrieval recall@1/@5 (``RetrievalMetrics``) on the fold's test

@@ -1,7 +1,7 @@
 import PRIMAAlign
 import PRIMATensor
 
-/// The names under which an alignment stage reports cross-modal retrieval (``RetrievalRecall``, from
+/// The names under which an alignment stage reports cross-modal retrieval (`RetrievalRecall`, from
 /// PRIMAAlign) on a fold's held-out samples, in ``StageRecord/heldOutBefore`` and ``StageRecord/heldOutAfter``.
 /// Chance level of recall@k is k / N, N being ``candidates``.
 public enum RetrievalMetrics {
@@ -13,7 +13,7 @@ public enum RetrievalMetrics {
     public static let candidates = "retrieval_candidates"
 
     /// The metrics of paired embeddings `images` and `texts` `[N, D]` (row i of each belongs to sample i).
-    /// - Throws: ``AlignmentError`` for embeddings that do not pair.
+    /// - Throws: `AlignmentError` for embeddings that do not pair.
     public static func metrics(images: Tensor, texts: Tensor) throws -> [String: Double] {
         let recall = try RetrievalRecall(images: images, texts: texts, ks: [1, 5])
         return [imageToText1: recall.imageToText(at: 1)!, imageToText5: recall.imageToText(at: 5)!,

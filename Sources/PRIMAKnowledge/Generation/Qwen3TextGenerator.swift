@@ -44,13 +44,17 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
     /// The chat format.
     public let template: Qwen3ChatTemplate
     /// Token ids that end the answer.
-    public let stopTokenIds: Set<Int>
+    public let stopTokenIDs: Set<Int>
     /// `qwen3 <name> thinking=on|off`.
     public let identity: String
     private let lock = NSLock()
 
     /// A generator over `model` and its `tokenizer`.
-    /// - Parameter name: how the model is named in ``identity`` (a path or a hub id).
+    /// - Parameters:
+    ///   - model: the Qwen3 causal language model.
+    ///   - tokenizer: its tokenizer (must have the chat tokens).
+    ///   - name: how the model is named in ``identity`` (a path or a hub id).
+    ///   - template: the chat format (thinking off by default).
     /// - Throws: ``TextGenerationError/invalidSettings(_:)`` if the tokenizer has no `<|im_end|>` token.
     public init(model: Qwen3ForCausalLM, tokenizer: Tokenizer, name: String, template: Qwen3ChatTemplate = Qwen3ChatTemplate()) throws {
         guard let imEnd = tokenizer.tokenID(for: "<|im_end|>") else {
@@ -62,7 +66,7 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
         self.model = model
         self.tokenizer = tokenizer
         self.template = template
-        self.stopTokenIds = stops
+        self.stopTokenIDs = stops
         self.identity = "qwen3 \(name) thinking=\(template.thinking ? "on" : "off")"
     }
 
@@ -113,7 +117,7 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
             var generated: [Int] = []
             for _ in 0..<settings.maxTokens {
                 let token = sampler.next(logits: logits)[0]
-                if stopTokenIds.contains(token) { return (generated, .stopToken, tokenizer.decode(generated)) }
+                if stopTokenIDs.contains(token) { return (generated, .stopToken, tokenizer.decode(generated)) }
                 generated.append(token)
                 if !settings.stop.isEmpty {
                     let text = tokenizer.decode(generated)

@@ -4,13 +4,13 @@ import PRIMATensor
 import PRIMAText
 
 /// Stage 1's refinement run: masked-language modelling of the text encoder on the approved corpus texts, through
-/// ``MaskedLanguageModelTrainer`` (LoRA rank 8, AdamW 5e-5, weight decay 1e-3, 10% warm-up then cosine).
+/// `MaskedLanguageModelTrainer` (LoRA rank 8, AdamW 5e-5, weight decay 1e-3, 10% warm-up then cosine).
 ///
 /// The texts are split once (seeded) into training and held-out texts; each epoch visits the training texts in a
 /// seeded order (the order of epoch e depends only on the seed and e, so a resumed run sees the same batches);
 /// the held-out masked-LM loss is measured before training and after every epoch with fixed masks. A checkpoint
 /// (adapters, optimiser, schedule, masking generator, position) is written atomically after every epoch and every
-/// ``Settings/checkpointEvery`` steps, and ``run(resume:)`` continues from it.
+/// ``Settings/checkpointEvery`` steps, and `run(resume:)` continues from it.
 public final class KnowledgeRefinement {
     /// Settings of a run.
     public struct Settings: Sendable, Equatable {
@@ -140,7 +140,7 @@ public final class KnowledgeRefinement {
 
     /// Trains for the remaining epochs; with `resume`, first restores the checkpoint if the file exists. `progress` is
     /// called after every step and at the end of every epoch (after its checkpoint); an error it throws stops the run.
-    /// - Throws: checkpoint errors, `progress`'s errors, or ``TextEncoderError`` when the loss stops being finite.
+    /// - Throws: checkpoint errors, `progress`'s errors, or `TextEncoderError` when the loss stops being finite.
     @discardableResult
     public func run(resume: Bool = false, progress: ((Progress) throws -> Void)? = nil) throws -> Report {
         var position = TrainingProgress()

@@ -10,7 +10,7 @@ import PRIMAText
 public struct SentenceEmbedder: @unchecked Sendable {
     /// How token features become one vector.
     public enum Pooling: String, Sendable, Codable, CaseIterable {
-        /// The mean over real tokens (``TextFeatures/meanPooled()``).
+        /// The mean over real tokens (`TextFeatures/meanPooled()`).
         case mean
         /// The first token's feature (`[CLS]`).
         case cls

@@ -77,7 +77,7 @@ import Testing
         let free = try Self.generator().complete(messages, settings: GenerationSettings(maxTokens: 10, temperature: 0))
         let stop = free.tokenIds[3]
         let generator = try Self.generator(Self.model(eos: [stop]))
-        #expect(generator.stopTokenIds.isSuperset(of: [Self.tokenizer.tokenID(for: "<|im_end|>")!,
+        #expect(generator.stopTokenIDs.isSuperset(of: [Self.tokenizer.tokenID(for: "<|im_end|>")!,
                                                          Self.tokenizer.tokenID(for: "<|endoftext|>")!, stop]))
         let stopped = try generator.complete(messages, settings: GenerationSettings(maxTokens: 10, temperature: 0))
         let firstStop = free.tokenIds.firstIndex(of: stop)!
