@@ -18,7 +18,7 @@ public struct Qwen3Completion: Sendable, Equatable {
     /// The answer (stop token and stop text excluded, the `<think>` block removed).
     public let text: String
     /// The generated token ids, stop token excluded.
-    public let tokenIds: [Int]
+    public let tokenIDs: [Int]
     /// Why generation ended; ``GenerationFinish/tokenBudget`` means the text is truncated.
     public let finish: GenerationFinish
     /// The sampling seed used (drawn at random when the settings had none).
@@ -62,7 +62,7 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
         }
         var stops: Set<Int> = [imEnd]
         if let end = tokenizer.tokenID(for: "<|endoftext|>") { stops.insert(end) }
-        stops.formUnion(model.config.eosTokenIds)
+        stops.formUnion(model.config.eosTokenIDs)
         self.model = model
         self.tokenizer = tokenizer
         self.template = template
@@ -102,7 +102,7 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let (ids, finish, text) = decode(prompt: prompt, strategy: strategy, seed: seed, settings: settings)
-        return Qwen3Completion(text: template.answer(from: text), tokenIds: ids, finish: finish, seed: seed)
+        return Qwen3Completion(text: template.answer(from: text), tokenIDs: ids, finish: finish, seed: seed)
     }
 
     /// Token-by-token decoding with the KV cache; checks the stop texts after every token.
@@ -110,8 +110,8 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
                         settings: GenerationSettings) -> ([Int], GenerationFinish, String) {
         noGrad {
             let cache = Qwen3KVCache(config: model.config, batch: 1, capacity: prompt.count + settings.maxTokens)
-            var logits = model(tokenIds: Tensor(shape: [1, prompt.count], scalars: prompt.map(Float.init)),
-                               positionIds: Tensor(shape: [1, prompt.count], scalars: (0..<prompt.count).map(Float.init)),
+            var logits = model(tokenIDs: Tensor(shape: [1, prompt.count], scalars: prompt.map(Float.init)),
+                               positionIDs: Tensor(shape: [1, prompt.count], scalars: (0..<prompt.count).map(Float.init)),
                                cache: cache, logits: .lastToken).logits!
             var sampler = TokenSampler(strategy: strategy, seed: seed)
             var generated: [Int] = []
@@ -125,8 +125,8 @@ public final class Qwen3TextGenerator: TextGenerator, @unchecked Sendable {
                 }
                 if generated.count == settings.maxTokens { break }
                 let position = Float(prompt.count + generated.count - 1)
-                logits = model(tokenIds: Tensor(shape: [1, 1], scalars: [Float(token)]),
-                               positionIds: Tensor(shape: [1, 1], scalars: [position]), cache: cache, logits: .lastToken).logits!
+                logits = model(tokenIDs: Tensor(shape: [1, 1], scalars: [Float(token)]),
+                               positionIDs: Tensor(shape: [1, 1], scalars: [position]), cache: cache, logits: .lastToken).logits!
             }
             return (generated, .tokenBudget, tokenizer.decode(generated))
         }

@@ -25,7 +25,7 @@ import Testing
         config.maxPositionEmbeddings = context
         config.tieWordEmbeddings = true
         config.useSlidingWindow = false
-        config.eosTokenIds = eos
+        config.eosTokenIDs = eos
         // A wider initialisation than Qwen3's 0.02 so that the random logits are far from uniform.
         config.initializerRange = 0.5
         return Qwen3ForCausalLM(config: config, initialization: .random(seed: 21))
@@ -55,7 +55,7 @@ import Testing
         let completion = try generator.complete(messages, settings: GenerationSettings(maxTokens: 12, temperature: 0))
         let prompt = Self.tokenizer.encode(Qwen3ChatTemplate().render(messages), addSpecialTokens: false).ids
         let reference = model.generate(prompts: [prompt], options: GenerationOptions(maxNewTokens: 12))[0]
-        #expect(completion.tokenIds == reference)
+        #expect(completion.tokenIDs == reference)
         #expect(completion.finish == .tokenBudget)
         #expect(completion.text == Self.tokenizer.decode(reference))
         #expect(generator.identity == "qwen3 tiny-random thinking=off")
@@ -68,20 +68,20 @@ import Testing
         #expect(try generator.complete(messages, settings: settings) == first)
         var other = settings
         other.seed = 4
-        #expect(try generator.complete(messages, settings: other).tokenIds != first.tokenIds)
+        #expect(try generator.complete(messages, settings: other).tokenIDs != first.tokenIDs)
         let greedy = try generator.complete(messages, settings: GenerationSettings(maxTokens: 16, temperature: 0))
-        #expect(greedy.tokenIds != first.tokenIds)
+        #expect(greedy.tokenIDs != first.tokenIDs)
     }
 
     @Test func stopTokensEndTheAnswerAndAreLeftOut() async throws {
         let free = try Self.generator().complete(messages, settings: GenerationSettings(maxTokens: 10, temperature: 0))
-        let stop = free.tokenIds[3]
+        let stop = free.tokenIDs[3]
         let generator = try Self.generator(Self.model(eos: [stop]))
         #expect(generator.stopTokenIDs.isSuperset(of: [Self.tokenizer.tokenID(for: "<|im_end|>")!,
                                                          Self.tokenizer.tokenID(for: "<|endoftext|>")!, stop]))
         let stopped = try generator.complete(messages, settings: GenerationSettings(maxTokens: 10, temperature: 0))
-        let firstStop = free.tokenIds.firstIndex(of: stop)!
-        #expect(stopped.tokenIds == Array(free.tokenIds[..<firstStop]))
+        let firstStop = free.tokenIDs.firstIndex(of: stop)!
+        #expect(stopped.tokenIDs == Array(free.tokenIDs[..<firstStop]))
         #expect(stopped.finish == .stopToken)
         #expect(try await generator.generate(messages, settings: GenerationSettings(maxTokens: 10, temperature: 0)) == stopped.text)
     }
@@ -96,14 +96,14 @@ import Testing
         let stopped = try generator.complete(messages, settings: GenerationSettings(maxTokens: 12, temperature: 0, stop: ["§never§", stopText]))
         #expect(stopped.finish == .stopText)
         #expect(!stopped.text.contains(stopText) && free.text.hasPrefix(stopped.text))
-        #expect(stopped.tokenIds.count < free.tokenIds.count && free.tokenIds.starts(with: stopped.tokenIds))
+        #expect(stopped.tokenIDs.count < free.tokenIDs.count && free.tokenIDs.starts(with: stopped.tokenIDs))
     }
 
     @Test func theTokenBudgetBoundsTheAnswer() async throws {
         let generator = try Self.generator()
         let settings = GenerationSettings(maxTokens: 5, temperature: 0.9, seed: 1)
         let completion = try generator.complete(messages, settings: settings)
-        #expect(completion.tokenIds.count == 5 && completion.finish == .tokenBudget)
+        #expect(completion.tokenIDs.count == 5 && completion.finish == .tokenBudget)
         await #expect(throws: TextGenerationError.tokenBudgetExhausted(generator: generator.identity, maxTokens: 5, partialText: completion.text)) {
             try await generator.generate(messages, settings: settings)
         }
