@@ -71,6 +71,15 @@ void prima_rms_norm_forward_f32(const float *x, const float *_Nullable weight, f
 void prima_rms_norm_backward_f32(const float *x, const float *dy, const float *_Nullable weight, const float *rstd,
                                  float *_Nullable dx, float *_Nullable dweight, size_t rows, size_t cols);
 
+// MARK: Parallel regions (threading.c)
+
+/// How many parallel regions the calling thread is inside (0 on a thread that is not a worker).
+int prima_parallel_depth(void);
+/// Marks the calling thread as running inside one more parallel region.
+void prima_parallel_enter(void);
+/// Leaves the innermost parallel region of the calling thread.
+void prima_parallel_exit(void);
+
 #pragma clang assume_nonnull end
 
 #endif

@@ -130,7 +130,8 @@ extension Tensor {
         }
     }
 
-    /// Row-major `C = op(A) op(B) + beta C`, a thin wrapper over `cblas_sgemm`.
+    /// Row-major `C = op(A) op(B) + beta C` through `cblas_sgemm` (split across the workers when large, see
+    /// ``BLASThreading``).
     @inlinable
     public static func sgemm(m: Int, n: Int, k: Int,
                              a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
@@ -146,14 +147,11 @@ extension Tensor {
             // One output row (decoding one token): OpenBLAS 0.3.21's gemm packs all of B for it and is
             // ~8× slower than the matrix-vector product. C was possibly uninitialised: zero it for beta 0.
             if beta == 0 { c.update(repeating: 0, count: n) }
-            cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
-                        Int32(transposeB ? n : k), Int32(transposeB ? k : n), alpha,
-                        b, Int32(ldb), a, Int32(transposeA ? lda : 1), beta, c, 1)
+            blockedSGEMV(n: n, k: k, x: a, incx: transposeA ? lda : 1, b: b, ldb: ldb, transposeB: transposeB,
+                         y: c, alpha: alpha, beta: beta)
             return
         }
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        blockedSGEMM(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                     transposeB: transposeB, c: c, ldc: ldc, alpha: alpha, beta: beta)
     }
 }
