@@ -37,7 +37,7 @@ public enum BLASThreading: String, Sendable, CaseIterable {
     @usableFromInline static let minimumSplitWork = 1 << 21
 
     /// Rows (or columns) per block are multiples of this, so that no block ends inside one of OpenBLAS's
-    /// AVX-512 micro-tiles (16 floats wide).
+    /// micro-tiles (8 or 16 rows, depending on the CPU's vector width).
     @usableFromInline static let blockGranularity = 16
 }
 
