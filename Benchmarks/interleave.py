@@ -7,7 +7,11 @@ of the per-round medians of each side, and the median of the per-round ratios wi
 rounds). Each process times its rows as the median of repeated calls after warm-up (Benchmarks/Swift/Timing.swift,
 Benchmarks/PyTorch/bench.py), so a round is itself robust to single slow calls.
 
-Usage: python Benchmarks/interleave.py --swift BIN --python PY [--rounds N] [--no-bf16] [--markdown FILE] [rows ...]
+The bf16 side runs by default only on CPUs with native bf16 arithmetic (AVX-512 BF16 or AMX): elsewhere
+PyTorch emulates bf16 matrix products and autocast is far slower than float32 (measured on an AVX2-only EPYC:
+a 1024^3 product 6.6 s under autocast against 0.15 s in float32), so it is not PyTorch's best configuration.
+
+Usage: python Benchmarks/interleave.py --swift BIN --python PY [--rounds N] [--bf16 auto|on|off] [--markdown FILE] [rows ...]
 Called by Benchmarks/run.sh, which builds BIN.
 """
 import argparse
@@ -41,6 +45,14 @@ def run_side(command, env_extra):
     return parse_tsv(done.stdout)
 
 
+def has_native_bf16():
+    try:
+        flags = next((line for line in open("/proc/cpuinfo") if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def machine_line(python):
     cpu = "unknown CPU"
     try:
@@ -65,7 +77,8 @@ def main():
     parser.add_argument("--swift", required=True)
     parser.add_argument("--python", required=True)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--no-bf16", action="store_true", help="skip the PyTorch bf16 autocast side")
+    parser.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
+                        help="the PyTorch bf16 autocast side: auto = only where the CPU has native bf16")
     parser.add_argument("--markdown", help="also write the table as Markdown to this file")
     parser.add_argument("rows", nargs="*")
     args = parser.parse_args()
@@ -74,7 +87,11 @@ def main():
 
     sides = {"swift": ([args.swift] + args.rows, {}),
              "torch": ([args.python, os.path.join(HERE, "PyTorch", "bench.py")] + args.rows, {})}
-    if not args.no_bf16:
+    with_bf16 = args.bf16 == "on" or (args.bf16 == "auto" and has_native_bf16())
+    if args.bf16 == "auto" and not with_bf16:
+        print("PyTorch bf16 autocast side skipped: this CPU has no AVX-512 BF16 or AMX (--bf16 on forces it)",
+              file=sys.stderr)
+    if with_bf16:
         sides["bf16"] = ([args.python, os.path.join(HERE, "PyTorch", "bench.py")] + args.rows,
                          {"PRIMA_BENCH_AUTOCAST": "bf16"})
     order = list(sides)
