@@ -17,7 +17,7 @@ extension ResultsTable {
         let header = ["Comparison", "Metric"] + (1...foldCount).map { "Fold \($0)" } + ["Mean (SD)", "t-test p", "Wilcoxon p"]
         let caption = "Paired differences across the \(foldCount) folds, in points (method − reference); two-sided p-values "
             + "of the paired t-test and the exact Wilcoxon signed-rank test"
-            + (foldCount <= 5 ? " (with \(foldCount) folds the Wilcoxon p cannot go below \(String(format: "%.4g", pow(2, Double(1 - foldCount))))))" : "")
+            + (foldCount <= 5 ? " (with \(foldCount) folds the Wilcoxon p cannot go below \(String(format: "%.4g", pow(2, Double(1 - foldCount)))))" : "")
         return Table(caption: caption, header: header, rows: rows)
     }
 
