@@ -53,6 +53,12 @@ struct ClinicalReportTests {
         #expect(summary.methods.map(\.perClassF1) == results.map(\.perClassF1))
     }
 
+    @Test("a Markdown table escapes pipes and right-aligns the number columns")
+    func markdownTable() {
+        let table = ResultsTable.Table(caption: "c", header: ["Method", "Macro F1"], rows: [["a|b", "1.00 (0.10)"]])
+        #expect(table.markdown == "*c*\n\n| Method | Macro F1 |\n| :--- | ---: |\n| a\\|b | 1.00 (0.10) |")
+    }
+
     @Test("paired differences are the per-fold metric differences, with the tests of PRIMAData")
     func pairedDifferences() throws {
         let (reference, method) = (Self.run.results[0], Self.run.results[1])
