@@ -46,7 +46,8 @@ struct ClinicalReportTests {
         let column = try csv.columnIndex("f1_\(classes[2])_mean"), ece = try csv.columnIndex("ece")
         for (row, result) in zip(csv.rows, results) {
             #expect(abs(Double(row.cells[column])! - result.perClassF1[2].mean) < Tolerance.metrics)
-            #expect(abs(Double(row.cells[ece])! - result.calibration.expectedCalibrationError) < Tolerance.metrics)
+            let expected = try result.calibration().expectedCalibrationError
+            #expect(abs(Double(row.cells[ece])! - expected) < Tolerance.metrics)
         }
         let summary = try JSONCoding.decoder.decode(ResultsFiles.Summary.self, from: Data(contentsOf: file("summary.json")))
         #expect(summary == (try ResultsFiles.Summary(dataset: "Tiny PAD", results: results, missingMetadata: summary.missingMetadata)))
@@ -84,7 +85,7 @@ struct ClinicalReportTests {
     @Test("calibration pools every fold's test predictions; each method gets a reliability diagram")
     func calibration() throws {
         for result in Self.run.results {
-            let pooled = result.calibration
+            let pooled = try result.calibration()
             #expect(pooled.sampleCount == TinyPADUFES.samples.count)
             #expect(pooled.bins.map(\.count).reduce(0, +) == TinyPADUFES.samples.count)
             let data = try Data(contentsOf: file("\(result.experiment)/reliability-diagram.svg"))
@@ -92,6 +93,19 @@ struct ClinicalReportTests {
         }
         let csv = try CSVTable(contentsOf: file("calibration.csv"))
         #expect(csv.rows.count == 2 * Calibration.defaultBinCount)
+        // A damaged result (a probability above 1, as a hand-edited results.json could hold) is an error, not a crash.
+        let result = Self.run.results[0]
+        var folds = result.folds
+        let f = folds[0]
+        var probabilities = f.probabilities
+        probabilities[0][0] = 1.5
+        folds[0] = FoldResult(fold: f.fold, bestEpoch: f.bestEpoch, trainCount: f.trainCount, validationCount: f.validationCount,
+                              testCount: f.testCount, sampleIDs: f.sampleIDs, patientIDs: f.patientIDs, labels: f.labels,
+                              predictions: f.predictions, probabilities: probabilities, report: f.report, macroAUC: f.macroAUC,
+                              history: f.history)
+        let damaged = CrossValidationResult(experiment: "damaged", title: "Damaged", classNames: result.classNames, settings: [:], folds: folds)
+        #expect(throws: ExperimentError.self) { try damaged.calibration() }
+        #expect(throws: ExperimentError.self) { try ResultsFiles.predictionRows(damaged) }
     }
 
     @Test("predictions.csv has one row per test sample and method, with its patient, classes and probabilities")

@@ -46,8 +46,8 @@ extension ResultsFiles {
             self.dataset = dataset
             classNames = results.first?.classNames ?? []
             foldCount = results.first?.folds.count ?? 0
-            methods = results.map { Method(experiment: $0.experiment, title: $0.title, perClassF1: $0.perClassF1,
-                                           summary: $0.summary, calibration: $0.calibration) }
+            methods = try results.map { Method(experiment: $0.experiment, title: $0.title, perClassF1: $0.perClassF1,
+                                               summary: $0.summary, calibration: try $0.calibration()) }
             paired = try PairedComparison.comparisons(results)
             self.missingMetadata = missingMetadata
         }
@@ -67,7 +67,7 @@ extension ResultsFiles {
         try RunDirectory.createDirectory(directory)
         let summary = try Summary(dataset: dataset, results: results, missingMetadata: missingMetadata)
         try RunDirectory.writeJSON(summary, to: directory.appendingPathComponent("summary.json"))
-        try writeText(markdown(summary, results: results), to: directory.appendingPathComponent("summary.md"))
+        try writeText(try markdown(summary, results: results), to: directory.appendingPathComponent("summary.md"))
         try writeCSV(header: summaryCSVHeader(classNames: summary.classNames), rows: summaryCSVRows(summary),
                      to: directory.appendingPathComponent("summary.csv"))
         try writeCSV(header: pairedCSVHeader(foldCount: summary.foldCount), rows: summary.paired.map(pairedCSVRow),
@@ -79,11 +79,12 @@ extension ResultsFiles {
     }
 
     /// The Markdown report: Table 1, the paired differences, calibration, and the missing-metadata tables.
-    public static func markdown(_ summary: Summary, results: [CrossValidationResult]) -> String {
+    /// - Throws: ``ExperimentError`` for a result whose predictions are damaged (see ``CrossValidationResult/calibration()``).
+    public static func markdown(_ summary: Summary, results: [CrossValidationResult]) throws -> String {
         var sections = ["# \(summary.dataset)"]
         if let table = ResultsTable.comparisonTable(results) { sections += ["## Results", table.markdown] }
         if let table = ResultsTable.pairedTable(summary.paired) { sections += ["## Paired differences", table.markdown] }
-        if let table = ResultsTable.calibrationTable(results) { sections += ["## Calibration", table.markdown] }
+        if let table = try ResultsTable.calibrationTable(results) { sections += ["## Calibration", table.markdown] }
         if !summary.missingMetadata.isEmpty {
             sections.append("## Missing metadata at test time")
             sections += summary.missingMetadata.map { ResultsTable.missingMetadataTable($0).markdown }
@@ -138,9 +139,11 @@ extension ResultsFiles {
     }
 
     /// One row per test sample of every fold of `result`.
-    /// - Throws: ``ExperimentError`` `.io` when a sample's patient is neither recorded nor in `patients`.
+    /// - Throws: ``ExperimentError`` `.io` when a sample's patient is neither recorded nor in `patients`, or the
+    ///   result's rows do not fit together (a damaged file).
     public static func predictionRows(_ result: CrossValidationResult, patients: [String: String] = [:]) throws -> [[String]] {
-        try result.folds.flatMap { fold in
+        try result.checkPredictionRows()
+        return try result.folds.flatMap { fold in
             try fold.sampleIDs.indices.map { i in
                 let id = fold.sampleIDs[i]
                 guard let patient = fold.patientIDs?[i] ?? patients[id] else {

@@ -26,10 +26,11 @@ extension ResultsTable {
 
     /// Calibration of each method over its pooled test predictions: expected calibration error (15 bins), mean
     /// confidence and accuracy.
-    public static func calibrationTable(_ results: [CrossValidationResult]) -> Table? {
+    /// - Throws: ``ExperimentError`` for a result whose predictions are damaged (see ``CrossValidationResult/calibration()``).
+    public static func calibrationTable(_ results: [CrossValidationResult]) throws -> Table? {
         guard !results.isEmpty else { return nil }
-        let rows = results.map { r -> [String] in
-            let c = r.calibration
+        let rows = try results.map { r -> [String] in
+            let c = try r.calibration()
             let confidence = c.bins.reduce(0) { $0 + Double($1.count) * ($1.meanConfidence ?? 0) } / Double(c.sampleCount)
             let accuracy = c.bins.reduce(0) { $0 + Double($1.count) * ($1.accuracy ?? 0) } / Double(c.sampleCount)
             return [r.title, String(format: "%.2f", c.expectedCalibrationError * 100), String(format: "%.2f", confidence * 100),

@@ -71,7 +71,7 @@ public struct ExperimentSuite {
         if !missing.isEmpty { try ResultsFiles.writeMissingMetadata(missing, title: datasetName, to: root) }
         let paired = summary.paired.filter { $0.reference == all.first?.experiment }
         var sections = [ResultsTable.comparison(all, title: datasetName)]
-        sections += [ResultsTable.paired(paired), ResultsTable.calibrationTable(all)?.text].compactMap { $0 }
+        sections += [ResultsTable.paired(paired), try ResultsTable.calibrationTable(all)?.text].compactMap { $0 }
         sections += missing.map { ResultsTable.missingMetadataTable($0).text }
         let tables = (sections + all.map(ResultsTable.folds) + all.compactMap(ResultsTable.stages))
             .joined(separator: "\n\n") + "\n"

@@ -53,9 +53,10 @@ public enum MissingMetadataAnalysis {
     /// - Parameter intact: the experiment's result, whose folds give the intact row.
     /// - Returns: the report, or nil for an experiment that does not support re-scoring
     ///   (``TestTimeReevaluation/unsupported``).
-    /// - Throws: what ``CrossValidation/reevaluate(_:variants:)`` throws.
+    /// - Throws: what ``CrossValidation/reevaluate(_:variants:)`` throws, or ``ExperimentError`` for a damaged result.
     public static func run(_ experiment: some FoldExperiment, result intact: CrossValidationResult, fields: [String],
                            harness: CrossValidation) throws -> MissingMetadataReport? {
+        try intact.checkPredictionRows()
         let conditions = fields.map { [$0] } + [fields]
         let names = fields + [MissingMetadataReport.allFields]
         let intactReports = intact.folds.map(\.report)

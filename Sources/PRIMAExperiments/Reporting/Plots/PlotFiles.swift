@@ -8,12 +8,13 @@ public enum PlotFiles {
     @discardableResult
     public static func write(_ result: CrossValidationResult, to directory: URL) throws -> [URL] {
         try RunDirectory.createDirectory(directory)
+        let calibration = try result.calibration()
         var files: [(String, SVGDocument)] = [
             ("confusion-matrix.svg", ConfusionMatrixPlot.svg(confusion: result.confusion, classNames: result.classNames,
                                                              title: result.title)),
             ("fold-metrics.svg", FoldMetricsPlot.svg(result)),
             ("training-curves.svg", TrainingCurvesPlot.svg(result)),
-            ("reliability-diagram.svg", ReliabilityDiagramPlot.svg(result.calibration, title: result.title)),
+            ("reliability-diagram.svg", ReliabilityDiagramPlot.svg(calibration, title: result.title)),
         ]
         if let stages = StageCurvesPlot.svg(result) { files.append(("stage-curves.svg", stages)) }
         return try files.map { name, svg in
