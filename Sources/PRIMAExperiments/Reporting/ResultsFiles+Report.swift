@@ -56,8 +56,11 @@ extension ResultsFiles {
     /// Writes `summary.md`, `summary.csv`, `summary.json`, `paired-differences.csv`, `calibration.csv` and
     /// `predictions.csv` of `results` into `directory`.
     /// - Parameters:
+    ///   - dataset: the dataset's name, for the titles.
+    ///   - results: the methods, in table order (all on the same folds).
     ///   - patients: the patient of each sample id, for results written before ``FoldResult/patientIDs`` existed.
     ///   - missingMetadata: the missing-metadata reports to include.
+    ///   - directory: the output folder.
     /// - Returns: the summary written.
     /// - Throws: ``ExperimentError`` for results of other folds, a sample whose patient is unknown, or a file
     ///   that cannot be written.

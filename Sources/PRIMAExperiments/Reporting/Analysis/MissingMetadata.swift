@@ -50,7 +50,11 @@ public enum MissingMetadataAnalysis {
 
     /// The analysis of `experiment`'s finished run in `harness`'s output folder, removing each of `fields`
     /// (the metadata fields the model may read, in the order to report them) and then all of them.
-    /// - Parameter intact: the experiment's result, whose folds give the intact row.
+    /// - Parameters:
+    ///   - experiment: the experiment that was cross-validated.
+    ///   - intact: its result, whose folds give the intact row.
+    ///   - fields: the metadata fields to remove, one at a time and then all together.
+    ///   - harness: the cross-validation the experiment ran in (its samples, folds and output folder).
     /// - Returns: the report, or nil for an experiment that does not support re-scoring
     ///   (``TestTimeReevaluation/unsupported``).
     /// - Throws: what ``CrossValidation/reevaluate(_:variants:)`` throws, or ``ExperimentError`` for a damaged result.
