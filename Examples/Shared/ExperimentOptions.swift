@@ -28,6 +28,8 @@ public struct ExperimentOptions: ParsableArguments {
     public var baselines: [BaselineChoice] = BaselineChoice.defaults
     @Flag(help: "Also feed the metadata vector (one-hot fields) to the image-metadata baseline's MLP, next to the text CLS.")
     public var appendMetadataVector = false
+    @Flag(help: "After training, score every test fold again with each metadata field missing and with all missing (methods that read metadata): missing-metadata.csv and .svg.")
+    public var missingMetadata = false
     @OptionGroup(title: "PRIMA stage 2 (prima-alignment)") public var alignment: AlignmentOptions
     @Option(parsing: .unconditional, help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") public var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
@@ -82,7 +84,9 @@ public struct ExperimentOptions: ParsableArguments {
             textCheckpoint: textCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
             seed: seed, appendMetadataVector: appendMetadataVector,
             alignment: try alignment.settings(usingCheckpoints: visionCheckpoint != nil))
-        let (_, tables) = try ExperimentSuite(datasetName: datasetName, harness: harness).run(experiments)
+        let fields = schema.fields.filter { $0.text != nil || $0.inVector != false }.map(\.name)
+        let suite = ExperimentSuite(datasetName: datasetName, harness: harness, missingMetadataFields: missingMetadata ? fields : nil)
+        let (_, tables) = try suite.run(experiments)
         print(tables)
         if alignment.heatmaps > 0, let prima = experiments.first(where: { $0 is PRIMAAlignmentExperiment }) as? PRIMAAlignmentExperiment {
             let assignment = try harness.foldAssignment()

@@ -38,7 +38,8 @@ enum TinyPADUFES {
 
     /// The image+metadata placeholder baseline with small batches and 8-pixel images: quick, and it has
     /// dropout, an optimiser and a schedule whose state must survive a resume.
-    static func experiment(learningRate: Double = 3e-3) -> ClassifierExperiment {
+    static func experiment(learningRate: Double = 3e-3, name: String = "tiny",
+                           testTimeReevaluation: TestTimeReevaluation = .unsupported) -> ClassifierExperiment {
         let schema = PADUFES.schema
         let pipeline = BatchPipeline(schema: schema, trainTransform: ImageStatistics.resizeTransform(side: 8, augment: true),
                                      evaluationTransform: ImageStatistics.resizeTransform(side: 8, augment: false), workerCount: 1)
@@ -47,8 +48,10 @@ enum TinyPADUFES {
         let features: @Sendable (TwoViewBatch) -> Tensor = { batch in
             Tensor.concat([ImageStatistics.features(of: batch.view1), batch.metadataFeatures(classCount: classCount)], axis: 1)
         }
-        return ClassifierExperiment(name: "tiny", title: "Tiny MLP", settings: TrainingSettings(batchSize: 8, learningRate: learningRate),
-                                    pipeline: pipeline, modelFingerprint: ["kind": "tiny"]) { context in
+        return ClassifierExperiment(name: name, title: name == "tiny" ? "Tiny MLP" : "Tiny MLP (\(name))",
+                                    settings: TrainingSettings(batchSize: 8, learningRate: learningRate),
+                                    pipeline: pipeline, modelFingerprint: ["kind": "tiny"],
+                                    testTimeReevaluation: testTimeReevaluation) { context in
             let standardization = try FeatureStandardization.fit(features, samples: context.train, pipeline: pipeline, seed: context.seed)
             var rng = RandomGenerator(seed: context.seed)
             return FeatureHeadClassifier(featureCount: width, hiddenSizes: [16], classCount: classCount, dropout: 0.2,

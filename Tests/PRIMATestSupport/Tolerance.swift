@@ -37,6 +37,9 @@ public enum Tolerance {
     public static let modelGradient: Float = 1e-3
     /// Classification metrics (accuracy, F1, AUC, fold mean/SD) against scikit-learn, in Double.
     public static let metrics: Double = 1e-6
+    /// Special functions and p-values (incomplete beta, Student's t, paired tests) against SciPy, relative
+    /// (float64 both sides, continued fractions converged to 1e-15).
+    public static let specialFunction: Double = 1e-10
     /// Largest gap between a cross-validation fold's class proportions and the whole set's (a few hundred
     /// samples, PAD-UFES-20's class balance).
     public static let foldClassProportion: Double = 0.03

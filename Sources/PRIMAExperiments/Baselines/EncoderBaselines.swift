@@ -48,7 +48,8 @@ public struct EncoderBaselines: Sendable {
     public func imageOnly(schema: MetadataSchema, settings: TrainingSettings) -> ClassifierExperiment {
         let (vision, lora, averagesViews) = (vision, lora, averagesViews)
         return ClassifierExperiment(name: "image-only", title: "DINOv3 + LoRA", settings: settings, pipeline: vision.pipeline(schema: schema),
-                                    modelFingerprint: fingerprint.merging(["head": "linear"]) { $1 }) { context in
+                                    modelFingerprint: fingerprint.merging(["head": "linear"]) { $1 },
+                                    testTimeReevaluation: .ignoresMetadata) { context in
             var rng = RandomGenerator(seed: context.seed)
             return try DINOv3Classifier(encoder: vision.makeEncoder(), lora: lora, classCount: context.classCount,
                                         averagesViews: averagesViews, using: &rng)
@@ -76,8 +77,9 @@ public struct EncoderBaselines: Sendable {
                                                     "metadata_vector": appendMetadataVector ? "appended" : "no"]) { $1 }
         modelFingerprint["text_pooling"] = "cls"
         return ClassifierExperiment(name: "image-metadata", title: title, settings: settings, pipeline: vision.pipeline(schema: schema),
-                                    modelFingerprint: modelFingerprint) { context in
-            // The frozen text encoder sees each text once; training then only looks the embeddings up.
+                                    modelFingerprint: modelFingerprint, testTimeReevaluation: .rebuildTrainer) { context in
+            // The frozen text encoder sees each text once; training then only looks the embeddings up (by text,
+            // so altered test metadata gets its own embeddings).
             try text.precompute((context.train + context.validation + context.test).map { renderer.render($0.metadata) })
             var rng = RandomGenerator(seed: context.seed)
             return try DINOv3MetadataClassifier(encoder: vision.makeEncoder(), text: text, lora: lora, classCount: context.classCount,

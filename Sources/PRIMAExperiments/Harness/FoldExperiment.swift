@@ -67,6 +67,33 @@ public protocol FoldExperiment {
     /// checkpoint (frozen pretrained weights) must come out the same on every call with the same context, so
     /// that a resumed fold continues the same run.
     func makeTrainer(for context: FoldContext) throws -> any FoldTrainer
+    /// Whether and how a finished fold's model may be scored again on altered copies of its test samples
+    /// (``CrossValidation/reevaluate(_:variants:)``, used by the missing-metadata analysis). The default is
+    /// ``TestTimeReevaluation/unsupported``: an experiment opts in only when it knows its predictions follow
+    /// the samples it is given.
+    var testTimeReevaluation: TestTimeReevaluation { get }
+}
+
+extension FoldExperiment {
+    public var testTimeReevaluation: TestTimeReevaluation { .unsupported }
+}
+
+/// How ``CrossValidation/reevaluate(_:variants:)`` may score a finished fold of an experiment on altered test
+/// samples (``FoldExperiment/testTimeReevaluation``).
+public enum TestTimeReevaluation: String, Sendable, Codable {
+    /// The model never reads the metadata (an image-only model): removing metadata cannot change its
+    /// predictions, so an analysis of missing metadata reports it unchanged without running it.
+    case ignoresMetadata = "ignores-metadata"
+    /// The harness may rebuild the fold's trainer (``FoldExperiment/makeTrainer(for:)``, after the fold's
+    /// earlier stages for a ``StagedFoldExperiment``) with the altered samples as the context's test split,
+    /// restore the best epoch's weights and call ``FoldTrainer/predict(_:)`` on them. Declare it only when
+    /// everything the model sees at test time is derived from the samples passed (text embeddings cached by
+    /// the text, never by the sample id) and when ``FoldExperiment/makeTrainer(for:)`` prepares whatever the
+    /// context's test samples need. The harness checks that the unaltered samples reproduce the fold's saved
+    /// predictions.
+    case rebuildTrainer = "rebuild-trainer"
+    /// Not supported (the default): analyses leave the experiment out and say so.
+    case unsupported
 }
 
 /// Trains and evaluates one fold's model; made by ``FoldExperiment/makeTrainer(for:)``.

@@ -70,11 +70,16 @@ public struct FoldResult: Sendable, Codable, Equatable {
     public let trainCount, validationCount, testCount: Int
     /// The test samples' ids, in order.
     public let sampleIDs: [String]
+    /// The test samples' patients, in the order of ``sampleIDs``; nil in files written before it was recorded
+    /// (``CrossValidation`` then looks the patients up in its samples).
+    public let patientIDs: [String]?
     /// The test samples' true classes.
     public let labels: [Int]
     /// The predicted classes (arg-max of the probabilities).
     public let predictions: [Int]
-    /// Softmax probabilities [N][K].
+    /// Softmax probabilities [N][K] of the test samples, in the order of ``sampleIDs``: the softmax of the
+    /// logits the experiment's ``FoldTrainer/predict(_:)`` returns for the best epoch's weights. Every
+    /// experiment gets them from the harness; `predictions.csv` lists them per sample.
     public let probabilities: [[Double]]
     /// Test metrics.
     public let report: ClassificationReport
@@ -88,8 +93,10 @@ public struct FoldResult: Sendable, Codable, Equatable {
 
     /// A result from its parts.
     public init(fold: Int, bestEpoch: Int, trainCount: Int, validationCount: Int, testCount: Int, sampleIDs: [String],
-                labels: [Int], predictions: [Int], probabilities: [[Double]], report: ClassificationReport,
-                macroAUC: Double?, history: [EpochRecord], stages: [StageRecord]? = nil) {
+                patientIDs: [String]? = nil, labels: [Int], predictions: [Int], probabilities: [[Double]],
+                report: ClassificationReport, macroAUC: Double?, history: [EpochRecord], stages: [StageRecord]? = nil) {
+        precondition(patientIDs.map { $0.count == sampleIDs.count } ?? true, "one patient per test sample")
+        self.patientIDs = patientIDs
         self.stages = stages
         self.fold = fold
         self.bestEpoch = bestEpoch

@@ -152,7 +152,8 @@ struct FoldRunner<Experiment: FoldExperiment> {
         let labels = context.test.map(\.label)
         let scores = try Scores(logits: try trainer.predict(context.test), labels: labels, classCount: context.classCount, what: "test")
         return FoldResult(fold: k, bestEpoch: best.epoch, trainCount: context.train.count, validationCount: context.validation.count,
-                          testCount: context.test.count, sampleIDs: context.test.map(\.id), labels: labels,
+                          testCount: context.test.count, sampleIDs: context.test.map(\.id),
+                          patientIDs: context.test.map(\.patientID), labels: labels,
                           predictions: scores.predictions, probabilities: scores.probabilities, report: scores.report,
                           macroAUC: scores.macroAUC, history: history, stages: stages)
     }

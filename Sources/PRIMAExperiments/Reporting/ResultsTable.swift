@@ -4,7 +4,12 @@ import PRIMAData
 public enum ResultsTable {
     /// One row per experiment (Table 1 of the paper): per-class F1, macro F1, accuracy, balanced accuracy.
     public static func comparison(_ results: [CrossValidationResult], title: String? = nil) -> String {
-        guard let first = results.first else { return "" }
+        comparisonTable(results, title: title)?.text ?? ""
+    }
+
+    /// The cells of ``comparison(_:title:)``, for the text, Markdown and CSV renderings; nil for no results.
+    public static func comparisonTable(_ results: [CrossValidationResult], title: String? = nil) -> Table? {
+        guard let first = results.first else { return nil }
         let header = ["Method"] + first.classNames.map { "F1 \($0)" } + ["Macro F1", "Accuracy", "Balanced acc."]
         let rows = results.map { r in
             [r.title] + r.perClassF1.map { $0.formatted() }
@@ -12,7 +17,7 @@ public enum ResultsTable {
         }
         let foldCount = first.folds.count
         let caption = (title.map { $0 + " — " } ?? "") + "mean (SD) over \(foldCount) folds, in percent"
-        return render(header: header, rows: rows, caption: caption)
+        return Table(caption: caption, header: header, rows: rows)
     }
 
     /// One row per fold of one experiment, then the mean (SD) row.
@@ -56,15 +61,51 @@ public enum ResultsTable {
 
     /// Aligns cells in columns: the first column left-aligned, the others right-aligned.
     static func render(header: [String], rows: [[String]], caption: String) -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { c, cell in
-                let pad = String(repeating: " ", count: widths[c] - cell.count)
-                return c == 0 ? cell + pad : pad + cell
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        Table(caption: caption, header: header, rows: rows).text
+    }
+}
+
+extension ResultsTable {
+    /// A table's caption and cells, rendered for a terminal (``text``) or as GitHub-flavoured Markdown
+    /// (``markdown``).
+    public struct Table: Sendable, Equatable {
+        /// The line above the table.
+        public let caption: String
+        /// The column titles.
+        public let header: [String]
+        /// The rows, each with one cell per column.
+        public let rows: [[String]]
+
+        /// A table; every row must have one cell per column.
+        public init(caption: String, header: [String], rows: [[String]]) {
+            precondition(rows.allSatisfy { $0.count == header.count }, "every row needs one cell per column")
+            self.caption = caption
+            self.header = header
+            self.rows = rows
         }
-        let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1))
-        return ([caption, rule, line(header), rule] + rows.map(line) + [rule]).joined(separator: "\n")
+
+        /// Columns padded to their widest cell, the first left-aligned and the others right-aligned, between rules.
+        public var text: String {
+            let all = [header] + rows
+            let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { c, cell in
+                    let pad = String(repeating: " ", count: widths[c] - cell.count)
+                    return c == 0 ? cell + pad : pad + cell
+                }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }
+            let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1))
+            return ([caption, rule, line(header), rule] + rows.map(line) + [rule]).joined(separator: "\n")
+        }
+
+        /// The caption in italics, then a Markdown table (first column left-aligned, the others right-aligned;
+        /// `|` in cells escaped).
+        public var markdown: String {
+            func line(_ cells: [String]) -> String {
+                "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |"
+            }
+            let alignment = "|" + header.indices.map { $0 == 0 ? " :--- " : " ---: " }.joined(separator: "|") + "|"
+            return (["*\(caption)*", "", line(header), alignment] + rows.map(line)).joined(separator: "\n")
+        }
     }
 }

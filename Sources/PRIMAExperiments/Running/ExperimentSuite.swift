@@ -5,20 +5,31 @@ import Foundation
 /// ```
 /// <output>/results.json, results.csv     all experiments (one row per fold, plus mean and sd)
 /// <output>/table.txt                      the printed tables
+/// <output>/summary.md, .csv, .json        Table 1, paired differences, calibration (and missing metadata)
+/// <output>/paired-differences.csv         per-fold differences and paired tests for every pair of methods
+/// <output>/calibration.csv                reliability-diagram bins of every method
+/// <output>/predictions.csv                one row per test sample and method, with its class probabilities
 /// <output>/comparison.svg                 the experiments side by side
-/// <output>/<experiment>/results.json, results.csv
-/// <output>/<experiment>/confusion-matrix.svg, fold-metrics.svg, training-curves.svg
+/// <output>/missing-metadata.csv, .svg     with missingMetadataFields: metrics with each field removed
+/// <output>/<experiment>/results.json, results.csv, predictions.csv
+/// <output>/<experiment>/confusion-matrix.svg, fold-metrics.svg, training-curves.svg, reliability-diagram.svg
+/// <output>/<experiment>/missing-metadata.json   the experiment's missing-metadata analysis, when run
 /// ```
 public struct ExperimentSuite {
     /// The dataset's name, for titles.
     public let datasetName: String
     /// The harness (samples, folds, output folder, observer).
     public let harness: CrossValidation
+    /// The metadata fields to remove at test time, each alone and then all together, for the missing-metadata
+    /// analysis (``MissingMetadataAnalysis``) of the experiments that read metadata; nil (the default) skips it.
+    /// It costs one more evaluation of every test fold per field, plus rebuilding each fold's model.
+    public var missingMetadataFields: [String]?
 
     /// A suite over `harness`.
-    public init(datasetName: String, harness: CrossValidation) {
+    public init(datasetName: String, harness: CrossValidation, missingMetadataFields: [String]? = nil) {
         self.datasetName = datasetName
         self.harness = harness
+        self.missingMetadataFields = missingMetadataFields
     }
 
     /// Runs (or resumes) each experiment, writes its files, then the comparison.
@@ -37,19 +48,45 @@ public struct ExperimentSuite {
             let result = try harness.run(experiment)
             let directory = RunDirectory(root: root, experiment: experiment.name).experimentDirectory
             try ResultsFiles.write(result, to: directory)
+            try ResultsFiles.writePredictions([result], patients: patients, to: directory.appendingPathComponent("predictions.csv"))
             try PlotFiles.write(result, to: directory)
+            // A model that reads no metadata cannot change without it: left out rather than listed unchanged.
+            if let fields = missingMetadataFields, experiment.testTimeReevaluation != .ignoresMetadata {
+                if let report = try MissingMetadataAnalysis.run(experiment, result: result, fields: fields, harness: harness) {
+                    try RunDirectory.writeJSON(report, to: directory.appendingPathComponent(Self.missingMetadataFile))
+                } else {
+                    harness.logger.warning("'\(experiment.name)' cannot be re-scored on altered test samples: left out of the missing-metadata analysis")
+                }
+            }
             results.append(result)
         }
         let all = try merged(with: results, in: root)
+        let missing = try all.compactMap { r -> MissingMetadataReport? in
+            let url = RunDirectory(root: root, experiment: r.experiment).experimentDirectory.appendingPathComponent(Self.missingMetadataFile)
+            return FileManager.default.fileExists(atPath: url.path) ? try RunDirectory.readJSON(MissingMetadataReport.self, from: url) : nil
+        }
         try ResultsFiles.write(ResultsFiles.Comparison(dataset: datasetName, experiments: all), to: root)
+        let summary = try ResultsFiles.writeSummary(dataset: datasetName, results: all, patients: patients, missingMetadata: missing, to: root)
         try PlotFiles.writeComparison(all, title: datasetName, to: root)
-        let tables = ([ResultsTable.comparison(all, title: datasetName)] + all.map(ResultsTable.folds)
-                      + all.compactMap(ResultsTable.stages))
+        if !missing.isEmpty { try ResultsFiles.writeMissingMetadata(missing, title: datasetName, to: root) }
+        let paired = summary.paired.filter { $0.reference == all.first?.experiment }
+        var sections = [ResultsTable.comparison(all, title: datasetName)]
+        sections += [ResultsTable.paired(paired), try ResultsTable.calibrationTable(all)?.text].compactMap { $0 }
+        sections += missing.map { ResultsTable.missingMetadataTable($0).text }
+        let tables = (sections + all.map(ResultsTable.folds) + all.compactMap(ResultsTable.stages))
             .joined(separator: "\n\n") + "\n"
         do { try Data(tables.utf8).write(to: root.appendingPathComponent("table.txt"), options: .atomic) } catch {
             throw ExperimentError(.io, "cannot write \(root.appendingPathComponent("table.txt").path): \(error.localizedDescription)")
         }
         return (results, tables)
+    }
+
+    /// The file of an experiment's missing-metadata report, in its folder.
+    static let missingMetadataFile = "missing-metadata.json"
+
+    /// The patient of every sample id (for results written before ``FoldResult/patientIDs`` existed).
+    private var patients: [String: String] {
+        Dictionary(harness.samples.map { ($0.id, $0.patientID) }) { first, _ in first }
     }
 
     /// The experiments of the folder's earlier `results.json` with `results` in place of those run again, then

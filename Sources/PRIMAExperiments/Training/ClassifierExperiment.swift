@@ -16,6 +16,9 @@ public struct ClassifierExperiment: FoldExperiment {
     public let pipeline: BatchPipeline
     /// Settings of the model (sizes, checkpoints) that should be part of the run's fingerprint.
     public let modelFingerprint: [String: String]
+    /// Whether the model reads the metadata and may be re-scored on altered test samples (see
+    /// ``TestTimeReevaluation``); not part of the fingerprint, since it changes no result.
+    public let testTimeReevaluation: TestTimeReevaluation
     let makeModel: (FoldContext) throws -> any BatchClassifier
 
     /// An experiment.
@@ -25,9 +28,14 @@ public struct ClassifierExperiment: FoldExperiment {
     ///   - settings: the training settings.
     ///   - pipeline: how batches are made.
     ///   - modelFingerprint: model settings (sizes, checkpoints) that are part of the run's fingerprint.
+    ///   - testTimeReevaluation: ``TestTimeReevaluation/ignoresMetadata`` for a model that never reads the
+    ///     metadata; ``TestTimeReevaluation/rebuildTrainer`` when `makeModel` prepares whatever the context's test
+    ///     samples need (precomputed text embeddings) and the model reads nothing keyed by sample id.
     ///   - makeModel: builds a fresh model for a fold, seeded from ``FoldContext/seed``.
     public init(name: String, title: String, settings: TrainingSettings, pipeline: BatchPipeline,
-                modelFingerprint: [String: String] = [:], makeModel: @escaping (FoldContext) throws -> any BatchClassifier) {
+                modelFingerprint: [String: String] = [:], testTimeReevaluation: TestTimeReevaluation = .unsupported,
+                makeModel: @escaping (FoldContext) throws -> any BatchClassifier) {
+        self.testTimeReevaluation = testTimeReevaluation
         self.name = name
         self.title = title
         self.settings = settings
