@@ -169,5 +169,10 @@ if withMPI {
                           dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAExperiments", "PRIMAData", "PRIMANN", "PRIMATensor", "PRIMAText"],
                           path: "Tests/MPI"),
     ]
+    // The example executables spread their folds over the ranks when started by mpirun (Examples/Shared/ProcessGroup.swift).
+    if let support = package.targets.first(where: { $0.name == "PRIMAExampleSupport" }) {
+        support.dependencies.append("PRIMADistributed")
+        support.swiftSettings = (support.swiftSettings ?? []) + [.define("PRIMA_WITH_MPI")]
+    }
 }
 

@@ -105,13 +105,20 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
         try run("barrier") { request in MPI_Ibarrier(prima_mpi_comm_world(), &request) }
     }
 
+    public func withoutTimeout<T>(_ body: () throws -> T) rethrows -> T {
+        let saved = timeout
+        timeout = .infinity
+        defer { timeout = saved }
+        return try body()
+    }
+
     /// Starts a non-blocking collective with `start` and polls it until it completes, fails, or times out.
     private func run(_ operation: String, _ start: (inout MPI_Request?) throws -> Int32) throws {
         lock.lock()
         defer { lock.unlock() }
         var request: MPI_Request? = prima_mpi_request_null()
         try check(try start(&request), operation)
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        let deadline = timeout.isFinite ? DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9) : .max
         var done: Int32 = 0
         var polls = 0
         while true {
@@ -123,8 +130,9 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
                                         "the other ranks did not answer within \(timeout) s: a rank died or hangs, or the ranks run different code "
                                             + "(different settings or data). Raise PRIMA_MPI_TIMEOUT if a rank is only slow.")
             }
-            // Short waits yield the core to the other ranks when they share one (oversubscribed runs).
-            if polls > 64 { usleep(20) }
+            // Short waits yield the core to the other ranks when they share one (oversubscribed runs); a long
+            // wait (ranks hours apart) polls every millisecond.
+            if polls > 64 { usleep(polls > 100_000 ? 1000 : 20) }
         }
     }
 

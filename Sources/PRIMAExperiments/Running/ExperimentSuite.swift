@@ -26,26 +26,32 @@ public struct ExperimentSuite {
     /// The output folder's comparison (`results.json`, `results.csv`, `table.txt`, `comparison.svg`) keeps the
     /// experiments an earlier run of the folder finished: running again with fewer experiments replaces the
     /// rows of those it ran and adds new ones, never drops the others.
+    /// With the harness's folds spread over several processes, every rank returns the same results and tables and
+    /// rank 0 alone writes the files.
     /// - Returns: the results of `experiments`, in their order, and the tables (of every experiment in the
     ///   comparison) as text.
     /// - Throws: the harness's errors, or ``ExperimentError`` when the folder's `results.json` cannot be read or
     ///   holds other classes.
     public func run(_ experiments: [any FoldExperiment]) throws -> (results: [CrossValidationResult], tables: String) {
         let root = harness.configuration.outputDirectory
+        let writesFiles = harness.processGroup.rank == 0
         var results: [CrossValidationResult] = []
         for experiment in experiments {
             let result = try harness.run(experiment)
             let directory = RunDirectory(root: root, experiment: experiment.name).experimentDirectory
-            try ResultsFiles.write(result, to: directory)
-            try PlotFiles.write(result, to: directory)
+            if writesFiles {
+                try ResultsFiles.write(result, to: directory)
+                try PlotFiles.write(result, to: directory)
+            }
             results.append(result)
         }
         let all = try merged(with: results, in: root)
-        try ResultsFiles.write(ResultsFiles.Comparison(dataset: datasetName, experiments: all), to: root)
-        try PlotFiles.writeComparison(all, title: datasetName, to: root)
         let tables = ([ResultsTable.comparison(all, title: datasetName)] + all.map(ResultsTable.folds)
                       + all.compactMap(ResultsTable.stages))
             .joined(separator: "\n\n") + "\n"
+        guard writesFiles else { return (results, tables) }
+        try ResultsFiles.write(ResultsFiles.Comparison(dataset: datasetName, experiments: all), to: root)
+        try PlotFiles.writeComparison(all, title: datasetName, to: root)
         do { try Data(tables.utf8).write(to: root.appendingPathComponent("table.txt"), options: .atomic) } catch {
             throw ExperimentError(.io, "cannot write \(root.appendingPathComponent("table.txt").path): \(error.localizedDescription)")
         }

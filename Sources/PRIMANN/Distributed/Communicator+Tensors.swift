@@ -115,6 +115,24 @@ extension DataParallelCommunicator {
         }
     }
 
+    /// Runs `body` on this rank, then tells every rank whether it succeeded everywhere: rethrows this rank's own
+    /// error, or throws ``CommunicatorError`` naming the ranks that failed (their own messages are on their
+    /// output), so that no rank goes on alone after another one stopped.
+    /// - Parameter what: the step, for the message (`preparing the run folder`).
+    public func allSucceed<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        let outcome = Result { try body() }
+        guard size > 1 else { return try outcome.get() }
+        let failed = if case .failure = outcome { Int64(1) } else { Int64(0) }
+        let statuses = try allGather(failed)
+        if case .failure(let error) = outcome { throw error }
+        let others = statuses.indices.filter { statuses[$0] != 0 }
+        guard others.isEmpty else {
+            throw CommunicatorError(rank: rank, operation: what,
+                                    "rank\(others.count == 1 ? "" : "s") \(others.map(String.init).joined(separator: ", ")) failed (see \(others.count == 1 ? "its" : "their") error); stopping this rank too")
+        }
+        return try outcome.get()
+    }
+
     /// The shapes must be the same list on every rank (a collective on buffers of different sizes would
     /// corrupt memory or hang).
     private func checkSameShapes(_ shapes: [[Int]], what: String) throws {

@@ -22,6 +22,9 @@ public protocol DataParallelCommunicator: AnyObject {
     func allGather(_ value: Int64) throws -> [Int64]
     /// Returns once every rank has called it.
     func barrier() throws
+    /// Runs `body` with collectives that wait as long as the other ranks need (no timeout): for the points
+    /// where ranks legitimately arrive hours apart, such as the end of fold-parallel cross-validation.
+    func withoutTimeout<T>(_ body: () throws -> T) rethrows -> T
 
     /// An error met inside a backward pass (a gradient's collective), where it cannot be thrown; the next
     /// collective call of the extension methods (``averageGradients(of:bucketSize:)``) throws it.
