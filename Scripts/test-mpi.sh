@@ -47,4 +47,26 @@ run 3 too-many-ranks
 expect_failure 30 "exited with non-zero status" 2 dead-rank
 # A rank that hangs: the others' collective times out with a clear error and the job is aborted.
 PRIMA_MPI_TIMEOUT=3 expect_failure 30 "did not answer within 3" 2 hang
+# Fold parallel: 3 folds over 2 ranks write the same files, table and results as a serial run.
+echo "== fold parallel: prima-padufes serial and on 2 ranks"
+swift build --product prima-padufes
+padufes="$(swift build --show-bin-path)/prima-padufes"
+options=(--synthetic-images 30 --folds 3 --epochs 2 --baseline placeholder --batch-size 8 --cache-dir "$folder/cache" --quiet)
+PRIMA_NUM_THREADS=1 "$padufes" "${options[@]}" --output "$folder/serial" >/dev/null 2>&1
+PRIMA_NUM_THREADS=1 timeout 120 mpirun --oversubscribe -np 2 "$padufes" "${options[@]}" --output "$folder/ranks" >/dev/null 2>&1
+diff <(cd "$folder/serial" && find . -type f ! -name .lock | sort) <(cd "$folder/ranks" && find . -type f ! -name .lock | sort)
+diff "$folder/serial/results.csv" "$folder/ranks/results.csv"
+diff "$folder/serial/table.txt" "$folder/ranks/table.txt"
+echo "PASS fold parallel: same files, results.csv and table.txt"
+# Ranks started with different options: every rank refuses before writing anything.
+echo "== fold parallel with mismatched options (must fail, writing nothing)"
+set +e
+output=$(PRIMA_NUM_THREADS=1 timeout 60 mpirun --oversubscribe -np 1 "$padufes" "${options[@]}" --output "$folder/mixed" : \
+  -np 1 "$padufes" "${options[@]}" --epochs 3 --output "$folder/mixed" 2>&1)
+status=$?
+set -e
+echo "$output" | grep error
+[ "$status" -ne 0 ] && grep -q "differ between ranks" <<<"$output" && [ ! -e "$folder/mixed" ] \
+  || { echo "FAILED: mismatched fold-parallel ranks (status $status)" >&2; exit 1; }
+echo "PASS fold parallel mismatch"
 echo "All MPI checks passed."

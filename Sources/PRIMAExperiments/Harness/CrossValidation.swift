@@ -155,6 +155,10 @@ public struct CrossValidation {
         let directory = RunDirectory(root: configuration.outputDirectory, experiment: experiment.name)
         let settings = runSettings(of: experiment)
         var assignment: FoldAssignment?
+        // Ranks started with other options or data would mix their folds into one table: refuse before writing.
+        try group.checkSameSettings(settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+                                        + "\noutput=\(configuration.outputDirectory.standardizedFileURL.path)",
+                                    what: "the run settings of '\(experiment.name)' (options, data or output folder)")
         // Rank 0 takes the lock and writes folds.csv and run.json (or checks a resumed run's) before the other
         // ranks read and check them; a failure on any rank stops every rank here.
         try group.allSucceed("preparing \(configuration.outputDirectory.path)") {
