@@ -168,6 +168,10 @@ if withMPI {
         .executableTarget(name: "prima-mpi-checks",
                           dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAExperiments", "PRIMAData", "PRIMANN", "PRIMATensor", "PRIMAText"],
                           path: "Tests/MPI"),
+        // Data-parallel scaling of one stage-2 step (Benchmarks/mpi-scaling.sh).
+        .executableTarget(name: "prima-mpi-bench",
+                          dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAVision", "PRIMAText", "PRIMANN", "PRIMATensor"],
+                          path: "Benchmarks/MPI"),
     ]
     // The example executables spread their folds over the ranks when started by mpirun (Examples/Shared/ProcessGroup.swift).
     if let support = package.targets.first(where: { $0.name == "PRIMAExampleSupport" }) {
