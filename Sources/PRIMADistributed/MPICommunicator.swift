@@ -2,20 +2,23 @@ import CMPI
 import Foundation
 import PRIMANN
 
-/// A ``PRIMANN/DataParallelCommunicator`` over MPI's world communicator: the processes `mpirun` started.
+/// A `DataParallelCommunicator` over MPI's world communicator: the processes `mpirun` started.
 ///
 /// - Initialisation: ``world(timeout:)`` initialises MPI once per process (thread level `MPI_THREAD_SERIALIZED`:
 ///   any thread may call, one at a time) and finalises it at exit.
-/// - Errors: MPI returns error codes (`MPI_ERRORS_RETURN`) that become thrown ``PRIMANN/CommunicatorError``s
+/// - Errors: MPI returns error codes (`MPI_ERRORS_RETURN`) that become thrown `CommunicatorError`s
 ///   naming the rank and the operation.
 /// - Timeouts: collectives are started non-blocking and polled; one that has not completed after ``timeout``
 ///   seconds (another rank died, hangs, or runs other code) throws instead of waiting for ever. After such an
 ///   error the group is out of step: end the program with ``abort(exitCode:)``, which stops every rank.
 public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendable {
+    /// This process's rank in the job.
     public let rank: Int
+    /// The number of processes of the job.
     public let size: Int
     /// Seconds a collective may wait for the other ranks before it throws.
     public var timeout: Double
+    /// An error met by a collective inside a backward pass, thrown by the next collective of the tensor operations.
     public var deferredError: (any Error)?
     private let lock = NSLock()
 
@@ -32,7 +35,7 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
 
     /// The group of every process of the job, initialising MPI on the first call.
     /// - Parameter timeout: seconds a collective may wait; default `PRIMA_MPI_TIMEOUT` or ``defaultTimeout``.
-    /// - Throws: ``PRIMANN/CommunicatorError`` when MPI cannot be initialised or the timeout is not positive.
+    /// - Throws: `CommunicatorError` when MPI cannot be initialised or the timeout is not positive.
     public static func world(timeout: Double? = nil) throws -> MPICommunicator {
         let (rank, size) = try initialization.get()
         let seconds = try timeout ?? environmentTimeout(rank: rank)
@@ -57,6 +60,7 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
 
     // MARK: Collectives
 
+    /// `MPI_Iallreduce` (sum, in place), polled against ``timeout``.
     public func allReduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {
         guard size > 1, !values.isEmpty else { return }
         try run("allreduce") { request in
@@ -65,6 +69,7 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
         }
     }
 
+    /// `MPI_Ibcast` from `root`, polled against ``timeout``.
     public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {
         precondition((0..<size).contains(root), "broadcast from rank \(root) of \(size)")
         guard size > 1, !values.isEmpty else { return }
@@ -73,6 +78,7 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
         }
     }
 
+    /// `MPI_Iallgatherv` in rank order, polled against ``timeout``.
     public func allGather(_ local: UnsafeBufferPointer<Float>, counts: [Int], into output: UnsafeMutableBufferPointer<Float>) throws {
         precondition(counts.count == size && counts[rank] == local.count && counts.reduce(0, +) == output.count,
                      "all-gather counts \(counts) for \(local.count) local and \(output.count) gathered values")
@@ -90,6 +96,7 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
         }
     }
 
+    /// `MPI_Iallgather` of one integer per rank, polled against ``timeout``.
     public func allGather(_ value: Int64) throws -> [Int64] {
         var mine = value
         var all = [Int64](repeating: 0, count: size)
@@ -101,10 +108,12 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
         return all
     }
 
+    /// `MPI_Ibarrier`, polled against ``timeout``.
     public func barrier() throws {
         try run("barrier") { request in MPI_Ibarrier(prima_mpi_comm_world(), &request) }
     }
 
+    /// Runs `body` with ``timeout`` lifted (collectives wait as long as the other ranks need), then restores it.
     public func withoutTimeout<T>(_ body: () throws -> T) rethrows -> T {
         let saved = timeout
         timeout = .infinity

@@ -39,7 +39,7 @@ extension DataParallelCommunicator {
     /// ranks, in buckets of `bucketSize` floats; a parameter without a gradient counts as zeros. Called after
     /// backward and before clipping and the optimiser, so every rank takes the same step.
     ///
-    /// When every rank computes the same loss from all-gathered outputs (``allGather(_:)``), the mean is exactly
+    /// When every rank computes the same loss from all-gathered outputs (`allGather(_:)` on a tensor), the mean is exactly
     /// the gradient of that loss, whatever the sizes of the ranks' shards.
     /// - Throws: an error deferred by the backward pass, or the collective's error.
     public func averageGradients(of parameters: [Parameter], bucketSize: Int = Self.defaultBucketSize) throws {
