@@ -19,4 +19,4 @@ echo "$one"
 echo "$two"
 awk -v a="$(cut -f4 <<<"$one")" -v b="$(cut -f4 <<<"$two")" -v c="$(cut -f5 <<<"$one")" -v d="$(cut -f5 <<<"$two")" \
   'BEGIN { printf "wall clock: speed-up %.2f, efficiency %.0f%%; CPU time: efficiency %.0f%%\n", a / b, 100 * a / (2 * b), 100 * c / (2 * d) }'
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(getconf _NPROCESSORS_ONLN) cores"
