@@ -20,7 +20,8 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
     public var timeout: Double
     /// An error met by a collective inside a backward pass, thrown by the next collective of the tensor operations.
     public var deferredError: (any Error)?
-    private let lock = NSLock()
+    /// One lock for every instance: MPI_THREAD_SERIALIZED allows one MPI call at a time in the process.
+    private static let lock = NSLock()
 
     /// The seconds of ``timeout`` when `PRIMA_MPI_TIMEOUT` does not set them: long enough for rank 0 to write a
     /// checkpoint or report while the others wait at the next collective.
@@ -123,8 +124,8 @@ public final class MPICommunicator: DataParallelCommunicator, @unchecked Sendabl
 
     /// Starts a non-blocking collective with `start` and polls it until it completes, fails, or times out.
     private func run(_ operation: String, _ start: (inout MPI_Request?) throws -> Int32) throws {
-        lock.lock()
-        defer { lock.unlock() }
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
         var request: MPI_Request? = prima_mpi_request_null()
         try check(try start(&request), operation)
         let deadline = timeout.isFinite ? DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9) : .max

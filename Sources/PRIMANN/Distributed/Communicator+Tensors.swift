@@ -103,7 +103,9 @@ extension DataParallelCommunicator {
 
     /// Throws on every rank unless every rank passes the same `settings` (compared by hash): ranks that were
     /// started with different options would silently train different models.
-    /// - Parameter what: what the settings are, for the message (`alignment trainer settings`).
+    /// - Parameters:
+    ///   - settings: everything that must agree, as text (options, sample ids, parameter shapes).
+    ///   - what: what the settings are, for the message (`alignment trainer settings`).
     public func checkSameSettings(_ settings: String, what: String) throws {
         try throwDeferredError()
         guard size > 1 else { return }
@@ -118,7 +120,9 @@ extension DataParallelCommunicator {
     /// Runs `body` on this rank, then tells every rank whether it succeeded everywhere: rethrows this rank's own
     /// error, or throws ``CommunicatorError`` naming the ranks that failed (their own messages are on their
     /// output), so that no rank goes on alone after another one stopped.
-    /// - Parameter what: the step, for the message (`preparing the run folder`).
+    /// - Parameters:
+    ///   - what: the step, for the message (`preparing the run folder`).
+    ///   - body: this rank's part of the step.
     public func allSucceed<T>(_ what: String, _ body: () throws -> T) throws -> T {
         let outcome = Result { try body() }
         guard size > 1 else { return try outcome.get() }
