@@ -79,8 +79,13 @@ public final class AlignmentTrainer {
     private static let logger = Logger(label: "PRIMAAlign.AlignmentTrainer")
 
     /// A trainer over the parameters of `model` that are not frozen now.
-    /// - Parameter communicator: the ranks of a data-parallel run (every rank builds the same trainer); the
-    ///   default trains in this process alone.
+    /// - Parameters:
+    ///   - model: the model, prepared (``StageTwoSetup``): its parameters not frozen now are trained.
+    ///   - objective: the weighted losses.
+    ///   - loader: the batches (of the whole global batch in a data-parallel run).
+    ///   - configuration: run length, optimiser settings and checkpointing.
+    ///   - communicator: the ranks of a data-parallel run (every rank builds the same trainer); the default trains
+    ///     in this process alone.
     /// - Throws: ``AlignmentError`` for non-positive epochs, bad optimisation settings, a loader with no batch,
     ///   a model with nothing to train, or batches smaller than the number of ranks; `CommunicatorError` when the
     ///   ranks' settings, data or models differ.

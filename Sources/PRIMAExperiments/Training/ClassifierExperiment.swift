@@ -80,7 +80,12 @@ public final class ClassifierTrainer: FoldTrainer {
     private let settingsFingerprint: String
 
     /// A trainer of `model` on `context.train` for `context.epochs` epochs (the schedule's length).
-    /// - Parameter communicator: the ranks of a data-parallel run; the default trains in this process alone.
+    /// - Parameters:
+    ///   - model: the classifier to train.
+    ///   - settings: the optimisation settings.
+    ///   - pipeline: how batches are made.
+    ///   - context: the fold (training samples, classes, epochs, seed).
+    ///   - communicator: the ranks of a data-parallel run; the default trains in this process alone.
     public init(model: any BatchClassifier, settings: TrainingSettings, pipeline: BatchPipeline, context: FoldContext,
                 communicator: any DataParallelCommunicator = SingleProcessCommunicator()) {
         classifier = model
