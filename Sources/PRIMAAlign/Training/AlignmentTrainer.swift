@@ -72,7 +72,7 @@ public final class AlignmentTrainer {
     /// Called after every epoch (after its checkpoint is written).
     public var onEpoch: ((TrainingEpochSummary) -> Void)?
 
-    /// The ranks training together (a ``SingleProcessCommunicator`` unless data parallel).
+    /// The ranks training together (a `SingleProcessCommunicator` unless data parallel).
     public let communicator: any DataParallelCommunicator
     private let loop: OptimizationLoop
     private let checkpointing: RunCheckpointing
