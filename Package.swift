@@ -2,7 +2,13 @@
 // PRIMA-Swift: Pre-training with Risk-integrated Image-Metadata Alignment, in Swift.
 // Layers (dependencies point down only):
 //   PRIMAKnowledge → PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS
+import Foundation
 import PackageDescription
+
+// MPI (scale-out over processes and machines) needs Open MPI's headers (Debian `libopenmpi-dev openmpi-bin`);
+// SwiftPM builds every target of the package, so the MPI targets exist only with `PRIMA_WITH_MPI=1` and
+// everything else builds without MPI. See Documentation/Distributed.md.
+let withMPI = ProcessInfo.processInfo.environment["PRIMA_WITH_MPI"] == "1"
 
 let package = Package(
     name: "PRIMA",
@@ -151,3 +157,29 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+if withMPI {
+    package.products += [
+        .library(name: "PRIMADistributed", targets: ["PRIMADistributed"]),
+    ]
+    package.targets += [
+        // Open MPI from the system: pkg-config `ompi-c` gives the include path of mpi.h and the library.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]),
+        // MPICommunicator: PRIMANN's DataParallelCommunicator over MPI. Nothing else depends on it.
+        .target(name: "PRIMADistributed", dependencies: ["CMPI", "PRIMANN"], path: "Sources/PRIMADistributed"),
+        // The multi-process checks Scripts/test-mpi.sh runs under mpirun (data-parallel parity, bad input).
+        .executableTarget(name: "prima-mpi-checks",
+                          dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAExperiments", "PRIMAData", "PRIMANN", "PRIMATensor", "PRIMAText"],
+                          path: "Tests/MPI"),
+        // Data-parallel scaling of one stage-2 step (Benchmarks/mpi-scaling.sh).
+        .executableTarget(name: "prima-mpi-bench",
+                          dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAVision", "PRIMAText", "PRIMANN", "PRIMATensor"],
+                          path: "Benchmarks/MPI"),
+    ]
+    // The example executables spread their folds over the ranks when started by mpirun (Examples/Shared/ProcessGroup.swift).
+    if let support = package.targets.first(where: { $0.name == "PRIMAExampleSupport" }) {
+        support.dependencies.append("PRIMADistributed")
+        support.swiftSettings = (support.swiftSettings ?? []) + [.define("PRIMA_WITH_MPI")]
+    }
+}
+

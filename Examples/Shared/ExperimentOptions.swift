@@ -77,6 +77,7 @@ public struct ExperimentOptions: ParsableArguments {
                              output: String) throws {
         let options = runOptions(output: output)
         var harness = try CrossValidation(samples: samples, classNames: classNames, configuration: options.crossValidation)
+        harness.processGroup = try ProcessGroup.current()   // mpirun: the folds are shared by the ranks
         if !quiet { harness.observer = ProgressPrinter().handle }
         let experiments = try BaselineChoice.experiments(
             baselines, schema: schema, samples: samples, settings: options.trainingSettings,
@@ -87,6 +88,7 @@ public struct ExperimentOptions: ParsableArguments {
         let fields = schema.fields.filter { $0.text != nil || $0.inVector != false }.map(\.name)
         let suite = ExperimentSuite(datasetName: datasetName, harness: harness, missingMetadataFields: missingMetadata ? fields : nil)
         let (_, tables) = try suite.run(experiments)
+        guard ProcessGroup.isReporter else { return }
         print(tables)
         if alignment.heatmaps > 0, let prima = experiments.first(where: { $0 is PRIMAAlignmentExperiment }) as? PRIMAAlignmentExperiment {
             let assignment = try harness.foldAssignment()
@@ -110,6 +112,7 @@ public struct ExperimentOptions: ParsableArguments {
             try body()
         } catch {
             FileHandle.standardError.write(Data("error: \(ExperimentError.describe(error))\n".utf8))
+            ProcessGroup.endJobAfterError()
             throw ExitCode.failure
         }
     }

@@ -158,7 +158,7 @@ public final class SupervisedRefinementTrainer {
             let step = records.count
             guard value.isFinite else { throw diverged("cross_entropy", value, epoch: epoch, step: step) }
             let learningRate = loop.learningRate
-            let norm = loop.step(loss)
+            let norm = try loop.step(loss)
             guard norm.isFinite else { throw diverged("gradient norm", Double(norm), epoch: epoch, step: step) }
             let record = TrainingStepRecord(epoch: epoch, step: step, globalStep: progress.globalStep + step + 1, learningRate: learningRate,
                                             total: value, terms: [LossTermValue(name: "cross_entropy", value: value)], gradientNorm: Double(norm))

@@ -15,6 +15,11 @@ import PRIMATensor
 /// - Checkpoints: with ``Configuration/checkpointURL``, a `TrainingCheckpoint` (trainable weights, optimiser,
 ///   schedule, generators, epoch) is written atomically after every epoch; ``resume(from:)`` continues a run
 ///   exactly (same batches, same updates: the data order depends only on the loader's seed and the epoch).
+/// - Data parallel: with a communicator of several ranks (`PRIMADistributed.MPICommunicator`), rank 0's weights
+///   are broadcast at the start, each rank encodes its slice of every global batch, the projected features are
+///   all-gathered so that every rank evaluates the objective over the whole batch (the contrastive losses see
+///   all negatives), and the gradients are averaged before clipping and the optimiser; only rank 0 writes
+///   checkpoints, which record the number of ranks a resume must use.
 /// - Divergence: a non-finite loss term or gradient throws ``TrainingDivergedError`` naming the term before any
 ///   weight changes; the checkpoint of the last completed epoch stays as it was.
 ///
@@ -67,14 +72,25 @@ public final class AlignmentTrainer {
     /// Called after every epoch (after its checkpoint is written).
     public var onEpoch: ((TrainingEpochSummary) -> Void)?
 
+    /// The ranks training together (a `SingleProcessCommunicator` unless data parallel).
+    public let communicator: any DataParallelCommunicator
     private let loop: OptimizationLoop
     private let checkpointing: RunCheckpointing
     private static let logger = Logger(label: "PRIMAAlign.AlignmentTrainer")
 
     /// A trainer over the parameters of `model` that are not frozen now.
-    /// - Throws: ``AlignmentError`` for non-positive epochs, bad optimisation settings, a loader with no batch or
-    ///   a model with nothing to train.
-    public init(model: AlignmentModel, objective: AlignmentObjective, loader: TwoViewLoader, configuration: Configuration = .init()) throws {
+    /// - Parameters:
+    ///   - model: the model, prepared (``StageTwoSetup``): its parameters not frozen now are trained.
+    ///   - objective: the weighted losses.
+    ///   - loader: the batches (of the whole global batch in a data-parallel run).
+    ///   - configuration: run length, optimiser settings and checkpointing.
+    ///   - communicator: the ranks of a data-parallel run (every rank builds the same trainer); the default trains
+    ///     in this process alone.
+    /// - Throws: ``AlignmentError`` for non-positive epochs, bad optimisation settings, a loader with no batch,
+    ///   a model with nothing to train, or batches smaller than the number of ranks; `CommunicatorError` when the
+    ///   ranks' settings, data or models differ.
+    public init(model: AlignmentModel, objective: AlignmentObjective, loader: TwoViewLoader, configuration: Configuration = .init(),
+                communicator: any DataParallelCommunicator = SingleProcessCommunicator()) throws {
         let stage = "alignment trainer"
         guard configuration.epochs > 0 else { throw AlignmentError(stage, "epochs must be positive, got \(configuration.epochs)") }
         try configuration.optimization.validate(stage)
@@ -86,14 +102,18 @@ public final class AlignmentTrainer {
         self.objective = objective
         self.loader = loader
         self.configuration = configuration
+        self.communicator = communicator
         trainableKeys = trainable.map(\.key)
         loop = OptimizationLoop(parameters: trainable, settings: configuration.optimization,
                                 totalSteps: configuration.epochs * loader.batchCount)
         checkpointing = RunCheckpointing(stage: Self.checkpointStage, loader: loader, run: [
             "epochs": String(configuration.epochs),
             "objective": objective.terms.map { "\($0.weight)×\($0.loss.name)" }.joined(separator: " + "),
-        ])
+        ], worldSize: communicator.size)
         if configuration.cachesTextFeatures { model.cachesTextFeatures = true }
+        if communicator.size > 1 {
+            try startDataParallel(stage, trainable: trainable)
+        }
     }
 
     /// Runs the remaining epochs up to `epoch` (exclusive; default: the configured total) and returns the
@@ -108,7 +128,7 @@ public final class AlignmentTrainer {
             let summary = try runEpoch(progress.epoch)
             history.append(summary)
             progress = TrainingProgress(epoch: progress.epoch + 1, position: 0, globalStep: progress.globalStep + summary.steps)
-            if let url = configuration.checkpointURL { try checkpoint().write(to: url) }
+            if let url = configuration.checkpointURL, communicator.rank == 0 { try checkpoint().write(to: url) }
             let terms = summary.meanTerms.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
             Self.logger.info("alignment epoch \(summary.epoch + 1)/\(configuration.epochs): loss \(summary.meanTotal) (\(terms))")
             onEpoch?(summary)
@@ -119,11 +139,12 @@ public final class AlignmentTrainer {
 
     private func runEpoch(_ epoch: Int) throws -> TrainingEpochSummary {
         setModes()
-        var batches = loader.epoch(epoch)
+        var batches = loader.epoch(epoch, rank: communicator.rank, of: communicator.size)
         var records: [TrainingStepRecord] = []
         var step = 0
         while let batch = try batches.next() {
-            let inputs = try model.inputs(for: batch)
+            var inputs = try model.inputs(for: batch)
+            if communicator.size > 1 { inputs = try inputs.gathered(over: communicator) }
             let value = try objective.evaluate(inputs)
             let terms = value.terms.map { LossTermValue(name: $0.name, value: $0.value) }
             let total = Double(value.total.item)
@@ -131,7 +152,7 @@ public final class AlignmentTrainer {
                 throw diverged(bad.name, bad.value, epoch: epoch, step: step)
             }
             let learningRate = loop.learningRate
-            let norm = loop.step(value.total)
+            let norm = try loop.step(value.total, communicator: communicator)
             guard norm.isFinite else { throw diverged("gradient norm", Double(norm), epoch: epoch, step: step) }
             let record = TrainingStepRecord(epoch: epoch, step: step, globalStep: progress.globalStep + step + 1, learningRate: learningRate,
                                             total: total, terms: terms, gradientNorm: Double(norm))
@@ -140,6 +161,20 @@ public final class AlignmentTrainer {
             step += 1
         }
         return TrainingEpochSummary.summarizing(records, epoch: epoch)
+    }
+
+    /// Checks that every rank can take a slice of every batch and was started with the same settings, data and
+    /// model, then copies rank 0's weights to every rank.
+    private func startDataParallel(_ stage: String, trainable: [(key: String, parameter: Parameter)]) throws {
+        let ranks = communicator.size
+        guard loader.smallestBatchSize >= ranks else {
+            throw AlignmentError(stage, "\(ranks) ranks need at least one sample each of every batch, but the smallest batch holds \(loader.smallestBatchSize) "
+                                    + "(\(loader.samples.count) samples, batch size \(loader.configuration.batchSize)); use fewer ranks, a larger batch or dropLast")
+        }
+        let settings = checkpointing.run.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            + ["optimization=\(configuration.optimization)", "trainable=" + trainable.map { "\($0.key)\($0.parameter.shape)" }.joined(separator: ",")]
+        try communicator.checkSameSettings(settings.joined(separator: "\n"), what: "the alignment trainer's settings, samples or trainable parameters")
+        try communicator.broadcast(model.parameters, root: 0)
     }
 
     /// Training mode, except for an encoder with nothing to train (a frozen encoder keeps its dropout off).

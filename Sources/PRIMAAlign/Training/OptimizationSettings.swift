@@ -86,11 +86,14 @@ final class OptimizationLoop {
     /// The learning rate of the next step.
     var learningRate: Double { optimizer.learningRate }
 
-    /// Back-propagates `loss`, clips, and — when the gradient norm is finite — steps the optimiser and the
-    /// schedule. Returns the gradient norm before clipping; a non-finite norm leaves every weight unchanged.
-    func step(_ loss: Tensor) -> Float {
+    /// Back-propagates `loss`, averages the gradients over the ranks of `communicator` (data-parallel runs),
+    /// clips, and — when the gradient norm is finite — steps the optimiser and the schedule. Returns the
+    /// gradient norm before clipping; a non-finite norm leaves every weight unchanged.
+    /// - Throws: the communicator's error (a rank that died or stopped answering).
+    func step(_ loss: Tensor, communicator: any DataParallelCommunicator = SingleProcessCommunicator()) throws -> Float {
         loss.backward()
         defer { optimizer.zeroGrad() }
+        try communicator.averageGradients(of: parameters)
         let norm = GradientClipping.clipGradNorm(parameters, maxNorm: settings.gradientClipNorm ?? .infinity)
         guard norm.isFinite else { return norm }
         optimizer.step()

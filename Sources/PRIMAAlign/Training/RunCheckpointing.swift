@@ -10,10 +10,13 @@ struct RunCheckpointing {
     /// Fields a resumed run must share with the saved one (data order, schedule length, objective…).
     let run: [String: String]
 
-    /// `run` plus what identifies the loader's batches: seed, batch size and a hash of the sample ids.
-    init(stage: String, loader: TwoViewLoader, run: [String: String]) {
+    /// `run` plus what identifies the loader's batches: seed, batch size and a hash of the sample ids; and, for a
+    /// data-parallel run, the number of ranks (`world_size`; absent means 1), since each rank's slice of a batch
+    /// depends on it.
+    init(stage: String, loader: TwoViewLoader, run: [String: String], worldSize: Int = 1) {
         self.stage = stage
         var fields = run
+        if worldSize > 1 { fields["world_size"] = String(worldSize) }
         fields["loader_seed"] = String(loader.configuration.seed)
         fields["batch_size"] = String(loader.configuration.batchSize)
         fields["sample_ids"] = String(Self.fingerprint(loader.samples.map(\.id)))
@@ -35,6 +38,10 @@ struct RunCheckpointing {
         let saved = try TrainingCheckpoint(contentsOf: url)
         guard saved.metadata["stage"] == stage else {
             throw CheckpointError(path: url.path, "stage is \(saved.metadata["stage"].map { "\"\($0)\"" } ?? "missing"), expected \"\(stage)\"")
+        }
+        let savedWorldSize = saved.metadata["world_size"] ?? "1"
+        guard savedWorldSize == run["world_size"] ?? "1" else {
+            throw CheckpointError(path: url.path, "world_size is \(savedWorldSize) in the checkpoint, \(run["world_size"] ?? "1") in this run; resume with the same number of ranks")
         }
         for (field, value) in run.sorted(by: { $0.key < $1.key }) where saved.metadata[field] != value {
             throw CheckpointError(path: url.path, "\(field) is \(saved.metadata[field].map { "\"\($0)\"" } ?? "missing") in the checkpoint, \"\(value)\" in this run; resuming would not continue the same run")

@@ -1,4 +1,5 @@
 import Foundation
+import PRIMANN
 import PRIMATensor
 
 /// Feeds PRIMA's trainers: batches of two augmented views per sample with the sample's metadata text,
@@ -81,11 +82,31 @@ public final class TwoViewLoader: Sendable {
         return rng.permutation(samples.count)
     }
 
+    /// The fewest samples of any batch of an epoch (the last one when it is partial), 0 for no batch.
+    public var smallestBatchSize: Int {
+        guard batchCount > 0 else { return 0 }
+        let rest = samples.count % configuration.batchSize
+        return configuration.dropLast || rest == 0 ? configuration.batchSize : rest
+    }
+
     /// Starts preparing `epoch`'s batches in the background; read them with ``Epoch/next()``.
     public func epoch(_ epoch: Int) -> Epoch {
+        self.epoch(epoch, rank: 0, of: 1)
+    }
+
+    /// Data-parallel training: starts preparing rank `rank`'s part (`BatchShard`) of each of `epoch`'s batches,
+    /// out of `size` ranks. The global batches, their order and every sample's augmentation are those of
+    /// ``epoch(_:)``; only the samples of this rank's slice are decoded. Every batch must hold at least `size`
+    /// samples (``smallestBatchSize``).
+    public func epoch(_ epoch: Int, rank: Int, of size: Int) -> Epoch {
+        precondition(size == 1 || smallestBatchSize >= size, "batches of \(smallestBatchSize) samples cannot be split over \(size) ranks")
         let order = order(epoch: epoch)
-        let size = configuration.batchSize
-        let batches = (0..<batchCount).map { b in Array(order[(b * size)..<min(order.count, (b + 1) * size)]) }
+        let batchSize = configuration.batchSize
+        let batches = (0..<batchCount).map { b in
+            let batch = order[(b * batchSize)..<min(order.count, (b + 1) * batchSize)]
+            let shard = BatchShard.range(count: batch.count, rank: rank, size: size)
+            return Array(batch.dropFirst(shard.lowerBound).prefix(shard.count))
+        }
         return Epoch(prefetcher: Prefetcher(batches: batches, depth: configuration.prefetchDepth) { [self] indices in
             try self.makeBatch(indices, epoch: epoch)
         })

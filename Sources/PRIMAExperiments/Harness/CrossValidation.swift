@@ -17,6 +17,11 @@ import PRIMATensor
 /// again with the same output folder, a run skips finished folds and continues an unfinished one from its
 /// last epoch. The folds themselves are saved once in `folds.csv`, and the run's settings in `run.json`; a run
 /// with other settings or other data is refused instead of mixed in.
+///
+/// Fold parallel: with a ``processGroup`` of several ranks (`mpirun -np 5`, `PRIMADistributed.MPICommunicator`),
+/// rank r runs the folds k with k mod size = r, all in the same output folder: rank 0 takes the folder's lock and
+/// writes `folds.csv` and `run.json`, the other ranks check them, each rank writes only its folds' folders, and at
+/// the end every rank reads every fold's `result.json`, so all return the same result as a serial run.
 public struct CrossValidation {
     /// The protocol's settings.
     public struct Configuration: Sendable {
@@ -68,6 +73,9 @@ public struct CrossValidation {
     /// ``ExperimentError/Kind-swift.enum/interrupted``, as if the process had been killed there. For tests and
     /// for callers that stop on a signal.
     public var interruption: ((ProgressEvent) -> Bool)?
+    /// The processes sharing the folds (one process by default): see "Fold parallel" above. Every rank must run
+    /// the same experiments with the same settings on the same data and output folder.
+    public var processGroup: any DataParallelCommunicator = SingleProcessCommunicator()
 
     /// A harness over `samples`.
     /// - Throws: ``ExperimentError`` `.invalidOption` for bad settings or labels outside the classes.
@@ -137,24 +145,59 @@ public struct CrossValidation {
     /// - Throws: ``ExperimentError`` (bad settings, a run folder of another run or in use by another process,
     ///   divergence, interruption), or the trainer's errors (unreadable images, for example).
     public func run(_ experiment: some FoldExperiment) throws -> CrossValidationResult {
+        let group = processGroup
         let folderExisted = FileManager.default.fileExists(atPath: configuration.outputDirectory.path)
-        try RunDirectory.createDirectory(configuration.outputDirectory)
-        let lock = try RunLock(directory: configuration.outputDirectory)
+        var lock: RunLock?
         defer { withExtendedLifetime(lock) {} }
         var finished = false
         // A run refused before writing anything (folds that cannot be made) leaves no folder holding only its lock.
-        defer { if !finished && !folderExisted { RunDirectory.removeIfOnlyLock(configuration.outputDirectory) } }
-        RunDirectory.removeStaleTemporaryFiles(under: configuration.outputDirectory)
-        for warning in coverageWarnings { logger.warning("\(warning)", metadata: ["experiment": "\(experiment.name)"]) }
-        let assignment = try foldAssignment()
+        defer { if !finished && !folderExisted && lock != nil { RunDirectory.removeIfOnlyLock(configuration.outputDirectory) } }
         let directory = RunDirectory(root: configuration.outputDirectory, experiment: experiment.name)
         let settings = runSettings(of: experiment)
-        try checkOrWriteSettings(settings, in: directory)
+        var assignment: FoldAssignment?
+        // Ranks started with other options or data would mix their folds into one table: refuse before writing.
+        try group.checkSameSettings(settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+                                        + "\noutput=\(configuration.outputDirectory.standardizedFileURL.path)",
+                                    what: "the run settings of '\(experiment.name)' (options, data or output folder)")
+        // Rank 0 takes the lock and writes folds.csv and run.json (or checks a resumed run's) before the other
+        // ranks read and check them; a failure on any rank stops every rank here.
+        try group.allSucceed("preparing \(configuration.outputDirectory.path)") {
+            guard group.rank == 0 else { return }
+            try RunDirectory.createDirectory(configuration.outputDirectory)
+            lock = try RunLock(directory: configuration.outputDirectory)
+            RunDirectory.removeStaleTemporaryFiles(under: configuration.outputDirectory)
+            for warning in coverageWarnings { logger.warning("\(warning)", metadata: ["experiment": "\(experiment.name)"]) }
+            assignment = try foldAssignment()
+            try checkOrWriteSettings(settings, in: directory)
+        }
+        try group.allSucceed("checking \(configuration.outputDirectory.path)") {
+            guard group.rank != 0 else { return }
+            assignment = try foldAssignment()
+            try checkOrWriteSettings(settings, in: directory)
+        }
 
         var eta = ETAEstimator()
         var results: [FoldResult] = []
         var stepsPerEpoch: Int?
-        for k in 0..<configuration.folds {
+        let outcome = Result {
+            try runFolds(of: experiment, assignment: assignment!, directory: directory, eta: &eta, stepsPerEpoch: &stepsPerEpoch, into: &results)
+        }
+        // Ranks finish their folds hours apart: wait for all, then every rank reads every fold's result.
+        if group.size > 1 {
+            try group.withoutTimeout { try group.allSucceed("running the folds") { try outcome.get() } }
+            results = try (0..<configuration.folds).map { try RunDirectory.readJSON(FoldResult.self, from: directory.resultFile($0)) }
+        } else {
+            try outcome.get()
+        }
+        finished = true
+        return CrossValidationResult(experiment: experiment.name, title: experiment.title, classNames: classNames,
+                                     settings: settings, folds: results)
+    }
+
+    /// Runs (or skips, when finished) the folds of this rank of ``processGroup``, appending their results.
+    private func runFolds(of experiment: some FoldExperiment, assignment: FoldAssignment, directory: RunDirectory,
+                          eta: inout ETAEstimator, stepsPerEpoch: inout Int?, into results: inout [FoldResult]) throws {
+        for k in 0..<configuration.folds where k % processGroup.size == processGroup.rank {
             let position = FoldPosition(experiment: experiment.name, fold: k, foldCount: configuration.folds)
             if FileManager.default.fileExists(atPath: directory.resultFile(k).path) {
                 results.append(try RunDirectory.readJSON(FoldResult.self, from: directory.resultFile(k)))
@@ -164,13 +207,11 @@ public struct CrossValidation {
             }
             let context = try foldContext(k, assignment: assignment, directory: directory)
             let runner = FoldRunner(harness: self, experiment: experiment, context: context, position: position,
-                                    directory: directory, foldsLeftAfter: configuration.folds - k - 1)
+                                    directory: directory,
+                                    foldsLeftAfter: ((k + 1)..<configuration.folds).filter { $0 % processGroup.size == processGroup.rank }.count)
             let result = try runner.run(eta: &eta, stepsPerEpoch: &stepsPerEpoch)
             results.append(result)
         }
-        finished = true
-        return CrossValidationResult(experiment: experiment.name, title: experiment.title, classNames: classNames,
-                                     settings: settings, folds: results)
     }
 
     /// Reports `event` to the observer, then asks ``interruption`` whether to stop.

@@ -37,21 +37,27 @@ public struct ExperimentSuite {
     /// The output folder's comparison (`results.json`, `results.csv`, `table.txt`, `comparison.svg`) keeps the
     /// experiments an earlier run of the folder finished: running again with fewer experiments replaces the
     /// rows of those it ran and adds new ones, never drops the others.
+    /// With the harness's folds spread over several processes, every rank returns the same results and tables and
+    /// rank 0 alone writes the files.
     /// - Returns: the results of `experiments`, in their order, and the tables (of every experiment in the
     ///   comparison) as text.
     /// - Throws: the harness's errors, or ``ExperimentError`` when the folder's `results.json` cannot be read or
     ///   holds other classes.
     public func run(_ experiments: [any FoldExperiment]) throws -> (results: [CrossValidationResult], tables: String) {
         let root = harness.configuration.outputDirectory
+        let writesFiles = harness.processGroup.rank == 0
         var results: [CrossValidationResult] = []
         for experiment in experiments {
             let result = try harness.run(experiment)
             let directory = RunDirectory(root: root, experiment: experiment.name).experimentDirectory
-            try ResultsFiles.write(result, to: directory)
-            try ResultsFiles.writePredictions([result], patients: patients, to: directory.appendingPathComponent("predictions.csv"))
-            try PlotFiles.write(result, to: directory)
+            if writesFiles {
+                try ResultsFiles.write(result, to: directory)
+                try ResultsFiles.writePredictions([result], patients: patients, to: directory.appendingPathComponent("predictions.csv"))
+                try PlotFiles.write(result, to: directory)
+            }
             // A model that reads no metadata cannot change without it: left out rather than listed unchanged.
-            if let fields = missingMetadataFields, experiment.testTimeReevaluation != .ignoresMetadata {
+            // Only the reporting rank re-scores (it reads the fold folders the other ranks finished).
+            if writesFiles, let fields = missingMetadataFields, experiment.testTimeReevaluation != .ignoresMetadata {
                 if let report = try MissingMetadataAnalysis.run(experiment, result: result, fields: fields, harness: harness) {
                     try RunDirectory.writeJSON(report, to: directory.appendingPathComponent(Self.missingMetadataFile))
                 } else {
@@ -61,6 +67,11 @@ public struct ExperimentSuite {
             results.append(result)
         }
         let all = try merged(with: results, in: root)
+        guard writesFiles else {
+            let tables = ([ResultsTable.comparison(all, title: datasetName)] + all.map(ResultsTable.folds)
+                          + all.compactMap(ResultsTable.stages))
+            return (results, tables.joined(separator: "\n\n") + "\n")
+        }
         let missing = try all.compactMap { r -> MissingMetadataReport? in
             let url = RunDirectory(root: root, experiment: r.experiment).experimentDirectory.appendingPathComponent(Self.missingMetadataFile)
             return FileManager.default.fileExists(atPath: url.path) ? try RunDirectory.readJSON(MissingMetadataReport.self, from: url) : nil

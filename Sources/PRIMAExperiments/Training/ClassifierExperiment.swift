@@ -65,6 +65,11 @@ public struct ClassifierExperiment: FoldExperiment {
 /// model's trainable parameters, linear warm-up then cosine decay over `context.epochs` epochs, optional
 /// gradient clipping; batches from ``BatchPipeline``. A non-finite loss ends an epoch before it reaches the
 /// weights and is returned as the epoch's loss (the harness then stops with `.diverged`).
+///
+/// Data parallel: with a communicator of several ranks, every rank builds the same trainer; the first epoch checks
+/// that the ranks agree and copies rank 0's weights to all, each rank then computes the logits of its slice of
+/// every global batch, the logits are all-gathered so every rank takes the cross-entropy over the whole batch,
+/// and the gradients are averaged before clipping and AdamW. The caller keeps file writing to rank 0.
 public final class ClassifierTrainer: FoldTrainer {
     /// The model being trained.
     public let classifier: any BatchClassifier
@@ -77,10 +82,22 @@ public final class ClassifierTrainer: FoldTrainer {
     let trainLoader: TwoViewLoader
     let classWeights: Tensor
     let seed: UInt64
+    /// The ranks training together (a `SingleProcessCommunicator` unless data parallel).
+    public let communicator: any DataParallelCommunicator
+    private var ranksAgree = false
+    private let settingsFingerprint: String
 
     /// A trainer of `model` on `context.train` for `context.epochs` epochs (the schedule's length).
-    public init(model: any BatchClassifier, settings: TrainingSettings, pipeline: BatchPipeline, context: FoldContext) {
+    /// - Parameters:
+    ///   - model: the classifier to train.
+    ///   - settings: the optimisation settings.
+    ///   - pipeline: how batches are made.
+    ///   - context: the fold (training samples, classes, epochs, seed).
+    ///   - communicator: the ranks of a data-parallel run; the default trains in this process alone.
+    public init(model: any BatchClassifier, settings: TrainingSettings, pipeline: BatchPipeline, context: FoldContext,
+                communicator: any DataParallelCommunicator = SingleProcessCommunicator()) {
         classifier = model
+        self.communicator = communicator
         self.settings = settings
         self.pipeline = pipeline
         seed = context.seed
@@ -90,6 +107,23 @@ public final class ClassifierTrainer: FoldTrainer {
         let warmup = LearningRateSchedule.warmupSteps(ratio: settings.warmupRatio, totalSteps: totalSteps)
         learningRateScheduler = LearningRateScheduler(optimizer: adamW, schedule: .cosine(warmupSteps: warmup, totalSteps: totalSteps))
         classWeights = Tensor(shape: [context.classCount], scalars: settings.classWeighting.weights(classCounts: context.trainClassCounts))
+        settingsFingerprint = (settings.fingerprint.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            + ["seed=\(context.seed)", "epochs=\(context.epochs)", "train=" + context.train.map(\.id).joined(separator: ","),
+               "trainable=" + model.namedParameters().filter { !$0.parameter.isFrozen }.map { "\($0.key)\($0.parameter.shape)" }.joined(separator: ",")])
+            .joined(separator: "\n")
+    }
+
+    /// Before the first data-parallel step: every batch can be split over the ranks, the ranks agree on settings,
+    /// data and model, and they start from rank 0's weights.
+    private func startDataParallel() throws {
+        guard communicator.size > 1, !ranksAgree else { return }
+        guard trainLoader.smallestBatchSize >= communicator.size else {
+            throw ExperimentError(.invalidOption, "\(communicator.size) ranks need at least one sample each of every batch, but the smallest batch holds "
+                                      + "\(trainLoader.smallestBatchSize) (\(trainLoader.samples.count) training samples, batch size \(settings.batchSize)); use fewer ranks or a larger batch")
+        }
+        try communicator.checkSameSettings(settingsFingerprint, what: "the classifier trainer's settings, training samples or trainable parameters")
+        try communicator.broadcast(classifier.parameters, root: 0)
+        ranksAgree = true
     }
 
     public var model: Module { classifier }
@@ -98,15 +132,22 @@ public final class ClassifierTrainer: FoldTrainer {
     public var stepsPerEpoch: Int { trainLoader.batchCount }
 
     public func trainEpoch(_ epoch: Int, onStep: (Int, Double) -> Void) throws -> Double {
+        try startDataParallel()
         classifier.train()
-        var batches = trainLoader.epoch(epoch)
+        var batches = trainLoader.epoch(epoch, rank: communicator.rank, of: communicator.size)
         var total = 0.0, step = 0
         while let batch = try batches.next() {
-            let loss = Tensor.crossEntropy(logits: classifier.logits(for: batch), targets: batch.labels, weights: classWeights)
+            var logits = classifier.logits(for: batch), labels = batch.labels
+            if communicator.size > 1 {
+                logits = try communicator.allGather(logits)
+                labels = try communicator.allGather(labels)
+            }
+            let loss = Tensor.crossEntropy(logits: logits, targets: labels, weights: classWeights)
             let value = Double(loss.item)
             // A non-finite loss ends the epoch before it reaches the weights; the harness stops the run.
             guard value.isFinite else { return value }
             loss.backward()
+            try communicator.averageGradients(of: classifier.trainableParameters)
             if let clip = settings.gradientClipNorm { GradientClipping.clipGradNorm(classifier, maxNorm: clip) }
             adamW.step()
             adamW.zeroGrad()
