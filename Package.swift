@@ -117,6 +117,8 @@ let package = Package(
 
         // One photo through decoding and DINOv3's evaluation transform (Benchmarks/large-image.sh measures it).
         .executableTarget(name: "prima-image-bench", dependencies: ["PRIMATensor", "PRIMAData", "PRIMAVision"], path: "Benchmarks/ImageDecoding"),
+        // A synthetic dataset written to a folder, for Scripts/reference/synthetic_separability.py.
+        .executableTarget(name: "prima-synthetic-data", dependencies: ["PRIMAData"], path: "Benchmarks/SyntheticData"),
         // Long fuzzing of every file parser (seed and iteration count as arguments); see Documentation/Robustness.md.
         .executableTarget(
             name: "prima-fuzz",
