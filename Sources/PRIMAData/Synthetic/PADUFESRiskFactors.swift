@@ -69,7 +69,7 @@ enum PADUFESRiskFactors {
 
     /// Fitzpatrick type weights (keys "1"…"6"): fair skin that burns, and every skin type.
     private static let fair: [String: Double] = ["1": 3, "2": 6, "3": 2.5, "4": 0.6, "5": 0.2, "6": 0.1]
-    private static let anyType: [String: Double] = ["1": 1.2, "2": 4, "3": 3.5, "4": 1.5, "5": 0.6, "6": 0.3]
+    private static let anyType: [String: Double] = ["1": 0.8, "2": 3, "3": 3.5, "4": 2, "5": 0.8, "6": 0.4]
     /// Family backgrounds: mostly northern/central European, or more often Brazilian/Portuguese.
     private static let european: [String: Double] = ["POMERANIA": 3, "GERMANY": 3, "ITALY": 2, "NETHERLANDS": 1, "POLAND": 1,
                                                      "AUSTRIA": 0.5, "BRAZIL": 1.2, "PORTUGAL": 0.8]
