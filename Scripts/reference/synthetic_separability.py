@@ -10,7 +10,8 @@ Documentation/SyntheticData.md reports. Write a dataset with the Swift tool, the
 
 One sample per lesion (PAD-UFES-20, its first photo) or per patient (AQUA, its first, diffuse-light photo),
 as the harness uses them. Three feature sets, each into a standardised, class-balanced logistic regression
-scored by macro F1 over five patient-disjoint stratified folds (mean and SD over the folds):
+scored by macro F1 over five patient-disjoint stratified folds (mean and SD over the folds, numpy's ddof 0),
+and the per-fold paired differences of "both" against each part:
   image     colour and texture statistics of the photo resized to 32 x 32: per channel the mean and SD of
             the centre, the mean of the border, an 8-bin histogram; the mean absolute gradient of the centre
             and of the whole photo; the brightness of the centre's inner disc minus its ring;
@@ -111,7 +112,8 @@ def load_aqua(root):
     return images, meta, labels, groups, classes
 
 
-def cross_validated_macro_f1(x, y, groups, k):
+def fold_macro_f1(x, y, groups, k):
+    """Macro F1 of each of the five folds (the same folds for every feature set, so they pair up)."""
     scores = []
     for train, test in StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=0).split(x, y, groups):
         mean = np.nanmean(x[train], axis=0)
@@ -119,7 +121,7 @@ def cross_validated_macro_f1(x, y, groups, k):
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, class_weight="balanced"))
         model.fit(x_train, y[train])
         scores.append(f1_score(y[test], model.predict(x_test), labels=list(range(k)), average="macro", zero_division=0))
-    return float(np.mean(scores)), float(np.std(scores))
+    return 100 * np.array(scores)
 
 
 def main():
@@ -130,9 +132,13 @@ def main():
     print(f"{len(labels)} samples, {len(set(groups))} patients; per class: "
           + ", ".join(f"{c} {n}" for c, n in zip(classes, counts)))
     print(f"logistic regression, 5 patient-disjoint folds (scikit-learn {sklearn.__version__}, numpy {np.__version__})")
+    folds = {}
     for name, x in [("image", images), ("metadata", meta), ("both", np.concatenate([images, meta], axis=1))]:
-        mean, sd = cross_validated_macro_f1(x, labels, groups, len(classes))
-        print(f"  {name:9s} macro F1 {100 * mean:5.1f} ({100 * sd:.1f})")
+        folds[name] = fold_macro_f1(x, labels, groups, len(classes))
+        print(f"  {name:9s} macro F1 {folds[name].mean():5.1f} ({folds[name].std():.1f})")
+    for other in ("image", "metadata"):
+        difference = folds["both"] - folds[other]
+        print(f"  both - {other:8s} per fold: mean {difference.mean():+5.1f}, SD {difference.std():.1f}")
 
 
 if __name__ == "__main__":
