@@ -29,7 +29,7 @@ struct AQUACommand: ParsableCommand {
     @OptionGroup var common: ExperimentOptions
     @Option(help: ArgumentHelp("Output folder; reuse it to resume an interrupted run.", valueName: "folder"))
     var output = "prima-runs/aqua"
-    @Option(parsing: .unconditional, help: "Patients of the synthetic dataset (when no --data-dir).") var syntheticPatients = 100
+    @Option(parsing: .unconditional, help: "Patients of the synthetic dataset (when no --data-dir).") var syntheticPatients = 400
 
     func validate() throws {
         try common.validate(output: output, dataDir: dataDir)

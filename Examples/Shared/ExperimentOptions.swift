@@ -24,7 +24,7 @@ public struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Share of steps spent warming up.") public var warmupRatio = 0.1
     @Option(parsing: .unconditional, help: "Share of each fold's training patients held out to pick the best epoch.") public var validationFraction = 0.2
     @Option(help: "Class weights of the cross-entropy: none, balanced or sqrt-balanced.") public var classWeighting = ClassWeighting.balanced
-    @Option(name: .customLong("baseline"), help: "Experiments to run (repeat the option): image-only, image-metadata, prima-alignment (PRIMA stage 2: alignment, supervised step, then the aligned encoder with a linear head), placeholder (colour statistics). Default: image-only and image-metadata.")
+    @Option(name: .customLong("baseline"), help: "Experiments to run (repeat the option): image-only, image-metadata, prima-alignment (PRIMA stage 2: alignment, supervised step, then the aligned encoder with a linear head). Default: image-only and image-metadata.")
     public var baselines: [BaselineChoice] = BaselineChoice.defaults
     @Flag(help: "Also feed the metadata vector (one-hot fields) to the image-metadata baseline's MLP, next to the text CLS.")
     public var appendMetadataVector = false

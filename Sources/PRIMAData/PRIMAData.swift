@@ -9,7 +9,8 @@
 ///   ``MetadataVectorEncoder`` (metadata → soft-target vector y).
 /// - `Folds/` — ``StratifiedGroupKFold`` and ``FoldAssignment`` (saved as CSV).
 /// - `Synthetic/` — ``SyntheticPADUFES`` and ``SyntheticAQUA`` write look-alike datasets in the real layouts.
-/// - `Images/` — ``RGBImage``, ``PNGEncoder``, ``PNGDecoder`` (libpng).
+/// - `Images/` — ``RGBImage``, ``ImageDecoder`` (PNG or JPEG by content), ``PNGDecoder``, ``JPEGDecoder``,
+///   ``PNGEncoder`` and ``JPEGEncoder`` (libpng, libjpeg-turbo).
 /// - `Loading/` — ``TwoViewLoader``: two augmented views per sample, text, vector and label, prefetched.
 /// - `Metrics/` — ``ClassificationReport``, ``ROCAUC``, ``MeanSD`` and ``FoldSummary``, equal to scikit-learn's.
 ///

@@ -30,7 +30,10 @@ import Testing
         #expect(data.patientSamples(illuminations: ["slit"]).allSatisfy { $0.imagePaths.allSatisfy { $0.lastPathComponent.contains("slit") } })
         let text = MetadataTextRenderer(schema: data.schema).render(patients[0].metadata)
         #expect(text.hasPrefix("Age ") && !text.contains("fungal") && !text.contains("bacterial"))
-        let image = try PNGDecoder.read(data.photos[0].url)
+        // JPEG photos by default, as in AQUA-style folders.
+        #expect(data.photos.allSatisfy { $0.url.pathExtension == "jpg" })
+        #expect(try ImageDecoder.sniffFormat(Data(contentsOf: data.photos[0].url)) == .jpeg)
+        let image = try ImageDecoder.decode(contentsOf: data.photos[0].url)
         #expect(Self.config.imageSides.contains(image.width))
     }
 
@@ -38,7 +41,7 @@ import Testing
         let a = TemporaryDirectory(), b = TemporaryDirectory()
         try SyntheticAQUA.write(to: a.url, Self.config)
         try SyntheticAQUA.write(to: b.url, Self.config)
-        for file in ["metadata.csv", "manifest.csv", "schema.json", "images/P0001_1_diffuse.png"] {
+        for file in ["metadata.csv", "manifest.csv", "schema.json", "images/P0001_1_diffuse.jpg"] {
             #expect(try Data(contentsOf: a.url.appendingPathComponent(file)) == Data(contentsOf: b.url.appendingPathComponent(file)), "\(file)")
         }
         withExtendedLifetime([a, b]) {}
@@ -75,7 +78,7 @@ import Testing
     @Test func duplicatesMissingImagesAndConflictingLabelsAreReported() throws {
         let dir = TemporaryDirectory()
         try SyntheticAQUA.write(to: dir.url, Self.config)
-        try FileManager.default.removeItem(at: dir.url.appendingPathComponent("images/P0002_1_diffuse.png"))
+        try FileManager.default.removeItem(at: dir.url.appendingPathComponent("images/P0002_1_diffuse.jpg"))
         let missing = #expect(throws: DataError.self) { try load(dir) }
         #expect(missing?.kind == .missingFile && missing?.column == "image_path" && missing?.file == "manifest.csv")
 

@@ -136,7 +136,7 @@ struct CommandLineTests {
         try FileManager.default.moveItem(at: root.appendingPathComponent(first), to: folder.url.appendingPathComponent("outside.png"))
         let text = try String(contentsOf: manifestURL, encoding: .utf8)
         try text.replacingOccurrences(of: first + ",", with: "../outside.png,").write(to: manifestURL, atomically: true, encoding: .utf8)
-        let common = ["--data-dir", root.path, "--quiet", "--folds", "2", "--epochs", "1", "--baseline", "placeholder"]
+        let common = ["--data-dir", root.path, "--quiet", "--folds", "2", "--epochs", "1", "--baseline", "image-only"]
         let refused = try Self.run("prima-aqua", common + ["--output", folder.url.appendingPathComponent("out1").path], cache: folder.url)
         #expect(refused.status == 1)
         #expect(refused.stderr.hasPrefix("error: manifest.csv, line 2 (record 1), column 'image_path': '../outside.png' leads outside"), "\(refused.stderr)")
@@ -184,16 +184,12 @@ struct CommandLineTests {
         #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
     }
 
-    @Test("--baseline placeholder runs the colour-statistics stand-ins in their own folders")
-    func placeholderBaselines() throws {
+    @Test("the removed colour-statistics stand-in is refused as an unknown --baseline")
+    func placeholderBaselineRemoved() throws {
         let folder = TemporaryDirectory()
-        let output = folder.url.appendingPathComponent("out")
-        let run = try Self.run("prima-padufes", ["--quiet", "--output", output.path, "--synthetic-images", "40", "--folds", "2",
-                                                 "--epochs", "1", "--baseline", "placeholder"], cache: folder.url)
-        #expect(run.status == 0, "\(run.stderr)")
-        for name in ["placeholder-image-only", "placeholder-image-metadata"] {
-            #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("\(name)/results.json").path), "\(name)")
-        }
-        #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent("image-only").path))
+        let run = try Self.run("prima-padufes", ["--quiet", "--output", folder.url.appendingPathComponent("out").path,
+                                                 "--baseline", "placeholder"], cache: folder.url)
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("error: ") && run.stderr.contains("placeholder"), "\(run.stderr)")
     }
 }

@@ -65,7 +65,8 @@ struct ComponentTests {
     @Test("metadata features leave out the label slots")
     func metadataFeaturesHaveNoLabel() throws {
         let samples = Array(TinyPADUFES.samples.prefix(4))
-        let pipeline = PlaceholderBaselines.pipeline(schema: PADUFES.schema)
+        let pipeline = BatchPipeline(schema: PADUFES.schema, trainTransform: ImageStatistics.resizeTransform(side: 8, augment: true),
+                                     evaluationTransform: ImageStatistics.resizeTransform(side: 8, augment: false))
         var relabelled = samples.map {
             DatasetSample(id: $0.id, patientID: $0.patientID, imagePaths: $0.imagePaths, label: ($0.label + 1) % 6, metadata: $0.metadata)
         }

@@ -148,7 +148,7 @@ struct LeftoverTests {
     @Test("a synthetic dataset's partial folder from a dead process is removed; a live process's is kept")
     func abandonedPartialsRemoved() throws {
         let root = TemporaryDirectory()
-        let name = "synthetic-pad-ufes-20-n30-seed4"
+        let name = "synthetic-pad-ufes-20-\(DatasetCache.generatorVersion)-n30-seed4"
         let finished = Process()
         finished.executableURL = URL(fileURLWithPath: "/bin/true")
         try finished.run()

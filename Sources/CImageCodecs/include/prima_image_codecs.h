@@ -49,4 +49,19 @@ int prima_reduction_factor(unsigned long width, unsigned long height, int min_si
 /// Frees `image->pixels` (safe to call on a failed or already released image).
 void prima_image_release(prima_decoded_image *image);
 
+/// An encoded file: `size` bytes in `bytes` (malloc'd, release with `prima_encoded_release`), or, when an
+/// encoder returned nonzero, the reason in `error`.
+typedef struct {
+    unsigned char *bytes;
+    unsigned long size;
+    char error[256];
+} prima_encoded_image;
+
+/// Encodes `height × width × 3` interleaved RGB8 pixels as a baseline JPEG (4:2:0 chroma subsampling, the
+/// standard quantisation tables scaled to `quality` in 1…100). Returns 0 on success.
+int prima_encode_jpeg(const unsigned char *pixels, int width, int height, int quality, prima_encoded_image *out);
+
+/// Frees `image->bytes` (safe to call on a failed or already released result).
+void prima_encoded_release(prima_encoded_image *image);
+
 #endif

@@ -1,10 +1,18 @@
 import Foundation
 import PRIMATensor
 
-/// Writes an AQUA look-alike in the ``AQUA`` layout with the ``AQUA/keratitisSchema``: patients with two to
-/// six slit-lamp-like photos under three illuminations, bacterial or fungal keratitis, and risk factors tied
-/// to the class (fungal: plant trauma, farm work, longer symptoms; bacterial: contact lenses, hypopyon).
-/// Deterministic by seed.
+/// Writes an AQUA look-alike in the ``AQUA`` layout with the ``AQUA/keratitisSchema``: patients with a few
+/// slit-lamp-like JPEG photos (AQUA-style folders are mostly JPEG) under three illuminations, bacterial or
+/// fungal keratitis. Deterministic by seed.
+///
+/// - A patient's ulcer takes one of three appearances drawn from the class's mix (`AQUAAppearances`): feathery
+///   grey-white with an irregular border (mostly fungal), dense yellow-white and round (mostly bacterial), or an
+///   intermediate look shared by both, so photos alone leave many patients ambiguous.
+/// - The risk factors follow the shipped knowledge corpus (`AQUARiskFactors`, one row per field citing its
+///   corpus entry): contact lenses favour bacteria; plant trauma, farm work, steroid drops and a longer history
+///   favour fungi. None of them is in the photos.
+///
+/// Documentation/SyntheticData.md gives the measured separability of photos, metadata and both.
 public enum SyntheticAQUA {
     /// What to generate.
     public struct Configuration: Sendable {
@@ -18,15 +26,18 @@ public enum SyntheticAQUA {
         public var imageSides: ClosedRange<Int>
         /// Share of fungal patients.
         public var fungalFraction: Double
+        /// The photos' file format (JPEG by default, as in AQUA-style folders).
+        public var photoFormat: ImageDecoder.Format
 
-        /// Defaults: 60 patients with 2–6 photos of 48–80 pixels a side, half fungal.
-        public init(patientCount: Int = 60, seed: UInt64 = 0, photosPerPatient: ClosedRange<Int> = 2...6,
-                    imageSides: ClosedRange<Int> = 48...80, fungalFraction: Double = 0.5) {
+        /// Defaults: 400 patients with 2–3 JPEG photos of 40–64 pixels a side, half fungal.
+        public init(patientCount: Int = 400, seed: UInt64 = 0, photosPerPatient: ClosedRange<Int> = 2...3,
+                    imageSides: ClosedRange<Int> = 40...64, fungalFraction: Double = 0.5, photoFormat: ImageDecoder.Format = .jpeg) {
             self.patientCount = patientCount
             self.seed = seed
             self.photosPerPatient = photosPerPatient
             self.imageSides = imageSides
             self.fungalFraction = fungalFraction
+            self.photoFormat = photoFormat
         }
     }
 
@@ -51,13 +62,11 @@ public enum SyntheticAQUA {
             let id = String(format: "P%04d", p)
             let fungal = rng.chance(config.fungalFraction)
             metadataRows.append([id] + patientCells(fungal: fungal, using: &rng))
-            let look = LesionLook(color: fungal ? (0.80, 0.80, 0.74) : (0.97, 0.92, 0.70),
-                                  irregularity: fungal ? 0.45 : 0.1, texture: fungal ? 1 : 4,
-                                  relativeRadius: 0.12 + 0.08 * rng.nextDouble(), phases: (rng.nextDouble() * 6.283, rng.nextDouble() * 6.283))
+            let look = AQUAAppearances.look(fungal: fungal, using: &rng)
             let count = rng.nextInt(in: config.photosPerPatient.lowerBound..<(config.photosPerPatient.upperBound + 1))
             for k in 0..<count {
                 let illumination = AQUA.illuminations[k % AQUA.illuminations.count]
-                let path = "images/\(id)_\(k + 1)_\(illumination).png"
+                let path = "images/\(id)_\(k + 1)_\(illumination).\(config.photoFormat == .jpeg ? "jpg" : "png")"
                 manifestRows.append([id, path, illumination, schema.label.classes[fungal ? 1 : 0]])
                 jobs.append((path, fungal, illumination, look))
             }
@@ -78,7 +87,12 @@ public enum SyntheticAQUA {
                 var image = LesionPainter.paint(width: width, height: height, look: jobs[i].look, skin: (0.45, 0.30, 0.25), using: &rng)
                 illuminate(&image, jobs[i].illumination)
                 let url = root.appendingPathComponent(jobs[i].path)
-                do { try PNGEncoder.write(image, to: url) } catch {
+                do {
+                    switch config.photoFormat {
+                    case .jpeg: try JPEGEncoder.write(image, to: url, quality: 90)
+                    case .png: try PNGEncoder.write(image, to: url)
+                    }
+                } catch {
                     failures.value[i] = error as? DataError ?? DataError(.io, file: url.path, "\(error)")
                 }
             }
@@ -87,15 +101,31 @@ public enum SyntheticAQUA {
         return jobs.count
     }
 
-    /// Cells of the keratitis schema's fields, in schema order; some answers are missing.
+    /// Cells of the keratitis schema's fields, in schema order, drawn from `AQUARiskFactors`; some answers
+    /// are missing.
     private static func patientCells(fungal: Bool, using rng: inout RandomGenerator) -> [String] {
-        func yesNo(_ p: Double) -> String { rng.chance(0.05) ? "" : (rng.chance(p) ? "True" : "False") }
-        let age = Int(min(90, max(8, rng.normal(fungal ? 50 : 42, 15))).rounded())
-        let days = Int(max(1, rng.normal(fungal ? 16 : 6, fungal ? 8 : 3)).rounded())
-        let size = max(0.5, rng.normal(fungal ? 4.5 : 3.5, 1.5))
-        return [String(age), rng.chance(0.5) ? "FEMALE" : "MALE", yesNo(fungal ? 0.1 : 0.45), yesNo(fungal ? 0.6 : 0.25),
-                yesNo(fungal ? 0.45 : 0.05), yesNo(fungal ? 0.5 : 0.15), yesNo(fungal ? 0.35 : 0.2), yesNo(0.15),
-                yesNo(fungal ? 0.25 : 0.45), rng.chance(0.05) ? "" : String(days), MetadataTextRenderer.formatNumber((size * 10).rounded() / 10)]
+        let table = AQUARiskFactors.relations, c = fungal ? 1 : 0
+        func missing() -> Bool { rng.chance(0.05) }
+        func yesNo(_ value: Bool) -> String { value ? "True" : "False" }
+        let trauma = table["ocular_trauma"].answer(forClass: c, using: &rng)
+        let plant = trauma && table["plant_trauma"].answer(forClass: c, using: &rng)
+        var cells: [String] = []
+        for field in AQUA.keratitisSchema.fields.map(\.name) {
+            let value: String
+            switch field {
+            case "age": value = String(Int(min(90, max(8, table[field].number(forClass: c, using: &rng))).rounded()))
+            case "gender": value = table[field].value(forClass: c, from: ["FEMALE", "MALE"], using: &rng)
+            case "ocular_trauma": value = yesNo(trauma)
+            case "plant_trauma": value = yesNo(plant)
+            case "symptom_days": value = String(Int(min(90, max(1, table[field].number(forClass: c, using: &rng))).rounded()))
+            case "ulcer_size_mm":
+                let size = min(12, max(0.5, table[field].number(forClass: c, using: &rng)))
+                value = MetadataTextRenderer.formatNumber((size * 10).rounded() / 10)
+            default: value = yesNo(table[field].answer(forClass: c, using: &rng))
+            }
+            cells.append(field == "age" || field == "gender" || !missing() ? value : "")
+        }
+        return cells
     }
 
     /// Tints a photo by illumination: a bright vertical band on a dark field for the slit beam, a blue-green
@@ -117,5 +147,27 @@ public enum SyntheticAQUA {
                 }
             }
         }
+    }
+}
+
+/// What the synthetic AQUA photos show: one of three ulcer appearances per patient, drawn from the class's mix.
+enum AQUAAppearances {
+    /// Feathery grey-white with an irregular border and satellite speckles; dense yellow-white, round, pale
+    /// centre; an intermediate cream ulcer with a smooth border.
+    static let prototypes: [(color: (Double, Double, Double), irregularity: Double, texture: Int)] = [
+        ((0.80, 0.80, 0.74), 0.45, 1),
+        ((0.97, 0.92, 0.70), 0.10, 4),
+        ((0.88, 0.86, 0.72), 0.25, 0),
+    ]
+    /// Weights of the appearances for bacterial and for fungal keratitis.
+    static let mix: [[Double]] = [[0.10, 0.65, 0.25], [0.65, 0.10, 0.25]]
+
+    /// A patient's ulcer look, shared by all of their photos.
+    static func look(fungal: Bool, using rng: inout RandomGenerator) -> LesionLook {
+        let p = prototypes[rng.choose(mix[fungal ? 1 : 0])]
+        func jitter(_ x: Double) -> Double { min(1, max(0, x + rng.normal(0, 0.04))) }
+        return LesionLook(color: (jitter(p.color.0), jitter(p.color.1), jitter(p.color.2)), irregularity: p.irregularity,
+                          texture: p.texture, relativeRadius: 0.12 + 0.08 * rng.nextDouble(),
+                          phases: (rng.nextDouble() * 6.283, rng.nextDouble() * 6.283))
     }
 }

@@ -6,12 +6,15 @@ import PRIMATensor
 ///
 /// - Classes keep the real proportions (ACK 730 : BCC 845 : MEL 52 : NEV 244 : SCC 192 : SEK 235) scaled to
 ///   ``Configuration/imageCount``; some lesions have two or three photos and some patients two lesions.
-/// - Photos show a lesion whose colour, border and texture depend on the class, but in pairs that look alike
-///   (ACK ≈ SCC, NEV ≈ MEL), while BCC and SEK look distinct.
-/// - Metadata follows the class: age, region, diameters and the lesion history (grew, bled, changed, …)
-///   separate the look-alike pairs (SCC is larger, older, bleeds; MEL is larger and has changed), so photo plus
-///   metadata says more than either alone. A share of patients has no questionnaire (empty cells), lesion
-///   answers are sometimes `UNK`, and `BRAZIL` is sometimes spelled `BRASIL`.
+/// - Photos show one of six appearances drawn from the class's mix (`PADUFESAppearances`): they shift the
+///   odds without naming the class (the keratinocyte lesions ACK, BCC and SCC share their looks; a melanoma can
+///   look like a nevus).
+/// - Metadata follows the shipped knowledge corpus (`PADUFESRiskFactors`, one row per field citing its corpus
+///   entry): age, sex, skin type, region, diameters, history and risk factors shift the odds in the directions
+///   the corpus describes. The diameters and history are not in the photos. A share of patients has no
+///   questionnaire (empty cells), lesion answers are sometimes `UNK`, and `BRAZIL` is sometimes spelled `BRASIL`.
+///
+/// Documentation/SyntheticData.md gives the measured separability of photos, metadata and both.
 public enum SyntheticPADUFES {
     /// What to generate.
     public struct Configuration: Sendable {
@@ -101,9 +104,9 @@ public enum SyntheticPADUFES {
 
     private static func lesionRecord(patient: Int, lesion: Int, diagnosis d: PADUFESDiagnosis, profile: PatientProfile,
                                      using rng: inout RandomGenerator) -> PADUFESRecord {
-        let traits = ClassTraits.of(d)
-        func answer(_ p: Double) -> Bool? { rng.chance(0.04) ? nil : rng.chance(p) }
-        let diameter = max(1, rng.normal(traits.diameter, traits.diameter * 0.35)).rounded()
+        let table = PADUFESRiskFactors.relations, c = d.index
+        func answer(_ field: String) -> Bool? { rng.chance(0.04) ? nil : table[field].answer(forClass: c, using: &rng) }
+        let diameter = min(60, max(1, table["diameter_1"].number(forClass: c, using: &rng).rounded()))
         let second = max(1, (diameter * (0.6 + 0.4 * rng.nextDouble())).rounded())
         let cancer = d == .BCC || d == .MEL || d == .SCC
         return PADUFESRecord(
@@ -111,10 +114,10 @@ public enum SyntheticPADUFES {
             backgroundFather: profile.backgroundFather, backgroundMother: profile.backgroundMother, age: profile.age,
             pesticide: profile.pesticide, gender: profile.gender, skinCancerHistory: profile.skinCancerHistory,
             cancerHistory: profile.cancerHistory, hasPipedWater: profile.pipedWater, hasSewageSystem: profile.sewage,
-            fitzpatrick: profile.fitzpatrick, region: rng.choose(PADUFES.regions, traits.regionWeights),
+            fitzpatrick: profile.fitzpatrick, region: table["region"].value(forClass: c, from: PADUFES.regions, using: &rng),
             diameter1: profile.missing ? nil : diameter, diameter2: profile.missing ? nil : second, diagnostic: d,
-            itch: answer(traits.history[0]), grew: answer(traits.history[1]), hurt: answer(traits.history[2]),
-            changed: answer(traits.history[3]), bleed: answer(traits.history[4]), elevation: answer(traits.history[5]),
+            itch: answer("itch"), grew: answer("grew"), hurt: answer("hurt"), changed: answer("changed"),
+            bleed: answer("bleed"), elevation: answer("elevation"),
             imageID: "", biopsed: cancer || rng.chance(d == .ACK ? 0.5 : 0.2))
     }
 
@@ -124,7 +127,7 @@ public enum SyntheticPADUFES {
         // One look per lesion, so that the photos of a lesion resemble each other.
         var looks: [Int: LesionLook] = [:]
         var lookRNG = RandomGenerator(seed: seed)
-        for r in records where looks[r.lesionID] == nil { looks[r.lesionID] = ClassTraits.of(r.diagnostic).look(using: &lookRNG) }
+        for r in records where looks[r.lesionID] == nil { looks[r.lesionID] = PADUFESAppearances.look(for: r.diagnostic, using: &lookRNG) }
         let failures = UncheckedSendable(UnsafeMutablePointer<DataError?>.allocate(capacity: records.count))
         failures.value.initialize(repeating: nil, count: records.count)
         defer { failures.value.deallocate() }
@@ -136,7 +139,7 @@ public enum SyntheticPADUFES {
                 let width = rng.nextInt(in: config.imageSides.lowerBound..<(config.imageSides.upperBound + 1))
                 let height = rng.nextInt(in: config.imageSides.lowerBound..<(config.imageSides.upperBound + 1))
                 let image = LesionPainter.paint(width: width, height: height, look: looks[r.lesionID]!,
-                                                skin: ClassTraits.skin(fitzpatrick: r.fitzpatrick), using: &rng)
+                                                skin: PADUFESAppearances.skin(fitzpatrick: r.fitzpatrick), using: &rng)
                 let url = root.appendingPathComponent(folder(of: i, count: records.count)).appendingPathComponent(r.imageID)
                 do { try PNGEncoder.write(image, to: url) } catch {
                     failures.value[i] = error as? DataError ?? DataError(.io, file: url.path, "\(error)")
@@ -147,7 +150,7 @@ public enum SyntheticPADUFES {
     }
 }
 
-/// The questionnaire of one patient, shared by all of their lesions.
+/// The questionnaire of one patient, shared by all of their lesions, drawn for the class of their first lesion.
 private struct PatientProfile {
     let missing: Bool
     var smoke, drink, pesticide, skinCancerHistory, cancerHistory, pipedWater, sewage: Bool?
@@ -157,29 +160,26 @@ private struct PatientProfile {
 
     init(firstClass d: PADUFESDiagnosis, missing: Bool, using rng: inout RandomGenerator) {
         self.missing = missing
-        let traits = ClassTraits.of(d)
-        age = Int(min(95, max(6, rng.normal(traits.age.0, traits.age.1))).rounded())
+        let table = PADUFESRiskFactors.relations, c = d.index
+        age = Int(min(95, max(6, table["age"].number(forClass: c, using: &rng))).rounded())
         if missing { return }
-        let cancer = d == .BCC || d == .MEL || d == .SCC
-        smoke = rng.chance(0.15)
-        drink = rng.chance(0.3)
-        pesticide = rng.chance(d == .ACK || d == .SCC ? 0.5 : 0.3)
-        skinCancerHistory = rng.chance(cancer ? 0.55 : 0.25)
-        cancerHistory = rng.chance(cancer ? 0.5 : 0.35)
-        pipedWater = rng.chance(0.85)
-        sewage = rng.chance(0.7)
-        gender = rng.chance(0.5) ? "FEMALE" : "MALE"
-        fitzpatrick = 1 + rng.choose(cancer ? [3, 6, 2, 0.5, 0.2, 0.1] : [1, 4, 3, 1, 0.5, 0.2])
-        backgroundFather = Self.background(using: &rng)
-        backgroundMother = Self.background(using: &rng)
+        func answer(_ field: String) -> Bool { table[field].answer(forClass: c, using: &rng) }
+        smoke = answer("smoke")
+        drink = answer("drink")
+        pesticide = answer("pesticide")
+        skinCancerHistory = answer("skin_cancer_history")
+        cancerHistory = answer("cancer_history")
+        pipedWater = answer("has_piped_water")
+        sewage = answer("has_sewage_system")
+        gender = table["gender"].value(forClass: c, from: PADUFES.genders, using: &rng)
+        fitzpatrick = Int(table["fitspatrick"].value(forClass: c, from: (1...6).map(String.init), using: &rng))
+        backgroundFather = Self.background(table["background_father"], forClass: c, using: &rng)
+        backgroundMother = Self.background(table["background_father"], forClass: c, using: &rng)
     }
 
-    /// Mostly European ancestries of the Espírito Santo cohort; `BRAZIL` is written `BRASIL` a third of the time.
-    static func background(using rng: inout RandomGenerator) -> String {
-        let names = PADUFES.backgrounds
-        let common: [String: Double] = ["POMERANIA": 3, "GERMANY": 3, "ITALY": 2, "BRAZIL": 2, "NETHERLANDS": 1, "POLAND": 1, "PORTUGAL": 1]
-        let weights = names.map { common[$0] ?? 0.2 }
-        let name = rng.choose(names, weights)
+    /// A family background; `BRAZIL` is written `BRASIL` a third of the time, as in the real file.
+    static func background(_ relation: RiskFactorRelation, forClass c: Int, using rng: inout RandomGenerator) -> String {
+        let name = relation.value(forClass: c, from: PADUFES.backgrounds, using: &rng)
         return name == "BRAZIL" && rng.chance(0.33) ? "BRASIL" : name
     }
 }

@@ -70,12 +70,12 @@ public struct VisionBackbone: Sendable {
     }
 
     /// Batches for this backbone: DINOv3's training augmentations and evaluation resize at ``imageSide``.
-    /// Photos are decoded at no less than twice ``imageSide`` a side (a large photo is reduced by 2, 4 or 8
+    /// Photos may be PNG or JPEG (told apart by their first bytes, not their names) and are decoded at no less than twice ``imageSide`` a side (a large photo is reduced by 2, 4 or 8
     /// while it is decoded, so its memory and time follow what the resize keeps).
     public func pipeline(schema: MetadataSchema) -> BatchPipeline {
         BatchPipeline(schema: schema,
                       trainTransform: DINOv3Preprocessing.trainingTransform(height: imageSide, width: imageSide),
                       evaluationTransform: DINOv3Preprocessing.evaluationTransform(height: imageSide, width: imageSide),
-                      decode: PNGDecoder.reader(options: ImageDecodingOptions(minimumSide: 2 * imageSide)))
+                      decode: ImageDecoder.reader(options: ImageDecodingOptions(minimumSide: 2 * imageSide)))
     }
 }

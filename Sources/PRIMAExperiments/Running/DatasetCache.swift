@@ -19,13 +19,17 @@ public enum DatasetCache {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/prima-swift", isDirectory: true)
     }
 
+    /// The version of the synthetic generators in the cached folders' names: a cache made by an older generator
+    /// (other relations, other photos) is not reused.
+    static let generatorVersion = "v2"
+
     /// The synthetic PAD-UFES-20 look-alike with `imageCount` photos and `seed`, generated on first use.
     /// - Returns: its folder (PAD-UFES-20 layout).
     public static func syntheticPADUFES(imageCount: Int, seed: UInt64, in root: URL = defaultRoot) throws -> URL {
         guard imageCount >= 30 else {
             throw ExperimentError(.invalidOption, "--synthetic-images must be at least 30 for five patient-disjoint folds, got \(imageCount)")
         }
-        return try cached("synthetic-pad-ufes-20-n\(imageCount)-seed\(seed)", in: root) { folder in
+        return try cached("synthetic-pad-ufes-20-\(generatorVersion)-n\(imageCount)-seed\(seed)", in: root) { folder in
             try SyntheticPADUFES.write(to: folder, .init(imageCount: imageCount, seed: seed))
         }
     }
@@ -36,7 +40,7 @@ public enum DatasetCache {
         guard patientCount >= 20 else {
             throw ExperimentError(.invalidOption, "--synthetic-patients must be at least 20, got \(patientCount)")
         }
-        return try cached("synthetic-aqua-n\(patientCount)-seed\(seed)", in: root) { folder in
+        return try cached("synthetic-aqua-\(generatorVersion)-n\(patientCount)-seed\(seed)", in: root) { folder in
             try SyntheticAQUA.write(to: folder, .init(patientCount: patientCount, seed: seed))
         }
     }

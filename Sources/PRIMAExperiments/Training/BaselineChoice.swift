@@ -1,8 +1,7 @@
 import Foundation
 import PRIMAData
 
-/// The paper's two baselines (Table 1), as a user picks them on the command line, and the colour-statistics
-/// stand-ins kept for comparison.
+/// The paper's two baselines (Table 1) and PRIMA's stage 2, as a user picks them on the command line.
 public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     /// DINOv3 with LoRA and a linear head ("DINOv3 + LoRA"), ``DINOv3Classifier``.
     case imageOnly = "image-only"
@@ -12,9 +11,6 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     /// PRIMA's stage 2 ("DINOv3 + PRIMA alignment"), ``PRIMAAlignmentExperiment``: alignment pre-training and
     /// supervised refinement on each fold's training split, then the aligned encoder with a linear head.
     case primaAlignment = "prima-alignment"
-    /// Both ``PlaceholderBaselines`` (colour statistics instead of encoders; folders `placeholder-image-only`
-    /// and `placeholder-image-metadata`): a quick sanity check of the data and the harness.
-    case placeholder = "placeholder"
 
     /// What runs when the user picks nothing: the two encoder baselines.
     public static let defaults: [BaselineChoice] = [.imageOnly, .imageMetadata]
@@ -64,9 +60,6 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
                 let stage2 = alignment ?? (visionCheckpoint == nil ? .smallEncoders : .paper)
                 out.append(PRIMAAlignmentExperiment(vision: encoders.vision, text: encoders.text!, schema: schema,
                                                     lora: encoders.lora, alignment: stage2, training: settings))
-            case .placeholder:
-                out += [PlaceholderBaselines.imageOnly(schema: schema, settings: settings),
-                        PlaceholderBaselines.imageAndMetadata(schema: schema, settings: settings)]
             }
         }
         return out

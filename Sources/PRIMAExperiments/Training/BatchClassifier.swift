@@ -37,9 +37,9 @@ public struct BatchPipeline: Sendable {
     /// Threads decoding the photos of a batch.
     public var workerCount: Int
 
-    /// A pipeline; photos are PNG by default.
+    /// A pipeline; by default photos are PNG or JPEG, told apart by their first bytes (`ImageDecoder`).
     public init(schema: MetadataSchema, trainTransform: @escaping ImageTransform, evaluationTransform: @escaping ImageTransform,
-                decode: @escaping @Sendable (URL) throws -> RGBImage = PNGDecoder.read,
+                decode: @escaping @Sendable (URL) throws -> RGBImage = ImageDecoder.reader(options: ImageDecodingOptions()),
                 workerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
         self.schema = schema
         self.trainTransform = trainTransform

@@ -1,21 +1,21 @@
 import PRIMAData
 import PRIMATensor
 
-/// Simple colour statistics of photos: the stand-in image features of the ``PlaceholderBaselines``
-/// (`--baseline placeholder`), which check a dataset and the harness without an image encoder.
+/// Simple colour statistics of photos: cheap stand-in image features that let the harness tests train and
+/// resume a classifier in seconds, without an image encoder.
 ///
 /// Photos are first resized to a square (``resizeTransform(side:augment:)``); ``features(of:)`` then gives,
 /// per colour channel, the mean and standard deviation of the central square (where a lesion usually is),
 /// the mean of the border around it, and a histogram of the whole image over ``binCount`` equal bins.
-public enum ImageStatistics {
+enum ImageStatistics {
     /// Histogram bins per channel.
-    public static let binCount = 8
+    static let binCount = 8
     /// Features per image: 3 channels × (centre mean, centre SD, border mean, bins).
-    public static var featureCount: Int { 3 * (3 + binCount) }
+    static var featureCount: Int { 3 * (3 + binCount) }
 
     /// A transform to a [3, side, side] tensor in [0, 1] by bilinear resizing; with `augment`, a random
     /// horizontal flip, vertical flip and quarter turn (a lesion has no up or left).
-    public static func resizeTransform(side: Int, augment: Bool) -> ImageTransform {
+    static func resizeTransform(side: Int, augment: Bool) -> ImageTransform {
         precondition(side >= 4, "side must be at least 4")
         return { image, rng in
             let out = resized(image, side: side)
@@ -66,7 +66,7 @@ public enum ImageStatistics {
     }
 
     /// The statistics of a batch of square images [B, 3, S, S] → [B, ``featureCount``].
-    public static func features(of images: Tensor) -> Tensor {
+    static func features(of images: Tensor) -> Tensor {
         precondition(images.rank == 4 && images.shape[1] == 3 && images.shape[2] == images.shape[3],
                      "expected square images [B, 3, S, S], got \(images.shape)")
         let batch = images.shape[0], side = images.shape[2], plane = side * side
