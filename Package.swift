@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // PRIMA-Swift: Pre-training with Risk-integrated Image-Metadata Alignment, in Swift.
 // Layers (dependencies point down only):
-//   PRIMAKnowledge → PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS
+//   PRIMAExperiments → PRIMAKnowledge → PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS
 import PackageDescription
 
 let package = Package(
@@ -69,7 +69,8 @@ let package = Package(
         // Cross-validation harness, baselines, result tables and plots shared by the example executables.
         .target(
             name: "PRIMAExperiments",
-            dependencies: ["PRIMAData", "PRIMANN", "PRIMAVision", "PRIMAText", "PRIMAAlign", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PRIMAData", "PRIMANN", "PRIMAVision", "PRIMAText", "PRIMAAlign", "PRIMAFusion", "PRIMAKnowledge",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Sources/PRIMAExperiments"
         ),
 
@@ -77,7 +78,7 @@ let package = Package(
         // their options and error handling through PRIMAExampleSupport.
         .target(
             name: "PRIMAExampleSupport",
-            dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAAlign", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAAlign", "PRIMAKnowledge", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Examples/Shared"
         ),

@@ -63,7 +63,7 @@ struct CommandLineTests {
         ("prima-padufes", ["--data-dir", "/nonexistent/pad-ufes-20"], "--data-dir /nonexistent/pad-ufes-20: no such folder"),
         ("prima-padufes", ["--vision-checkpoint", "/nonexistent/dinov3"], "--vision-checkpoint /nonexistent/dinov3: no such folder"),
         ("prima-padufes", ["--class-weighting", "heavy"], "heavy"),
-        ("prima-padufes", ["--baseline", "prima"], "prima"),
+        ("prima-padufes", ["--baseline", "prima-everything"], "prima-everything"),
         ("prima-padufes", ["--epochs", "ten"], "ten"),
         ("prima-aqua", ["--batch-size", "0"], "--batch-size must be between 1 and 65536, got 0"),
         ("prima-aqua", ["--synthetic-patients", "3"], "--synthetic-patients must be at least 20, got 3"),

@@ -151,6 +151,8 @@ public struct CrossValidation {
         let settings = runSettings(of: experiment)
         try checkOrWriteSettings(settings, in: directory)
 
+        let runOutputs = try runStages(of: experiment, directory: directory)
+
         var eta = ETAEstimator()
         var results: [FoldResult] = []
         var stepsPerEpoch: Int?
@@ -163,14 +165,34 @@ public struct CrossValidation {
                 continue
             }
             let context = try foldContext(k, assignment: assignment, directory: directory)
-            let runner = FoldRunner(harness: self, experiment: experiment, context: context, position: position,
+            var runner = FoldRunner(harness: self, experiment: experiment, context: context, position: position,
                                     directory: directory, foldsLeftAfter: configuration.folds - k - 1)
+            runner.runOutputs = runOutputs
             let result = try runner.run(eta: &eta, stepsPerEpoch: &stepsPerEpoch)
             results.append(result)
         }
         finished = true
         return CrossValidationResult(experiment: experiment.name, title: experiment.title, classNames: classNames,
                                      settings: settings, folds: results)
+    }
+
+    /// Runs (or finds complete) the experiment's ``RunStage``s when a fold is still to be trained; their outputs by name.
+    private func runStages(of experiment: some FoldExperiment, directory: RunDirectory) throws -> [String: URL] {
+        guard let staged = experiment as? any StagedFoldExperiment, !staged.runStages.isEmpty,
+              (0..<configuration.folds).contains(where: { !FileManager.default.fileExists(atPath: directory.resultFile($0).path) })
+        else { return [:] }
+        let name = experiment.name
+        return try RunStageRunner(stages: staged.runStages, root: configuration.outputDirectory).run(
+            onStart: { stage in
+                logger.info("run stage started", metadata: ["experiment": "\(name)", "stage": "\(stage)"])
+                try report(.runStageStarted(experiment: name, stage: stage))
+            },
+            onEpoch: { stage, record in try report(.runStageEpochFinished(experiment: name, stage: stage, record: record)) },
+            onFinish: { record, skipped in
+                logger.info(skipped ? "run stage already complete" : "run stage finished",
+                            metadata: ["experiment": "\(name)", "stage": "\(record.stage)"])
+                try report(.runStageFinished(experiment: name, record: record, skipped: skipped))
+            })
     }
 
     /// Reports `event` to the observer, then asks ``interruption`` whether to stop.
@@ -198,6 +220,9 @@ public struct CrossValidation {
     func runSettings(of experiment: some FoldExperiment) -> [String: String] {
         var settings = experiment.fingerprint
         if let staged = experiment as? any StagedFoldExperiment {
+            for stage in staged.runStages {
+                for (key, value) in stage.fingerprint { settings["run_stage.\(stage.name).\(key)"] = value }
+            }
             for stage in staged.stages {
                 for (key, value) in stage.fingerprint { settings["stage.\(stage.name).\(key)"] = value }
             }

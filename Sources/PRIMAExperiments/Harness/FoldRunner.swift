@@ -13,6 +13,8 @@ struct FoldRunner<Experiment: FoldExperiment> {
     let directory: RunDirectory
     /// Folds of this run still to train after this one (for the ETA).
     let foldsLeftAfter: Int
+    /// The outputs of the experiment's run stages, by name.
+    var runOutputs: [String: URL] = [:]
 
     private var k: Int { context.fold }
     private var logger: Logger { harness.logger }
@@ -81,7 +83,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
     /// the fold's training split, in the fold's folder.
     private func makeTrainer() throws -> (any FoldTrainer, [StageRecord]?) {
         guard let staged = experiment as? any StagedFoldExperiment else { return (try experiment.makeTrainer(for: context), nil) }
-        let runner = StageRunner(stages: staged.stages, context: context, folder: directory.foldDirectory(k))
+        let runner = StageRunner(stages: staged.stages, context: context, folder: directory.foldDirectory(k), runOutputs: runOutputs)
         let outcome = try runner.run(
             onStart: { stage in
                 logger.info("stage started", metadata: ["experiment": "\(experiment.name)", "fold": "\(k + 1)", "stage": "\(stage)"])
