@@ -45,14 +45,14 @@ enum TinyMethod {
         return settings
     }
 
-    /// PRIMA on the tiny encoders: 2 stage-1 epochs on the shipped corpus, 1 alignment and 1 supervised epoch.
+    /// PRIMA on the tiny encoders: 2 stage-1 epochs on 40 texts of the shipped corpus, 1 alignment and 1 supervised epoch.
     static func experiment(_ variant: PRIMAVariant = .full) throws -> PRIMAExperiment {
         let encoders = try TinyEncoders.baselines()
         let alignment = AlignmentSettings(epochs: 1, batchSize: 12, learningRate: 3e-3, weightDecay: 1e-2, projectionWidth: 16,
                                           supervisedEpochs: 1, supervisedLearningRate: 1e-2)
         return PRIMAExperiment(vision: encoders.vision, text: encoders.text!, schema: PADUFES.schema, lora: encoders.lora,
                                alignment: alignment, training: TinyEncoders.settings, variant: variant, knowledge: knowledgeSettings,
-                               knowledgeTexts: try KnowledgeStage.startingCorpusTexts(classNames: TinyPADUFES.classNames))
+                               knowledgeTexts: Array(try KnowledgeStage.startingCorpusTexts(classNames: TinyPADUFES.classNames).prefix(40)))
     }
 
     /// The files a finished fold's stages leave.
