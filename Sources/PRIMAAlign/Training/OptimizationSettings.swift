@@ -46,6 +46,17 @@ public struct TrainingDivergedError: Error, CustomStringConvertible, Sendable {
     /// The last good checkpoint left in place, if the run writes checkpoints.
     public let lastCheckpoint: String?
 
+    /// An error of `stage` at `epoch`/`step` (0-based) where `term` became `value`; `lastCheckpoint` is the intact
+    /// checkpoint left in place, if any. Public so that other stages' trainers (stage 3) report divergence alike.
+    public init(stage: String, term: String, value: Double, epoch: Int, step: Int, lastCheckpoint: String?) {
+        self.stage = stage
+        self.term = term
+        self.value = value
+        self.epoch = epoch
+        self.step = step
+        self.lastCheckpoint = lastCheckpoint
+    }
+
     /// Which term went non-finite, where, the likely causes and where to resume from.
     public var description: String {
         "\(stage): \(term) is \(value) at epoch \(epoch + 1), step \(step + 1); training stopped before the update. "
