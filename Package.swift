@@ -78,7 +78,7 @@ let package = Package(
         // their options and error handling through PRIMAExampleSupport.
         .target(
             name: "PRIMAExampleSupport",
-            dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAAlign", "PRIMAKnowledge", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAAlign", "PRIMAKnowledge", "PRIMAFusion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Examples/Shared"
         ),
@@ -133,7 +133,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         // Depends on the executables so that they are built before their command-line tests run.
         .testTarget(name: "PRIMAExperimentsTests",
-                    dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAVision", "PRIMAText", "PRIMATestSupport", "prima-padufes", "prima-aqua"],
+                    dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAVision", "PRIMAText", "PRIMAAlign", "PRIMAFusion", "PRIMAKnowledge",
+                                   "PRIMATestSupport", "prima-padufes", "prima-aqua"],
                     path: "Tests/PRIMAExperimentsTests"),
         .testTarget(name: "PRIMAAlignTests", dependencies: ["PRIMAAlign", "PRIMATestSupport"], path: "Tests/PRIMAAlignTests",
                     resources: [.copy("Fixtures")]),

@@ -32,6 +32,7 @@ public struct ExperimentOptions: ParsableArguments {
     public var ablation = false
     @OptionGroup(title: "PRIMA stage 1 (prima)") public var knowledge: KnowledgeOptions
     @OptionGroup(title: "PRIMA stage 2 (prima, prima-alignment)") public var alignment: AlignmentOptions
+    @OptionGroup(title: "PRIMA stage 3 (prima)") public var fusion: FusionOptions
     @Option(parsing: .unconditional, help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") public var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
     public var cacheDir: String?
@@ -66,6 +67,7 @@ public struct ExperimentOptions: ParsableArguments {
             if let textCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: textCheckpoint), option: "--text-checkpoint") }
             try alignment.settings(usingCheckpoints: visionCheckpoint != nil).validate()
             try knowledge.validate()
+            try fusion.settings(seed: seed).validate()
         } catch let error as ExperimentError {
             throw ValidationError(error.message)
         }
@@ -87,6 +89,7 @@ public struct ExperimentOptions: ParsableArguments {
             seed: seed, appendMetadataVector: appendMetadataVector,
             alignment: try alignment.settings(usingCheckpoints: visionCheckpoint != nil),
             knowledge: knowledge.settings(usingCheckpoint: textCheckpoint != nil),
+            fusion: fusion.settings(seed: seed),
             ablations: ablation ? PRIMAVariant.ablations : [])
         let (_, tables) = try ExperimentSuite(datasetName: datasetName, harness: harness).run(experiments)
         print(tables)

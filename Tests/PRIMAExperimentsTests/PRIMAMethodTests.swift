@@ -2,6 +2,7 @@ import Foundation
 import PRIMAAlign
 import PRIMAData
 @testable import PRIMAExperiments
+import PRIMAFusion
 import PRIMAKnowledge
 import PRIMANN
 import PRIMATensor
@@ -45,14 +46,22 @@ enum TinyMethod {
         return settings
     }
 
-    /// PRIMA on the tiny encoders: 2 stage-1 epochs on 40 texts of the shipped corpus, 1 alignment and 1 supervised epoch.
-    static func experiment(_ variant: PRIMAVariant = .full) throws -> PRIMAExperiment {
+    /// Stage 3 on the built-in small Qwen3: 2 epochs.
+    static var fusion: FusionSettings {
+        FusionSettings(training: FusionTrainingSettings(epochs: 2, batchSize: 8, optimization: OptimizationSettings(learningRate: 1e-3, weightDecay: 3e-2)),
+                       languageModelSeed: 7)
+    }
+
+    /// PRIMA on the tiny encoders: 2 stage-1 epochs on 40 texts of the shipped corpus, 1 alignment and 1 supervised
+    /// epoch, then 2 epochs of stage 3 (or a linear head on the aligned encoder without `fusion`).
+    static func experiment(_ variant: PRIMAVariant = .full, fusion: FusionSettings? = TinyMethod.fusion) throws -> PRIMAExperiment {
         let encoders = try TinyEncoders.baselines()
         let alignment = AlignmentSettings(epochs: 1, batchSize: 12, learningRate: 3e-3, weightDecay: 1e-2, projectionWidth: 16,
                                           supervisedEpochs: 1, supervisedLearningRate: 1e-2)
         return PRIMAExperiment(vision: encoders.vision, text: encoders.text!, schema: PADUFES.schema, lora: encoders.lora,
                                alignment: alignment, training: TinyEncoders.settings, variant: variant, knowledge: knowledgeSettings,
-                               knowledgeTexts: Array(try KnowledgeStage.startingCorpusTexts(classNames: TinyPADUFES.classNames).prefix(40)))
+                               knowledgeTexts: Array(try KnowledgeStage.startingCorpusTexts(classNames: TinyPADUFES.classNames).prefix(40)),
+                               fusion: fusion)
     }
 
     /// The files a finished fold's stages leave.
@@ -75,6 +84,9 @@ enum TinyMethod {
         #expect(result.experiment == "prima" && result.title == "PRIMA")
         #expect(experiment.knowledge?.runs == 1)
         #expect(result.settings["run_stage.knowledge.epochs"] == "2")
+        #expect(result.settings["model.head"] == "qwen3-fusion" && result.settings["fusion.epochs"] == "2")
+        // Stage 3 runs its own number of epochs (not the run's --epochs, 1 here), selected by validation.
+        #expect(result.folds.allSatisfy { $0.history.count == 2 && $0.history[0].trainLosses["weighted_cross_entropy"] != nil })
 
         // Stage 1's folder: adapters, their configuration, a record with the held-out MLM loss before and after.
         let shared = try FileManager.default.contentsOfDirectory(atPath: RunStageRunner.sharedFolder(in: output.url).path)
@@ -145,7 +157,7 @@ enum TinyMethod {
         #expect(recordA.history == recordB.history && recordA.heldOutAfter == recordB.heldOutAfter && recordA.heldOutBefore == recordB.heldOutBefore)
     }
 
-    @Test("a run killed after stage 1 and again between stage 2's steps resumes to the results of an uninterrupted run")
+    @Test("a run killed after stage 1, between stage 2's steps and inside stage 3 resumes to the results of an uninterrupted run")
     func resumeBetweenStages() throws {
         let (whole, stopped) = (TemporaryDirectory(), TemporaryDirectory())
         let reference = try TinyPADUFES.harness(output: whole.url, epochs: 1, folds: 2).run(try TinyMethod.experiment())
@@ -155,6 +167,8 @@ enum TinyMethod {
             { if case .runStageFinished(_, _, false) = $0 { return true } else { return false } },
             { if case let .stageFinished(p, record, false) = $0 { return p.fold == 0 && record.stage == "alignment" } else { return false } },
             { if case let .stageFinished(p, record, false) = $0 { return p.fold == 1 && record.stage == "supervised" } else { return false } },
+            // Inside stage 3: after its first epoch of fold 2.
+            { if case let .epochFinished(p, record, _, _, _) = $0 { return p.fold == 1 && record.epoch == 0 } else { return false } },
         ]
         for stop in stops {
             harness.interruption = stop
@@ -195,7 +209,8 @@ enum TinyMethod {
         #expect(folders.count == 1)
 
         let output = TemporaryDirectory()
-        let result = try TinyPADUFES.harness(output: output.url, epochs: 1, folds: 2).run(try TinyMethod.experiment(PRIMAVariant(usesAlignment: false)))
+        let result = try TinyPADUFES.harness(output: output.url, epochs: 1, folds: 2)
+            .run(try TinyMethod.experiment(PRIMAVariant(usesAlignment: false), fusion: nil))
         #expect(result.title == "PRIMA, none of the four losses")
         for fold in result.folds {
             #expect(fold.stages?.first?.history.isEmpty == true)

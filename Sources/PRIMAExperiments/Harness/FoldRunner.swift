@@ -25,7 +25,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
         let (trainer, stageRecords) = try makeTrainer()
         stepsPerEpoch = trainer.stepsPerEpoch
         var history = try resume(trainer)
-        let epochs = context.epochs
+        let epochs = trainer.epochCount ?? context.epochs
         logger.info("fold \(k + 1)/\(context.foldCount): \(context.train.count) train, \(context.validation.count) validation, \(context.test.count) test samples",
                     metadata: ["experiment": "\(experiment.name)", "resumed_at_epoch": "\(history.count)"])
         try harness.report(.foldStarted(position, sizes: (context.train.count, context.validation.count, context.test.count),
@@ -107,7 +107,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
             try checkpoint.restore(model: trainer.model, optimizer: trainer.optimizer, scheduler: trainer.scheduler, source: url.path)
             guard let text = checkpoint.metadata[Self.historyKey],
                   let history = try? JSONCoding.decoder.decode([EpochRecord].self, from: Data(text.utf8)),
-                  history.count == checkpoint.progress.epoch, history.count <= context.epochs else {
+                  history.count == checkpoint.progress.epoch, history.count <= trainer.epochCount ?? context.epochs else {
                 throw ExperimentError(.io, "\(url.path): the epoch history is missing or does not match the checkpoint")
             }
             return history

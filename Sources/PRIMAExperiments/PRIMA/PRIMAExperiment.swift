@@ -1,8 +1,10 @@
 import Foundation
 import PRIMAAlign
 import PRIMAData
+import PRIMAFusion
 import PRIMAKnowledge
 import PRIMANN
+import PRIMATensor
 import PRIMAVision
 
 /// The whole PRIMA method as a cross-validation experiment ("PRIMA"), or one of its ablations (``PRIMAVariant``).
@@ -11,8 +13,10 @@ import PRIMAVision
 ///   corpus; it sees no sample, so every fold shares it.
 /// - Per fold, on the fold's training split only, each cached in the fold's folder: stage 2's alignment
 ///   (``AlignmentStage``, the refined text encoder frozen) and its supervised step (``SupervisedRefinementStage``).
-/// - Then the classifier the harness trains and selects by validation: the aligned image encoder with a
-///   linear head started from the supervised step's.
+/// - Then the classifier the harness trains and selects by validation: stage 3 (``FusionSettings``), a Qwen3 with
+///   LoRA reading the frozen stage-2 features of image and metadata (computed once per fold), trained by
+///   PRIMAFusion's `FusionTrainer`; or, without fusion settings, the aligned image encoder with a linear head
+///   started from the supervised step's.
 ///
 /// ```swift
 /// let prima = try PRIMAExperiment(vision: vision, text: text, schema: PADUFES.schema, alignment: .smallEncoders,
@@ -37,6 +41,8 @@ public struct PRIMAExperiment: StagedFoldExperiment {
     public let pipeline: BatchPipeline
     /// Stage 1; nil when the variant skips it.
     public let knowledge: KnowledgeStage?
+    /// Stage 3; nil for a linear head on the aligned image encoder instead.
+    public let fusion: FusionSettings?
 
     /// The experiment over `vision` and `text` for data of `schema`.
     /// - Parameters:
@@ -44,9 +50,13 @@ public struct PRIMAExperiment: StagedFoldExperiment {
     ///   - knowledge: stage 1's refinement settings (``KnowledgeStage/smallEncoderSettings`` for the built-in encoders).
     ///   - knowledgeTexts: the corpus texts stage 1 refines on (``KnowledgeStage/corpusTexts(_:classNames:source:)``).
     ///   - knowledgeSource: where the texts come from, for the run's fingerprint.
+    ///   - fusion: stage 3's settings (``FusionSettings/small`` for the built-in Qwen3); nil ends with a linear head
+    ///     on the aligned image encoder instead.
     public init(vision: VisionBackbone, text: TextBackbone, schema: MetadataSchema, lora: LoRA.Configuration = .dinov3(),
                 alignment: AlignmentSettings, training: TrainingSettings, variant: PRIMAVariant = .full,
-                knowledge: KnowledgeRefinement.Settings, knowledgeTexts: [String], knowledgeSource: String = "the shipped starting corpus") {
+                knowledge: KnowledgeRefinement.Settings, knowledgeTexts: [String], knowledgeSource: String = "the shipped starting corpus",
+                fusion: FusionSettings?) {
+        self.fusion = fusion
         self.variant = variant
         self.vision = vision
         self.text = text
@@ -81,7 +91,12 @@ public struct PRIMAExperiment: StagedFoldExperiment {
         all["model.vision"] = vision.origin
         all["model.image_side"] = String(vision.imageSide)
         all["model.lora_rank"] = String(lora.rank)
-        all["model.head"] = "linear-on-aligned-global"
+        if let fusion {
+            for (key, value) in fusion.fingerprint { all["fusion." + key] = value }
+            all["model.head"] = "qwen3-fusion"
+        } else {
+            all["model.head"] = "linear-on-aligned-global"
+        }
         all["experiment.title"] = title
         all["variant.ablation"] = variant.usesAlignment ? variant.ablation.label : "no-alignment"
         all["variant.knowledge"] = String(variant.usesKnowledge)
@@ -94,9 +109,44 @@ public struct PRIMAExperiment: StagedFoldExperiment {
         guard let aligned = stageOutputs[alignmentStage.name] else {
             throw ExperimentError(.invalidOption, "\(name): the alignment stage's output is missing")
         }
-        let classifier = try AlignedImageClassifier.restore(alignment: alignmentStage, context: context, aligned: aligned,
-                                                            supervised: stageOutputs["supervised"], seed: context.seed,
-                                                            earlierOutputs: stageOutputs)
-        return ClassifierTrainer(model: classifier, settings: training, pipeline: pipeline, context: context)
+        guard let fusion else {
+            let classifier = try AlignedImageClassifier.restore(alignment: alignmentStage, context: context, aligned: aligned,
+                                                                supervised: stageOutputs["supervised"], seed: context.seed,
+                                                                earlierOutputs: stageOutputs)
+            return ClassifierTrainer(model: classifier, settings: training, pipeline: pipeline, context: context)
+        }
+        return try makeFusionTrainer(fusion, context: context, aligned: aligned, stageOutputs: stageOutputs)
+    }
+
+    /// Stage 3 of a fold: the stage-2 network (the supervised step's adapters when it ran), the features of the
+    /// fold's three splits computed once, and a fusion classifier over them.
+    private func makeFusionTrainer(_ fusion: FusionSettings, context: FoldContext, aligned: URL,
+                                   stageOutputs: [String: URL]) throws -> any FoldTrainer {
+        try fusion.validate()
+        let input = StageInput(fold: context.fold, train: context.train, classNames: context.classNames, seed: context.seed,
+                               previousOutputs: stageOutputs)
+        let (model, image, _) = try alignmentStage.loadModel(input, trained: aligned)
+        if let supervised = stageOutputs["supervised"] {
+            try AlignedEncoder.loadAdapters(into: image.backbone, from: supervised.appendingPathComponent(AlignmentStage.adaptersFile))
+        }
+        let sets = try [context.train, context.validation, context.test].map {
+            try FusionFeatures.compute($0, model: model, image: image, views: fusion.views, pipeline: pipeline)
+        }
+        let (languageModel, tokenizer) = try fusion.makeLanguageModel(classNames: context.classNames)
+        var rng = RandomGenerator(seed: context.seed)
+        var settings = fusion.training
+        settings.shuffleSeed = context.seed
+        settings.balancesClasses = training.classWeighting != .none
+        do {
+            let projectors = FusionProjectorConfiguration(imageFeatureWidth: image.featureWidth,
+                                                          textFeatureWidth: model.metadataEncoder.featureWidth,
+                                                          hiddenSize: languageModel.config.hiddenSize)
+            let classifier = try FusionClassifier(languageModel: languageModel, tokenizer: tokenizer, classNames: context.classNames,
+                                                  projectors: projectors, lora: fusion.lora, using: &rng)
+            return FusionFoldTrainer(trainer: try FusionTrainer(classifier: classifier, training: sets[0], settings: settings),
+                                     featureSets: sets)
+        } catch let error as FusionError {
+            throw ExperimentError(.invalidOption, "stage 3: \(error)")
+        }
     }
 }

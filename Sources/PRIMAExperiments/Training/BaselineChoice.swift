@@ -40,6 +40,7 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     ///     when a vision checkpoint is given, else ``AlignmentSettings/smallEncoders``.
     ///   - knowledge: stage 1's settings of ``prima``; nil for ``KnowledgeStage/paperSettings`` when a text
     ///     checkpoint is given, else ``KnowledgeStage/smallEncoderSettings``.
+    ///   - fusion: stage 3's settings of ``prima``; nil for ``FusionSettings/small`` (the built-in Qwen3, seeded from `seed`).
     ///   - ablations: also run these variants of ``prima`` (Table 3's rows: ``PRIMAVariant/ablations``), each its
     ///     own experiment, after the chosen ones.
     /// - Throws: ``ExperimentError`` `.invalidOption` for a checkpoint folder that cannot be used.
@@ -47,7 +48,7 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
                                    settings: TrainingSettings, visionCheckpoint: URL? = nil, textCheckpoint: URL? = nil,
                                    seed: UInt64, appendMetadataVector: Bool = false,
                                    alignment: AlignmentSettings? = nil, knowledge: KnowledgeRefinement.Settings? = nil,
-                                   ablations: [PRIMAVariant] = []) throws -> [any FoldExperiment] {
+                                   fusion: FusionSettings? = nil, ablations: [PRIMAVariant] = []) throws -> [any FoldExperiment] {
         let classNames = schema.label.classes
         let needsText = choices.contains(.imageMetadata) || choices.contains(.primaAlignment) || choices.contains(.prima) || !ablations.isEmpty
         let needsKnowledge = choices.contains(.prima) || ablations.contains(where: \.usesKnowledge)
@@ -81,7 +82,8 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
                                    alignment: alignment ?? (visionCheckpoint == nil ? .smallEncoders : .paper), training: settings,
                                    variant: variant,
                                    knowledge: knowledge ?? (textCheckpoint == nil ? KnowledgeStage.smallEncoderSettings : KnowledgeStage.paperSettings),
-                                   knowledgeTexts: corpusTexts ?? [])
+                                   knowledgeTexts: corpusTexts ?? [],
+                                   fusion: fusion ?? FusionSettings(training: .small, languageModelSeed: seed &+ 2))
         }
         var out: [any FoldExperiment] = []
         for choice in choices {
