@@ -191,6 +191,21 @@ enum TinyMethod {
         #expect(resumed.folds.map { $0.stages?.map(\.history) } == reference.folds.map { $0.stages?.map(\.history) })
     }
 
+    @Test("stage 1 finds the shipped corpus's entries for both datasets' classes, and names the classes when none fit")
+    func corpusForDatasets() throws {
+        let pad = try KnowledgeStage.startingCorpusTexts(classNames: PADUFES.schema.label.classes)
+        let aqua = try KnowledgeStage.startingCorpusTexts(classNames: AQUA.keratitisSchema.label.classes)
+        #expect(!pad.isEmpty && !aqua.isEmpty && Set(pad).isDisjoint(with: aqua))
+        #expect(pad.contains { $0.hasPrefix("smoke and MEL:") })
+        #expect(aqua.contains { $0.lowercased().contains("fungal") })
+        do {
+            _ = try KnowledgeStage.startingCorpusTexts(classNames: ["benign", "malignant"])
+            Issue.record("no entry is about these classes")
+        } catch let error as ExperimentError {
+            #expect(error.message.contains("benign, malignant"), "\(error)")
+        }
+    }
+
     @Test("the ablations are Table 3's rows, each its own experiment; none of the losses keeps the network as drawn")
     func ablationRows() throws {
         let experiments = try BaselineChoice.experiments([.prima], schema: PADUFES.schema, samples: TinyPADUFES.samples,
