@@ -118,6 +118,9 @@ let package = Package(
 
         // One photo through decoding and DINOv3's evaluation transform (Benchmarks/large-image.sh measures it).
         .executableTarget(name: "prima-image-bench", dependencies: ["PRIMATensor", "PRIMAData", "PRIMAVision"], path: "Benchmarks/ImageDecoding"),
+        // One stage-3 training step on a Qwen3-0.6B/1.7B-shaped model, for peak memory (Benchmarks/fusion-memory.sh).
+        .executableTarget(name: "prima-fusion-memory", dependencies: ["PRIMAFusion", "PRIMAAlign", "PRIMAText", "PRIMANN", "PRIMATensor"],
+                          path: "Benchmarks/FusionMemory"),
         // Long fuzzing of every file parser (seed and iteration count as arguments); see Documentation/Robustness.md.
         .executableTarget(
             name: "prima-fuzz",

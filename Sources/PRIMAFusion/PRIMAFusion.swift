@@ -8,4 +8,7 @@
 /// - LoRA adapters attach with `LoRA.apply(to:_:)` on ``Qwen3ForCausalLM/loraTargets``.
 /// - ``RestrictedVocabularyClassifier`` turns the last-token logits of one token per class into a
 ///   classifier with a cross-entropy loss.
+/// - ``FusionClassifier`` (stage 3): projectors for image and text features, learnable markers, a prompt builder,
+///   the frozen Qwen3 with LoRA (``PRIMANN/LoRA/Configuration/qwen3Fusion``) and the restricted head;
+///   ``FusionTrainer`` trains it on precomputed ``FusionFeatureSet``s and keeps the best validation epoch.
 public enum PRIMAFusion {}

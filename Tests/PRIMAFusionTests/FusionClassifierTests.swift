@@ -84,6 +84,19 @@ import Testing
         #expect(try noGrad { try classifier.logits(views: b.views, text: b.text) }.shape == [2, 3])
     }
 
+    /// An image encoder without patch tokens (a global feature only) gives one image token per view.
+    @Test func globalOnlyImageFeaturesWork() throws {
+        let classifier = try FusionTestSupport.classifier()
+        let set = try FusionTestSupport.features(textLengths: [2, 3])
+        let b = set.batch([0, 1])
+        let globalOnly = ImageFeatures(global: b.views[0].global)
+        let full = try classifier.prompt(views: b.views, text: b.text)
+        let reduced = try classifier.prompt(views: [globalOnly], text: b.text)
+        #expect(zip(full.lengths, reduced.lengths).allSatisfy { $0 == $1 + 4 })
+        #expect(try noGrad { try classifier.logits(image: globalOnly, text: b.text) }.shape == [2, 3])
+        #expect(throws: FusionError.self) { try classifier.logits(views: [globalOnly, b.views[0]], text: b.text) }
+    }
+
     @Test func mismatchedFeaturesThrowNamingTheShapes() throws {
         let classifier = try FusionTestSupport.classifier()
         let set = try FusionTestSupport.features(textLengths: [2, 2])

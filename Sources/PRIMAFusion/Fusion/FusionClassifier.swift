@@ -10,7 +10,7 @@ import PRIMATensor
 /// <prompt> <|img_start|> [img global, patches] × views <|img_end|> <|txt_start|> text CLS, text tokens <|txt_end|>
 /// ```
 ///
-/// Trainable: the LoRA adapters (``LoRA/Configuration/qwen3Fusion`` by default), the four projectors and the markers;
+/// Trainable: the LoRA adapters (``PRIMANN/LoRA/Configuration/qwen3Fusion`` by default), the four projectors and the markers;
 /// the language model's own weights, embedding and LM head are frozen. The image and text features come from the
 /// stage-2 encoders, which stay frozen (``FusionFeatureSet`` holds them, computed once).
 ///
@@ -77,9 +77,15 @@ public final class FusionClassifier: Module {
     /// A classifier from token ids already chosen: the prompt's ids, one class token id per class, and the markers.
     ///
     /// - Parameters:
+    ///   - languageModel: the Qwen3, its checkpoint loaded; it is frozen and adapters are attached here.
+    ///   - promptTokenIDs: the prompt's token ids (no special tokens), the same for every sample.
+    ///   - classTokenIDs: the vocabulary id standing for each class, distinct, in class order.
+    ///   - classNames: the classes, in label order (at least 2).
     ///   - classWords: what each class token stands for (for reports); default: the class names.
-    ///   - specialTokens: the markers, `[4, H]` (``FusionSpecialTokens/init(initializingFrom:tokenizer:)``).
-    ///   - Other parameters: as ``init(languageModel:tokenizer:classNames:classWords:prompt:projectors:lora:using:)``.
+    ///   - markers: the marker embeddings `[4, H]` (``FusionSpecialTokens/init(initializingFrom:tokenizer:)``).
+    ///   - projectors: projector sizes; `hiddenSize` must equal the model's.
+    ///   - lora: the adapters, nil to train the projectors and markers only.
+    ///   - rng: initialisation of the projectors and adapters.
     /// - Throws: ``FusionError`` for fewer than 2 classes, class token ids that are not distinct or lie outside the
     ///   vocabulary, an empty prompt, or sizes that do not fit the model; `TensorError` when no layer matches the LoRA
     ///   targets.

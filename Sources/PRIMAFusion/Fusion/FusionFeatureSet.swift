@@ -13,7 +13,7 @@ public struct FusionFeatureSet: Sendable {
     public let ids: [String]
     /// Class indices, in order.
     public let labels: [Int]
-    /// One ``ImageFeatures`` per view, each over all samples (`global [N, D]`, `tokens [N, K, D]` or nil, grid).
+    /// One `ImageFeatures` per view, each over all samples (`global [N, D]`, `tokens [N, K, D]` or nil, grid).
     public let views: [ImageFeatures]
     /// The text features of all samples (`cls [N, Dt]`, `tokens [N, L, Dt]`, `mask`/`wordMask [N, L]`).
     public let text: TextFeatures

@@ -97,7 +97,7 @@ public final class FusionTrainer {
         runFields = [
             "epochs": String(settings.epochs), "batch_size": String(settings.batchSize),
             "shuffle_seed": String(settings.shuffleSeed), "balances_classes": String(settings.balancesClasses),
-            "class_names": classifier.classNames.joined(separator: "\u{1F}"),
+            "class_names": String(decoding: try JSONEncoder().encode(classifier.classNames), as: UTF8.self),
             "training_ids": String(Self.fingerprint(training.ids)),
             "validation_ids": validation.map { String(Self.fingerprint($0.ids)) } ?? "none",
         ]
