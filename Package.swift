@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // PRIMA-Swift: Pre-training with Risk-integrated Image-Metadata Alignment, in Swift.
 // Layers (dependencies point down only):
-//   PRIMAKnowledge → PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS
+//   PRIMAExperiments → PRIMAKnowledge → PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS
 import Foundation
 import PackageDescription
 
@@ -75,7 +75,8 @@ let package = Package(
         // Cross-validation harness, baselines, result tables and plots shared by the example executables.
         .target(
             name: "PRIMAExperiments",
-            dependencies: ["PRIMAData", "PRIMANN", "PRIMAVision", "PRIMAText", "PRIMAAlign", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PRIMAData", "PRIMANN", "PRIMAVision", "PRIMAText", "PRIMAAlign", "PRIMAFusion", "PRIMAKnowledge",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Sources/PRIMAExperiments"
         ),
 
@@ -83,7 +84,7 @@ let package = Package(
         // their options and error handling through PRIMAExampleSupport.
         .target(
             name: "PRIMAExampleSupport",
-            dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAAlign", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAAlign", "PRIMAKnowledge", "PRIMAFusion", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Examples/Shared"
         ),
@@ -143,7 +144,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         // Depends on the executables so that they are built before their command-line tests run.
         .testTarget(name: "PRIMAExperimentsTests",
-                    dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAVision", "PRIMAText", "PRIMATestSupport", "prima-padufes", "prima-aqua"],
+                    dependencies: ["PRIMAExperiments", "PRIMAData", "PRIMAVision", "PRIMAText", "PRIMAAlign", "PRIMAFusion", "PRIMAKnowledge",
+                                   "PRIMATestSupport", "prima-padufes", "prima-aqua"],
                     path: "Tests/PRIMAExperimentsTests"),
         .testTarget(name: "PRIMAAlignTests", dependencies: ["PRIMAAlign", "PRIMATestSupport"], path: "Tests/PRIMAAlignTests",
                     resources: [.copy("Fixtures")]),

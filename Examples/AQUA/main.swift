@@ -1,4 +1,4 @@
-// prima-aqua: five-fold cross-validation of the paper's two baselines on a dataset in the AQUA layout.
+// prima-aqua: five-fold cross-validation of PRIMA and the paper's two baselines on a dataset in the AQUA layout.
 import ArgumentParser
 import Foundation
 import PRIMAData
@@ -8,7 +8,7 @@ import PRIMAExperiments
 struct AQUACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prima-aqua",
-        abstract: "Cross-validates the image-only and image+metadata baselines on a dataset in the AQUA layout.",
+        abstract: "Cross-validates PRIMA beside the image-only and image+metadata baselines on a dataset in the AQUA layout.",
         discussion: """
             The AQUA layout: manifest.csv (patient_id, image_path, illumination, label), metadata.csv (one row \
             per patient) and schema.json (fields and classes). One sample per patient, folds never split a \
@@ -17,7 +17,10 @@ struct AQUACommand: ParsableCommand {
             interrupted run continues where it stopped.
 
             Baselines: image-only is DINOv3 with LoRA (rank 32 on q/k/v/o) and a linear head on the CLS token; \
-            image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. Without \
+            image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. prima runs \
+            the whole method: stage 1 once per run (the text encoder refined on the shipped knowledge corpus), \
+            then per fold stage 2 (alignment and supervised step) on the training split and the aligned encoder \
+            with a linear head; --ablation adds the rows of the paper's ablation table. Without \
             --vision-checkpoint / --text-checkpoint, small DINOv3 and BERT configurations with seeded random \
             weights are used (and a WordPiece tokenizer made from the metadata texts), so the run needs no download.
             """)

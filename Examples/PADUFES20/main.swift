@@ -1,4 +1,4 @@
-// prima-padufes: five-fold cross-validation of the paper's two baselines on PAD-UFES-20.
+// prima-padufes: five-fold cross-validation of PRIMA and the paper's two baselines on PAD-UFES-20.
 import ArgumentParser
 import Foundation
 import PRIMAData
@@ -8,15 +8,18 @@ import PRIMAExperiments
 struct PADUFES20Command: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prima-padufes",
-        abstract: "Cross-validates the image-only and image+metadata baselines on PAD-UFES-20.",
+        abstract: "Cross-validates PRIMA beside the image-only and image+metadata baselines on PAD-UFES-20.",
         discussion: """
             With no options, generates a synthetic PAD-UFES-20 look-alike into the cache folder ($PRIMA_CACHE, \
-            else ~/.cache/prima-swift) and runs both baselines over five patient-disjoint folds. Prints the \
+            else ~/.cache/prima-swift) and runs PRIMA and both baselines over five patient-disjoint folds. Prints the \
             paper-style table and writes results.json, results.csv, table.txt and SVG plots to the output folder. \
             Started again with the same output folder, an interrupted run continues where it stopped.
 
             Baselines: image-only is DINOv3 with LoRA (rank 32 on q/k/v/o) and a linear head on the CLS token; \
-            image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. Without \
+            image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. prima runs \
+            the whole method: stage 1 once per run (the text encoder refined on the shipped knowledge corpus), \
+            then per fold stage 2 (alignment and supervised step) on the training split and the aligned encoder \
+            with a linear head; --ablation adds the rows of the paper's ablation table. Without \
             --vision-checkpoint / --text-checkpoint, small DINOv3 and BERT configurations with seeded random \
             weights are used (and a WordPiece tokenizer made from the metadata texts), so the run needs no \
             download; their numbers show the pipeline works, not what pretrained encoders reach.

@@ -8,7 +8,7 @@ import PRIMAExperiments
 public struct AlignmentOptions: ParsableArguments {
     public init() {}
 
-    @Option(parsing: .unconditional, help: "Alignment epochs per fold (paper: 150; small random encoders: 40).") public var alignEpochs: Int?
+    @Option(parsing: .unconditional, help: "Alignment epochs per fold (paper: 150; small random encoders: 15).") public var alignEpochs: Int?
     @Option(parsing: .unconditional, help: "Alignment peak learning rate (paper: 3e-5; small random encoders: 3e-3).") public var alignLearningRate: Double?
     @Option(parsing: .unconditional, help: "Alignment AdamW weight decay (paper: 1e-3).") public var alignWeightDecay: Double?
     @Option(parsing: .unconditional, help: "Samples per alignment step (the contrastive batch).") public var alignBatchSize: Int?

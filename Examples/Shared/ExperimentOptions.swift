@@ -24,13 +24,17 @@ public struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Share of steps spent warming up.") public var warmupRatio = 0.1
     @Option(parsing: .unconditional, help: "Share of each fold's training patients held out to pick the best epoch.") public var validationFraction = 0.2
     @Option(help: "Class weights of the cross-entropy: none, balanced or sqrt-balanced.") public var classWeighting = ClassWeighting.balanced
-    @Option(name: .customLong("baseline"), help: "Experiments to run (repeat the option): image-only, image-metadata, prima-alignment (PRIMA stage 2: alignment, supervised step, then the aligned encoder with a linear head). Default: image-only and image-metadata.")
+    @Option(name: .customLong("baseline"), help: "Experiments to run (repeat the option): image-only, image-metadata, prima (the whole method: stage 1 once per run, then per fold stage 2 and the classifier), prima-alignment (stage 2 alone: alignment, supervised step, then the aligned encoder with a linear head). Default: image-only, image-metadata and prima.")
     public var baselines: [BaselineChoice] = BaselineChoice.defaults
     @Flag(help: "Also feed the metadata vector (one-hot fields) to the image-metadata baseline's MLP, next to the text CLS.")
     public var appendMetadataVector = false
     @Flag(help: "After training, score every test fold again with each metadata field missing and with all missing (methods that read metadata): missing-metadata.csv and .svg.")
     public var missingMetadata = false
-    @OptionGroup(title: "PRIMA stage 2 (prima-alignment)") public var alignment: AlignmentOptions
+    @Flag(help: "Also run the ablations of PRIMA (Table 3): without each of the four losses, L_loc_dir for L_loc, L_sup_con for L_soft, without knowledge injection, and none of the losses; each its own row and folder.")
+    public var ablation = false
+    @OptionGroup(title: "PRIMA stage 1 (prima)") public var knowledge: KnowledgeOptions
+    @OptionGroup(title: "PRIMA stage 2 (prima, prima-alignment)") public var alignment: AlignmentOptions
+    @OptionGroup(title: "PRIMA stage 3 (prima)") public var fusion: FusionOptions
     @Option(parsing: .unconditional, help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") public var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
     public var cacheDir: String?
@@ -64,6 +68,8 @@ public struct ExperimentOptions: ParsableArguments {
             if let visionCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: visionCheckpoint), option: "--vision-checkpoint") }
             if let textCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: textCheckpoint), option: "--text-checkpoint") }
             try alignment.settings(usingCheckpoints: visionCheckpoint != nil).validate()
+            try knowledge.validate()
+            try fusion.settings(seed: seed).validate()
         } catch let error as ExperimentError {
             throw ValidationError(error.message)
         }
@@ -84,7 +90,10 @@ public struct ExperimentOptions: ParsableArguments {
             visionCheckpoint: visionCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
             textCheckpoint: textCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
             seed: seed, appendMetadataVector: appendMetadataVector,
-            alignment: try alignment.settings(usingCheckpoints: visionCheckpoint != nil))
+            alignment: try alignment.settings(usingCheckpoints: visionCheckpoint != nil),
+            knowledge: knowledge.settings(usingCheckpoint: textCheckpoint != nil),
+            fusion: fusion.settings(seed: seed),
+            ablations: ablation ? PRIMAVariant.ablations : [])
         let fields = schema.fields.filter { $0.text != nil || $0.inVector != false }.map(\.name)
         let suite = ExperimentSuite(datasetName: datasetName, harness: harness, missingMetadataFields: missingMetadata ? fields : nil)
         let (_, tables) = try suite.run(experiments)

@@ -63,7 +63,10 @@ struct CommandLineTests {
         ("prima-padufes", ["--data-dir", "/nonexistent/pad-ufes-20"], "--data-dir /nonexistent/pad-ufes-20: no such folder"),
         ("prima-padufes", ["--vision-checkpoint", "/nonexistent/dinov3"], "--vision-checkpoint /nonexistent/dinov3: no such folder"),
         ("prima-padufes", ["--class-weighting", "heavy"], "heavy"),
-        ("prima-padufes", ["--baseline", "prima"], "prima"),
+        ("prima-padufes", ["--baseline", "prima-everything"], "prima-everything"),
+        ("prima-padufes", ["--knowledge-epochs", "0"], "--knowledge-epochs must be at least 1, got 0"),
+        ("prima-padufes", ["--fusion-epochs", "0"], "--fusion-epochs must be at least 1, got 0"),
+        ("prima-aqua", ["--llm-checkpoint", "/nonexistent/qwen3"], "--llm-checkpoint /nonexistent/qwen3: no such folder"),
         ("prima-padufes", ["--epochs", "ten"], "ten"),
         ("prima-aqua", ["--batch-size", "0"], "--batch-size must be between 1 and 65536, got 0"),
         ("prima-aqua", ["--synthetic-patients", "3"], "--synthetic-patients must be at least 20, got 3"),
@@ -182,6 +185,24 @@ struct CommandLineTests {
         #expect(status == 1)
         #expect(stderr.hasPrefix("error: --vision-checkpoint \(checkpoint.path)"), "\(stderr)")
         #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
+    }
+
+    @Test("--baseline prima runs the three stages end to end and leaves each stage's files")
+    func primaEndToEnd() throws {
+        let folder = TemporaryDirectory()
+        let output = folder.url.appendingPathComponent("out")
+        let run = try Self.runCapturingOutput("prima-padufes", [
+            "--quiet", "--output", output.path, "--synthetic-images", "40", "--folds", "2", "--epochs", "1", "--baseline", "prima",
+            "--knowledge-epochs", "1", "--align-epochs", "1", "--supervised-epochs", "1", "--fusion-epochs", "1"], cache: folder.url)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("PRIMA"), "\(run.stdout)")
+        let shared = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("shared-stages").path)
+        #expect(shared.count == 1 && shared[0].hasPrefix("knowledge-"), "\(shared)")
+        for fold in 1...2 {
+            for file in ["stage-alignment/stage.json", "stage-supervised/stage.json", "result.json"] {
+                #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("prima/fold-\(fold)/\(file)").path), "fold \(fold): \(file)")
+            }
+        }
     }
 
     @Test("the removed colour-statistics stand-in is refused as an unknown --baseline")

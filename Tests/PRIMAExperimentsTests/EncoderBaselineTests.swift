@@ -156,12 +156,13 @@ struct EncoderBaselineTests {
         let loaded = noGrad { text.encoder(ids).tokens }
         #expect(loaded.scalars == expected.scalars)
 
-        // The command-line entry point builds both experiments from the folders.
+        // The command-line entry point builds the default experiments (the two baselines and PRIMA) from the folders.
         let experiments = try BaselineChoice.experiments(BaselineChoice.defaults, schema: PADUFES.schema, samples: TinyPADUFES.samples,
                                                          settings: TinyEncoders.settings, visionCheckpoint: visionFolder,
                                                          textCheckpoint: textFolder, seed: 0)
-        #expect(experiments.map(\.name) == ["image-only", "image-metadata"])
+        #expect(experiments.map(\.name) == ["image-only", "image-metadata", "prima"])
         #expect(experiments[1].fingerprint["model.text"]?.hasPrefix("checkpoint:") == true)
+        #expect(experiments[2].fingerprint["model.vision"]?.hasPrefix("checkpoint:") == true)
     }
 
     @Test("bad checkpoint folders give errors that name the folder and the problem")

@@ -18,6 +18,10 @@ public final class TextBackbone: @unchecked Sendable {
     public let cache = EmbeddingCache()
     /// Longest tokenized text (longer ones are cut).
     public let maxLength: Int
+    /// The architecture and configuration (to build copies and the masked-language model of stage 1).
+    public let architecture: TextEncoderArchitecture
+    /// The checkpoint folder the weights came from, nil for random weights or a refined encoder.
+    public let checkpointFolder: URL?
     private let lock = NSLock()
 
     /// **[ours]** The built-in default: BERT with 2 layers of width 64 and 2 heads, positions up to 256 tokens.
@@ -43,6 +47,10 @@ public final class TextBackbone: @unchecked Sendable {
         encoder.eval()
         origin = "checkpoint:" + folder.standardizedFileURL.path
         self.maxLength = maxLength
+        do { architecture = try TextEncoderArchitecture.read(from: folder) } catch {
+            throw ExperimentError(.invalidOption, "--text-checkpoint \(folder.path): " + ExperimentError.describe(error))
+        }
+        checkpointFolder = folder
     }
 
     /// A BERT of ``smallConfig(vocabularySize:)`` with weights drawn from `seed` and a WordPiece tokenizer made
@@ -58,6 +66,53 @@ public final class TextBackbone: @unchecked Sendable {
         encoder.eval()
         origin = "random:\(seed):bert-\(config.hiddenSize)x\(config.numHiddenLayers):vocab-\(vocabulary.count)"
         self.maxLength = min(maxLength, config.maxPositionEmbeddings)
+        architecture = .bert(config)
+        checkpointFolder = nil
+    }
+
+    /// A backbone around an encoder built elsewhere (a refined copy of another backbone's encoder).
+    init(encoder: TextEncoder, origin: String, maxLength: Int, architecture: TextEncoderArchitecture) {
+        self.encoder = encoder
+        self.origin = origin
+        self.maxLength = maxLength
+        self.architecture = architecture
+        checkpointFolder = nil
+    }
+
+    /// A new encoder with this one's weights and tokenizer, frozen and in evaluation mode: one to change (apply
+    /// and merge adapters) without touching the encoder the baselines share.
+    public func makeEncoderCopy() -> TextEncoder {
+        var unused = RandomGenerator(seed: 0)
+        let backbone = architecture.makeBackbone(using: &unused)
+        // Same architecture and configuration as the encoder the weights come from: a failure is a programming error.
+        do { try backbone.loadStateDict(encoder.backbone.stateDict(), strict: true) } catch { preconditionFailure("text encoder copy: \(error)") }
+        let copy = TextEncoder(backbone: backbone, tokenizer: encoder.tokenizer, specialTokenIDs: encoder.specialTokenIDs)
+        copy.freeze()
+        copy.eval()
+        return copy
+    }
+
+    /// The encoder with its masked-language-model head, for stage 1: the checkpoint folder's model (its
+    /// `model.safetensors` must hold the MLM head), or for random weights a BERT MLM head drawn from `seed` on a
+    /// copy of the encoder.
+    /// - Throws: ``ExperimentError`` `.invalidOption` when the checkpoint has no usable MLM head.
+    public func makeMaskedLanguageModel(seed: UInt64) throws -> any MaskedLanguageModel {
+        if let folder = checkpointFolder {
+            do { return try TextEncoderArchitecture.loadMaskedLanguageModel(contentsOf: folder) } catch {
+                throw ExperimentError(.invalidOption, "--text-checkpoint \(folder.path): stage 1 (knowledge injection) needs the masked-language-model head in its weights: \(ExperimentError.describe(error)). Give a checkpoint saved with its MLM head, or run PRIMA without stage 1")
+            }
+        }
+        var rng = RandomGenerator(seed: seed)
+        switch architecture {
+        case .bert(let config):
+            let model = BERTForMaskedLM(config: config, using: &rng)
+            do { try model.bert.loadStateDict(encoder.backbone.stateDict(), strict: true) } catch { preconditionFailure("MLM copy: \(error)") }
+            return model
+        case .modernBERT(let config):
+            let model = ModernBERTForMaskedLM(config: config, using: &rng)
+            do { try model.model.loadStateDict(encoder.backbone.stateDict(), strict: true) } catch { preconditionFailure("MLM copy: \(error)") }
+            return model
+        }
     }
 
     /// The width of the CLS embedding.

@@ -176,11 +176,25 @@ public struct CrossValidation {
             try checkOrWriteSettings(settings, in: directory)
         }
 
+        // Once-per-run stages (stage 1): rank 0 runs them while the others wait (no timeout: they take long), then
+        // the other ranks find them complete and read their outputs.
+        var runOutputs: [String: URL] = [:]
+        try group.withoutTimeout {
+            try group.allSucceed("running the once-per-run stages") {
+                guard group.rank == 0 else { return }
+                runOutputs = try runStages(of: experiment, directory: directory)
+            }
+        }
+        try group.allSucceed("reading the once-per-run stages") {
+            guard group.rank != 0 else { return }
+            runOutputs = try runStages(of: experiment, directory: directory)
+        }
+
         var eta = ETAEstimator()
         var results: [FoldResult] = []
         var stepsPerEpoch: Int?
         let outcome = Result {
-            try runFolds(of: experiment, assignment: assignment!, directory: directory, eta: &eta, stepsPerEpoch: &stepsPerEpoch, into: &results)
+            try runFolds(of: experiment, assignment: assignment!, directory: directory, runOutputs: runOutputs, eta: &eta, stepsPerEpoch: &stepsPerEpoch, into: &results)
         }
         // Ranks finish their folds hours apart: wait for all, then every rank reads every fold's result.
         if group.size > 1 {
@@ -196,7 +210,7 @@ public struct CrossValidation {
 
     /// Runs (or skips, when finished) the folds of this rank of ``processGroup``, appending their results.
     private func runFolds(of experiment: some FoldExperiment, assignment: FoldAssignment, directory: RunDirectory,
-                          eta: inout ETAEstimator, stepsPerEpoch: inout Int?, into results: inout [FoldResult]) throws {
+                          runOutputs: [String: URL], eta: inout ETAEstimator, stepsPerEpoch: inout Int?, into results: inout [FoldResult]) throws {
         for k in 0..<configuration.folds where k % processGroup.size == processGroup.rank {
             let position = FoldPosition(experiment: experiment.name, fold: k, foldCount: configuration.folds)
             if FileManager.default.fileExists(atPath: directory.resultFile(k).path) {
@@ -206,12 +220,32 @@ public struct CrossValidation {
                 continue
             }
             let context = try foldContext(k, assignment: assignment, directory: directory)
-            let runner = FoldRunner(harness: self, experiment: experiment, context: context, position: position,
+            var runner = FoldRunner(harness: self, experiment: experiment, context: context, position: position,
                                     directory: directory,
                                     foldsLeftAfter: ((k + 1)..<configuration.folds).filter { $0 % processGroup.size == processGroup.rank }.count)
+            runner.runOutputs = runOutputs
             let result = try runner.run(eta: &eta, stepsPerEpoch: &stepsPerEpoch)
             results.append(result)
         }
+    }
+
+    /// Runs (or finds complete) the experiment's ``RunStage``s when a fold is still to be trained; their outputs by name.
+    private func runStages(of experiment: some FoldExperiment, directory: RunDirectory) throws -> [String: URL] {
+        guard let staged = experiment as? any StagedFoldExperiment, !staged.runStages.isEmpty,
+              (0..<configuration.folds).contains(where: { !FileManager.default.fileExists(atPath: directory.resultFile($0).path) })
+        else { return [:] }
+        let name = experiment.name
+        return try RunStageRunner(stages: staged.runStages, root: configuration.outputDirectory).run(
+            onStart: { stage in
+                logger.info("run stage started", metadata: ["experiment": "\(name)", "stage": "\(stage)"])
+                try report(.runStageStarted(experiment: name, stage: stage))
+            },
+            onEpoch: { stage, record in try report(.runStageEpochFinished(experiment: name, stage: stage, record: record)) },
+            onFinish: { record, skipped in
+                logger.info(skipped ? "run stage already complete" : "run stage finished",
+                            metadata: ["experiment": "\(name)", "stage": "\(record.stage)"])
+                try report(.runStageFinished(experiment: name, record: record, skipped: skipped))
+            })
     }
 
     /// Reports `event` to the observer, then asks ``interruption`` whether to stop.
@@ -239,6 +273,9 @@ public struct CrossValidation {
     func runSettings(of experiment: some FoldExperiment) -> [String: String] {
         var settings = experiment.fingerprint
         if let staged = experiment as? any StagedFoldExperiment {
+            for stage in staged.runStages {
+                for (key, value) in stage.fingerprint { settings["run_stage.\(stage.name).\(key)"] = value }
+            }
             for stage in staged.stages {
                 for (key, value) in stage.fingerprint { settings["stage.\(stage.name).\(key)"] = value }
             }

@@ -119,8 +119,12 @@ public protocol FoldTrainer: AnyObject {
     /// The mean of each named training loss over the last epoch ``trainEpoch(_:onStep:)`` ran, for a trainer
     /// that optimises several terms; recorded in ``EpochRecord/trainLosses``. Empty by default.
     var lastEpochLosses: [String: Double] { get }
+    /// The number of epochs this trainer runs, when it sets its own (PRIMA's stage 3 has its own schedule); nil
+    /// (the default) for ``FoldContext/epochs``, the run's `--epochs`.
+    var epochCount: Int? { get }
 }
 
 extension FoldTrainer {
     public var lastEpochLosses: [String: Double] { [:] }
+    public var epochCount: Int? { nil }
 }

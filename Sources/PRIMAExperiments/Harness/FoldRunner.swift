@@ -13,6 +13,8 @@ struct FoldRunner<Experiment: FoldExperiment> {
     let directory: RunDirectory
     /// Folds of this run still to train after this one (for the ETA).
     let foldsLeftAfter: Int
+    /// The outputs of the experiment's run stages, by name.
+    var runOutputs: [String: URL] = [:]
 
     private var k: Int { context.fold }
     private var logger: Logger { harness.logger }
@@ -23,7 +25,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
         let (trainer, stageRecords) = try makeTrainer()
         stepsPerEpoch = trainer.stepsPerEpoch
         var history = try resume(trainer)
-        let epochs = context.epochs
+        let epochs = trainer.epochCount ?? context.epochs
         logger.info("fold \(k + 1)/\(context.foldCount): \(context.train.count) train, \(context.validation.count) validation, \(context.test.count) test samples",
                     metadata: ["experiment": "\(experiment.name)", "resumed_at_epoch": "\(history.count)"])
         try harness.report(.foldStarted(position, sizes: (context.train.count, context.validation.count, context.test.count),
@@ -81,7 +83,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
     /// the fold's training split, in the fold's folder.
     private func makeTrainer() throws -> (any FoldTrainer, [StageRecord]?) {
         guard let staged = experiment as? any StagedFoldExperiment else { return (try experiment.makeTrainer(for: context), nil) }
-        let runner = StageRunner(stages: staged.stages, context: context, folder: directory.foldDirectory(k))
+        let runner = StageRunner(stages: staged.stages, context: context, folder: directory.foldDirectory(k), runOutputs: runOutputs)
         let outcome = try runner.run(
             onStart: { stage in
                 logger.info("stage started", metadata: ["experiment": "\(experiment.name)", "fold": "\(k + 1)", "stage": "\(stage)"])
@@ -105,7 +107,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
             try checkpoint.restore(model: trainer.model, optimizer: trainer.optimizer, scheduler: trainer.scheduler, source: url.path)
             guard let text = checkpoint.metadata[Self.historyKey],
                   let history = try? JSONCoding.decoder.decode([EpochRecord].self, from: Data(text.utf8)),
-                  history.count == checkpoint.progress.epoch, history.count <= context.epochs else {
+                  history.count == checkpoint.progress.epoch, history.count <= trainer.epochCount ?? context.epochs else {
                 throw ExperimentError(.io, "\(url.path): the epoch history is missing or does not match the checkpoint")
             }
             return history

@@ -101,17 +101,25 @@ extension FoldStage {
 public protocol StagedFoldExperiment: FoldExperiment {
     /// The stages, in order.
     var stages: [any FoldStage] { get }
+    /// Stages run once per run before any fold (``RunStage``); their outputs reach ``stages`` and
+    /// ``makeTrainer(for:stageOutputs:)`` under their names. None by default.
+    var runStages: [any RunStage] { get }
     /// The classifier's trainer, given the output folder of every stage by name.
     func makeTrainer(for context: FoldContext, stageOutputs: [String: URL]) throws -> any FoldTrainer
 }
 
 extension StagedFoldExperiment {
+    public var runStages: [any RunStage] { [] }
+
     /// Runs the stages (into ``FoldContext/directory``, or a temporary folder outside a run) and makes the
     /// classifier's trainer: the way to use a staged experiment without the harness.
     public func makeTrainer(for context: FoldContext) throws -> any FoldTrainer {
         let folder = context.directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("prima-stages-\(UUID().uuidString)", isDirectory: true)
-        let records = try StageRunner(stages: stages, context: context, folder: folder).run()
+        // Inside a run, the fold folder is <output>/<experiment>/fold-<k>: the run's stages go under <output>.
+        let root = context.directory == nil ? folder : folder.deletingLastPathComponent().deletingLastPathComponent()
+        let shared = try RunStageRunner(stages: runStages, root: root).run()
+        let records = try StageRunner(stages: stages, context: context, folder: folder, runOutputs: shared).run()
         return try makeTrainer(for: context, stageOutputs: records.outputs)
     }
 }

@@ -17,6 +17,12 @@ public enum ProgressEvent: Sendable {
     case stageEpochFinished(FoldPosition, stage: String, record: StageEpochRecord)
     /// An earlier stage ended, or was found complete in the fold's folder (`skipped`).
     case stageFinished(FoldPosition, record: StageRecord, skipped: Bool)
+    /// A stage run once per run (``RunStage``, before the folds) begins.
+    case runStageStarted(experiment: String, stage: String)
+    /// An epoch of a run stage ended.
+    case runStageEpochFinished(experiment: String, stage: String, record: StageEpochRecord)
+    /// A run stage ended, or was found complete in the output folder (`skipped`).
+    case runStageFinished(experiment: String, record: StageRecord, skipped: Bool)
     /// A fold ended: its test metrics (of the best epoch's weights).
     case foldFinished(FoldPosition, result: FoldResult)
 }

@@ -15,22 +15,25 @@ public struct StageRunner {
     public let context: FoldContext
     /// The fold's folder.
     public let folder: URL
+    /// The outputs of the run's ``RunStage``s, by name: given to every stage as earlier outputs.
+    public let runOutputs: [String: URL]
 
     /// The outcome: each stage's record (in order) and its output folder by name.
     public struct Outcome: Sendable {
         /// The stages' records, in order.
         public let records: [StageRecord]
-        /// Each stage's output folder, by name.
+        /// Each stage's output folder by name, the run stages' included.
         public let outputs: [String: URL]
         /// The stages that were already complete and skipped.
         public let skipped: [String]
     }
 
-    /// A runner of `stages` for the fold `context` in `folder`.
-    public init(stages: [any FoldStage], context: FoldContext, folder: URL) {
+    /// A runner of `stages` for the fold `context` in `folder`, after run stages whose outputs are `runOutputs`.
+    public init(stages: [any FoldStage], context: FoldContext, folder: URL, runOutputs: [String: URL] = [:]) {
         self.stages = stages
         self.context = context
         self.folder = folder
+        self.runOutputs = runOutputs
     }
 
     /// The completed output folder of a stage.
@@ -56,7 +59,7 @@ public struct StageRunner {
             throw ExperimentError(.invalidOption, "stage names must be distinct: \(stages.map(\.name))")
         }
         try RunDirectory.createDirectory(folder)
-        var records: [StageRecord] = [], outputs: [String: URL] = [:], skipped: [String] = []
+        var records: [StageRecord] = [], outputs = runOutputs, skipped: [String] = []
         for (index, stage) in stages.enumerated() {
             let input = StageInput(fold: context.fold, train: context.train, classNames: context.classNames,
                                    seed: CrossValidation.mix(context.seed, 0x5354_4147, UInt64(index)), previousOutputs: outputs)

@@ -47,7 +47,7 @@ public struct AlignmentStage: FoldStage {
 
     public var fingerprint: [String: String] {
         var all = settings.fingerprint
-        all["objective"] = objective.names.joined(separator: ",")
+        all["objective"] = objective.terms.isEmpty ? "none" : objective.names.joined(separator: ",")
         all["vision"] = vision.origin
         all["text"] = text.origin
         all["lora_rank"] = String(lora.rank)
@@ -59,7 +59,7 @@ public struct AlignmentStage: FoldStage {
     /// A fresh ``AlignmentModel``: DINOv3 with LoRA adapters (drawn from `seed`, then the heads) and the frozen
     /// text encoder, each behind the harness's pooling wrapper, with single-Linear heads into the shared space.
     /// Returns the image wrapper too: its backbone's adapters are what the later stages start from.
-    func makeModel(seed: UInt64) throws -> (model: AlignmentModel, image: PooledImageEncoder, text: PooledMetadataEncoder) {
+    func makeModel(seed: UInt64, text: TextBackbone) throws -> (model: AlignmentModel, image: PooledImageEncoder, text: PooledMetadataEncoder) {
         var rng = RandomGenerator(seed: seed)
         let backbone = try vision.makeEncoder()
         try backbone.applyLoRA(lora, using: &rng)
@@ -74,11 +74,18 @@ public struct AlignmentStage: FoldStage {
         return (model, image, metadata)
     }
 
+    /// The frozen text encoder of the fold: ``text`` refined by stage 1 when a ``KnowledgeStage`` ran before
+    /// (its folder among `input`'s earlier outputs), else ``text`` itself.
+    func textBackbone(for input: StageInput) throws -> TextBackbone {
+        guard let knowledge = input.previousOutputs[KnowledgeStage.outputName] else { return text }
+        return try KnowledgeStage.refinedText(text, from: knowledge)
+    }
+
     /// The model after this stage: drawn from the stage's seed, then the weights of `trained` (the stage's
     /// output folder) restored; nil `trained` gives the model before training (feature statistics fitted on
     /// the training split when ``AlignmentSettings/standardizesFeatures``).
     func loadModel(_ input: StageInput, trained: URL?) throws -> (model: AlignmentModel, image: PooledImageEncoder, scaling: FeatureScaling?) {
-        let (model, image, metadata) = try makeModel(seed: input.seed)
+        let (model, image, metadata) = try makeModel(seed: input.seed, text: try textBackbone(for: input))
         var scaling: FeatureScaling?
         if settings.standardizesFeatures {
             let fitted = try trained.map { try FeatureScaling.read(from: $0) }
@@ -99,6 +106,18 @@ public struct AlignmentStage: FoldStage {
         try settings.validate()
         let (model, image, scaling) = try loadModel(input, trained: nil)
         try scaling?.write(to: output)
+        let metadata = ["stage": name, "epochs": String(objective.terms.isEmpty ? 0 : settings.epochs)]
+        func save() throws {
+            try TrainingCheckpoint(model: model, trainableWeightsOnly: true, metadata: metadata)
+                .write(to: output.appendingPathComponent(Self.networkFile))
+            try TrainingCheckpoint(weights: LoRA.adapterStateDict(of: image.backbone), metadata: metadata)
+                .write(to: output.appendingPathComponent(Self.adaptersFile))
+        }
+        // No loss (the ablation without any of the four): the network is kept as drawn, adapters at zero.
+        guard !objective.terms.isEmpty else {
+            try save()
+            return []
+        }
         // Contrastive losses need negatives: full batches only (a last batch of one sample has none).
         let batchSize = min(settings.batchSize, input.train.count)
         guard batchSize >= 2 else { throw ExperimentError(.invalidOption, "alignment: \(input.train.count) training samples; need at least 2") }
@@ -131,11 +150,7 @@ public struct AlignmentStage: FoldStage {
         } catch let error as TrainingDivergedError {
             throw ExperimentError(.diverged, "alignment, fold \(input.fold + 1), epoch \(error.epoch + 1): the \(error.term) is \(error.value). Try a lower alignment learning rate.")
         }
-        let metadata = ["stage": name, "epochs": String(settings.epochs)]
-        try TrainingCheckpoint(model: model, trainableWeightsOnly: true, metadata: metadata)
-            .write(to: output.appendingPathComponent(Self.networkFile))
-        try TrainingCheckpoint(weights: LoRA.adapterStateDict(of: image.backbone), metadata: metadata)
-            .write(to: output.appendingPathComponent(Self.adaptersFile))
+        try save()
         return history
     }
 

@@ -52,10 +52,9 @@ public struct PRIMAAlignmentExperiment: StagedFoldExperiment {
     }
 
     public var stages: [any FoldStage] {
-        var stages: [any FoldStage] = [alignmentStage]
-        if alignment.supervisedEpochs > 0 {
-            stages.append(SupervisedRefinementStage(vision: vision, lora: lora, settings: alignment, training: training, pipeline: pipeline))
-        }
+        let alignment = alignmentStage
+        var stages: [any FoldStage] = [alignment]
+        if self.alignment.supervisedEpochs > 0 { stages.append(SupervisedRefinementStage(alignment: alignment, training: training)) }
         return stages
     }
 
@@ -64,7 +63,7 @@ public struct PRIMAAlignmentExperiment: StagedFoldExperiment {
         all["model.vision"] = vision.origin
         all["model.image_side"] = String(vision.imageSide)
         all["model.lora_rank"] = String(lora.rank)
-        all["model.head"] = "linear"
+        all["model.head"] = "linear-on-aligned-global"
         all["experiment.title"] = title
         return all
     }
@@ -72,18 +71,11 @@ public struct PRIMAAlignmentExperiment: StagedFoldExperiment {
     public func makeTrainer(for context: FoldContext, stageOutputs: [String: URL]) throws -> any FoldTrainer {
         try training.validate()
         try alignment.validate()
-        var rng = RandomGenerator(seed: context.seed)
-        let classifier = try DINOv3Classifier(encoder: vision.makeEncoder(), lora: lora, classCount: context.classCount, using: &rng)
-        if let refined = stageOutputs["supervised"] {
-            let url = refined.appendingPathComponent(SupervisedRefinementStage.classifierFile)
-            do { try TrainingCheckpoint(contentsOf: url).restore(model: classifier, source: url.path) } catch {
-                throw ExperimentError(.io, "cannot restore the refined classifier from \(url.path): \(ExperimentError.describe(error))")
-            }
-        } else if let aligned = stageOutputs["alignment"] {
-            try AlignedEncoder.loadAdapters(into: classifier.encoder, from: aligned.appendingPathComponent(AlignmentStage.adaptersFile))
-        } else {
+        guard let aligned = stageOutputs["alignment"] else {
             throw ExperimentError(.invalidOption, "\(name): the alignment stage's output is missing")
         }
+        let classifier = try AlignedImageClassifier.restore(alignment: alignmentStage, context: context, aligned: aligned,
+                                                            supervised: stageOutputs["supervised"], seed: context.seed)
         return ClassifierTrainer(model: classifier, settings: training, pipeline: pipeline, context: context)
     }
 }

@@ -69,6 +69,17 @@ public final class ProgressPrinter {
             }
             line("[\(p.experiment)] fold \(p.fold + 1)/\(p.foldCount) · stage \(record.stage) " + (skipped ? "already complete" : "done")
                  + (metrics.isEmpty ? "" : " · held-out " + metrics.joined(separator: ", ")))
+        case let .runStageStarted(experiment, stage):
+            line("[\(experiment)] stage \(stage) (once per run): training")
+        case let .runStageEpochFinished(experiment, stage, record):
+            let losses = record.losses.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4f", $0.value))" }
+            line("[\(experiment)] stage \(stage) · epoch \(record.epoch + 1) · " + losses.joined(separator: " · "))
+        case let .runStageFinished(experiment, record, skipped):
+            let metrics = record.heldOutAfter.keys.sorted().map { key in
+                "\(key) \(record.heldOutBefore[key].map { String(format: "%.3f", $0) } ?? "—") → \(String(format: "%.3f", record.heldOutAfter[key]!))"
+            }
+            line("[\(experiment)] stage \(record.stage) (once per run) " + (skipped ? "already complete" : "done")
+                 + (metrics.isEmpty ? "" : " · held-out " + metrics.joined(separator: ", ")))
         case let .foldFinished(p, result):
             line("[\(p.experiment)] fold \(p.fold + 1)/\(p.foldCount) done: test macro F1 \(String(format: "%.2f", result.report.macroF1 * 100)), accuracy \(String(format: "%.2f", result.report.accuracy * 100)), balanced accuracy \(String(format: "%.2f", result.report.balancedAccuracy * 100)) (epoch \(result.bestEpoch + 1))")
         }

@@ -1,7 +1,9 @@
 import Foundation
 import PRIMAData
+import PRIMAKnowledge
 
-/// The paper's two baselines (Table 1) and PRIMA's stage 2, as a user picks them on the command line.
+/// The experiments a user picks on the command line: the paper's two baselines (Table 1), PRIMA, and PRIMA's
+/// stage 2 alone.
 public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     /// DINOv3 with LoRA and a linear head ("DINOv3 + LoRA"), ``DINOv3Classifier``.
     case imageOnly = "image-only"
@@ -11,9 +13,13 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     /// PRIMA's stage 2 ("DINOv3 + PRIMA alignment"), ``PRIMAAlignmentExperiment``: alignment pre-training and
     /// supervised refinement on each fold's training split, then the aligned encoder with a linear head.
     case primaAlignment = "prima-alignment"
+    /// The whole method ("PRIMA"), ``PRIMAExperiment``: stage 1 once per run (the text encoder refined on the
+    /// shipped knowledge corpus), then per fold stage 2 (alignment and supervised step) on the training split and
+    /// the aligned encoder with a linear head.
+    case prima = "prima"
 
-    /// What runs when the user picks nothing: the two encoder baselines.
-    public static let defaults: [BaselineChoice] = [.imageOnly, .imageMetadata]
+    /// What runs when the user picks nothing: the two encoder baselines and PRIMA.
+    public static let defaults: [BaselineChoice] = [.imageOnly, .imageMetadata, .prima]
 
     /// The experiments of `choices`, in order. The encoders are loaded (or drawn at random) once, only when a
     /// choice needs them.
@@ -27,27 +33,54 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     ///     with random weights and a `CorpusTokenizer` (PRIMAText).
     ///   - seed: seeds the random encoder weights.
     ///   - appendMetadataVector: see ``EncoderBaselines/imageAndMetadata(schema:settings:hiddenSize:dropout:appendMetadataVector:)``.
-    ///   - alignment: the settings of ``primaAlignment``; nil for ``AlignmentSettings/paper`` when a vision
-    ///     checkpoint is given, else ``AlignmentSettings/smallEncoders``.
+    ///   - alignment: the stage-2 settings of ``primaAlignment`` and ``prima``; nil for ``AlignmentSettings/paper``
+    ///     when a vision checkpoint is given, else ``AlignmentSettings/smallEncoders``.
+    ///   - knowledge: stage 1's settings of ``prima``; nil for ``KnowledgeStage/paperSettings`` when a text
+    ///     checkpoint is given, else ``KnowledgeStage/smallEncoderSettings``.
+    ///   - fusion: stage 3's settings of ``prima``; nil for ``FusionSettings/small`` (the built-in Qwen3, seeded from `seed`).
+    ///   - ablations: also run these variants of ``prima`` (Table 3's rows: ``PRIMAVariant/ablations``), each its
+    ///     own experiment, after the chosen ones.
     /// - Throws: ``ExperimentError`` `.invalidOption` for a checkpoint folder that cannot be used.
     public static func experiments(_ choices: [BaselineChoice], schema: MetadataSchema, samples: [DatasetSample],
                                    settings: TrainingSettings, visionCheckpoint: URL? = nil, textCheckpoint: URL? = nil,
                                    seed: UInt64, appendMetadataVector: Bool = false,
-                                   alignment: AlignmentSettings? = nil) throws -> [any FoldExperiment] {
+                                   alignment: AlignmentSettings? = nil, knowledge: KnowledgeRefinement.Settings? = nil,
+                                   fusion: FusionSettings? = nil, ablations: [PRIMAVariant] = []) throws -> [any FoldExperiment] {
+        let classNames = schema.label.classes
+        let needsText = choices.contains(.imageMetadata) || choices.contains(.primaAlignment) || choices.contains(.prima) || !ablations.isEmpty
+        let needsKnowledge = choices.contains(.prima) || ablations.contains(where: \.usesKnowledge)
+        // The shipped corpus about the dataset's classes: stage 1's texts, and words of the built-in tokenizer.
+        // (The same texts whichever experiments run, so that the baselines' tokenizer never depends on the choice.)
+        let corpusTexts: [String]?
+        if needsKnowledge {
+            corpusTexts = try KnowledgeStage.startingCorpusTexts(classNames: classNames)
+        } else {
+            corpusTexts = textCheckpoint == nil ? try? KnowledgeStage.startingCorpusTexts(classNames: classNames) : nil
+        }
         var encoders: EncoderBaselines?
         func loadEncoders() throws -> EncoderBaselines {
             if let encoders { return encoders }
             let vision = try visionCheckpoint.map { try VisionBackbone(checkpoint: $0) }
                 ?? VisionBackbone(randomWeights: VisionBackbone.smallConfig, seed: seed)
             var text: TextBackbone?
-            if choices.contains(.imageMetadata) || choices.contains(.primaAlignment) {
+            if needsText {
                 let renderer = MetadataTextRenderer(schema: schema)
+                // The built-in tokenizer knows the words of the metadata texts and of the knowledge corpus.
                 text = try textCheckpoint.map { try TextBackbone(checkpoint: $0) }
-                    ?? TextBackbone(randomWeightsSeed: seed &+ 1, corpus: samples.map { renderer.render($0.metadata) })
+                    ?? TextBackbone(randomWeightsSeed: seed &+ 1, corpus: samples.map { renderer.render($0.metadata) } + (corpusTexts ?? []))
             }
             let made = EncoderBaselines(vision: vision, text: text)
             encoders = made
             return made
+        }
+        func prima(_ variant: PRIMAVariant) throws -> PRIMAExperiment {
+            let encoders = try loadEncoders()
+            return PRIMAExperiment(vision: encoders.vision, text: encoders.text!, schema: schema, lora: encoders.lora,
+                                   alignment: alignment ?? (visionCheckpoint == nil ? .smallEncoders : .paper), training: settings,
+                                   variant: variant,
+                                   knowledge: knowledge ?? (textCheckpoint == nil ? KnowledgeStage.smallEncoderSettings : KnowledgeStage.paperSettings),
+                                   knowledgeTexts: corpusTexts ?? [],
+                                   fusion: fusion ?? FusionSettings(training: .small, languageModelSeed: seed &+ 2))
         }
         var out: [any FoldExperiment] = []
         for choice in choices {
@@ -60,7 +93,12 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
                 let stage2 = alignment ?? (visionCheckpoint == nil ? .smallEncoders : .paper)
                 out.append(PRIMAAlignmentExperiment(vision: encoders.vision, text: encoders.text!, schema: schema,
                                                     lora: encoders.lora, alignment: stage2, training: settings))
+            case .prima:
+                out.append(try prima(.full))
             }
+        }
+        for variant in ablations where !out.contains(where: { $0.name == variant.experimentName }) {
+            out.append(try prima(variant))
         }
         return out
     }

@@ -47,8 +47,10 @@ public final class FusionTrainer {
     public var onEpoch: ((FusionEpochSummary) -> Void)?
 
     private let parameters: [(key: String, parameter: Parameter)]
-    private let optimizer: AdamW
-    private let scheduler: LearningRateScheduler
+    /// AdamW over the trainable parameters (public for a caller that checkpoints the run itself).
+    public let optimizer: AdamW
+    /// The warm-up + cosine schedule of ``optimizer``.
+    public let scheduler: LearningRateScheduler
     private var bestWeights: [String: Tensor] = [:]
     private let runFields: [String: String]
     private static let bestPrefix = "best/"
@@ -139,6 +141,12 @@ public final class FusionTrainer {
         }
         return ran
     }
+
+    /// Trains epoch `epoch` alone — its batches depend only on the settings and `epoch` — without validation,
+    /// selection, checkpoint or change of ``progress``: for a caller that runs the epoch loop, the validation and the
+    /// checkpoints itself (the cross-validation harness, which saves ``classifier``, ``optimizer`` and ``scheduler``).
+    /// - Throws: as ``train(untilEpoch:)``.
+    public func trainEpoch(_ epoch: Int) throws -> FusionEpochSummary { try runEpoch(epoch) }
 
     private func runEpoch(_ epoch: Int) throws -> FusionEpochSummary {
         classifier.train()
