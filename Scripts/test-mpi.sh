@@ -9,7 +9,7 @@ export PRIMA_WITH_MPI=1
 swift build --product prima-mpi-checks
 bin="$(swift build --show-bin-path)/prima-mpi-checks"
 # CI containers run as root, which mpirun refuses unless told; one thread per rank, as on a cluster node share.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 PRIMA_NUM_THREADS=1
 folder=$(mktemp -d)
 trap 'rm -rf "$folder"' EXIT
 
