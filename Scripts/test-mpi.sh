@@ -51,7 +51,9 @@ PRIMA_MPI_TIMEOUT=3 expect_failure 30 "did not answer within 3" 2 hang
 echo "== fold parallel: prima-padufes serial and on 2 ranks"
 swift build --product prima-padufes
 padufes="$(swift build --show-bin-path)/prima-padufes"
-options=(--synthetic-images 30 --folds 3 --epochs 2 --baseline placeholder --batch-size 8 --cache-dir "$folder/cache" --quiet)
+# The image-only baseline, and PRIMA with one epoch per stage (its stage 1 runs once, on rank 0, before the folds).
+options=(--synthetic-images 30 --folds 3 --epochs 2 --baseline image-only --baseline prima --knowledge-epochs 1
+         --align-epochs 1 --supervised-epochs 1 --fusion-epochs 1 --batch-size 8 --cache-dir "$folder/cache" --quiet)
 PRIMA_NUM_THREADS=1 "$padufes" "${options[@]}" --output "$folder/serial" >/dev/null 2>&1
 PRIMA_NUM_THREADS=1 timeout 120 mpirun --oversubscribe -np 2 "$padufes" "${options[@]}" --output "$folder/ranks" >/dev/null 2>&1
 diff <(cd "$folder/serial" && find . -type f ! -name .lock | sort) <(cd "$folder/ranks" && find . -type f ! -name .lock | sort)
