@@ -115,7 +115,10 @@ def main():
         return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
 
     def ms(values):
-        return f"{statistics.median(values) * 1e3:.4g}" if values else "–"
+        if not values:
+            return "–"
+        value = statistics.median(values) * 1e3
+        return f"{value:.0f}" if value >= 1000 else f"{value:.4g}"
 
     header = "| row | Swift ms | PyTorch fp32 ms | Swift / fp32 (range) |"
     rule = "|---|---:|---:|---:|"
