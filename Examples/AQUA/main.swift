@@ -16,13 +16,7 @@ struct AQUACommand: ParsableCommand {
             ($PRIMA_CACHE, else ~/.cache/prima-swift). Started again with the same output folder, an \
             interrupted run continues where it stopped.
 
-            Baselines: image-only is DINOv3 with LoRA (rank 32 on q/k/v/o) and a linear head on the CLS token; \
-            image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. prima runs \
-            the whole method: stage 1 once per run (the text encoder refined on the shipped knowledge corpus), \
-            then per fold stage 2 (alignment and supervised step) on the training split and the aligned encoder \
-            with a linear head; --ablation adds the rows of the paper's ablation table. Without \
-            --vision-checkpoint / --text-checkpoint, small DINOv3 and BERT configurations with seeded random \
-            weights are used (and a WordPiece tokenizer made from the metadata texts), so the run needs no download.
+            \(ExperimentOptions.methodsOverview)
             """)
 
     @Option(help: ArgumentHelp("A dataset folder in the AQUA layout (manifest.csv, metadata.csv, schema.json).", valueName: "folder"))

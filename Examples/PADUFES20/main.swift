@@ -15,14 +15,7 @@ struct PADUFES20Command: ParsableCommand {
             paper-style table and writes results.json, results.csv, table.txt and SVG plots to the output folder. \
             Started again with the same output folder, an interrupted run continues where it stopped.
 
-            Baselines: image-only is DINOv3 with LoRA (rank 32 on q/k/v/o) and a linear head on the CLS token; \
-            image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. prima runs \
-            the whole method: stage 1 once per run (the text encoder refined on the shipped knowledge corpus), \
-            then per fold stage 2 (alignment and supervised step) on the training split and the aligned encoder \
-            with a linear head; --ablation adds the rows of the paper's ablation table. Without \
-            --vision-checkpoint / --text-checkpoint, small DINOv3 and BERT configurations with seeded random \
-            weights are used (and a WordPiece tokenizer made from the metadata texts), so the run needs no \
-            download; their numbers show the pipeline works, not what pretrained encoders reach.
+            \(ExperimentOptions.methodsOverview)
             """)
 
     @Option(help: ArgumentHelp("The PAD-UFES-20 folder (metadata.csv, imgs_part_1…3).", valueName: "folder"))

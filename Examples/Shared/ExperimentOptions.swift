@@ -131,3 +131,18 @@ public struct ExperimentOptions: ParsableArguments {
         if !quiet { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
     }
 }
+
+extension ExperimentOptions {
+    /// The paragraph of both example tools' help that says what each method runs.
+    public static let methodsOverview = """
+        Baselines: image-only is DINOv3 with LoRA (rank 32 on q/k/v/o) and a linear head on the CLS token; \
+        image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. prima runs \
+        the whole method: stage 1 once per run (the text encoder refined on the shipped knowledge corpus), \
+        then per fold stage 2 (alignment and supervised step) on the training split and stage 3 (the aligned \
+        image and metadata features fused in a Qwen3 with LoRA that names the class); --ablation adds the rows \
+        of the paper's ablation table. Without --vision-checkpoint / --text-checkpoint / --llm-checkpoint, small \
+        DINOv3, BERT and Qwen3 configurations with seeded random weights are used (and tokenizers made in \
+        code), so the run needs no download; their numbers show the pipeline works, not what pretrained \
+        models reach.
+        """
+}

@@ -15,6 +15,8 @@ public struct FusionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stage-3 peak learning rate (paper: 1e-5; built-in small Qwen3: 1e-3).") public var fusionLearningRate: Double?
     @Option(parsing: .unconditional, help: "Stage-3 AdamW weight decay (paper: 3e-2).") public var fusionWeightDecay: Double?
     @Option(parsing: .unconditional, help: "Samples per stage-3 step (8).") public var fusionBatchSize: Int?
+    @Option(help: ArgumentHelp("The word standing for each class in stage 3, comma-separated, in the dataset's class order (default: the class names); the first token of each must differ under the checkpoint's tokenizer.", valueName: "w1,w2,…"))
+    public var fusionClassWords: String?
 
     /// The settings: the defaults for the language model in use, overridden by the options given. `seed` seeds the
     /// built-in model's random weights.
@@ -25,7 +27,13 @@ public struct FusionOptions: ParsableArguments {
         if let fusionLearningRate { s.training.optimization.learningRate = fusionLearningRate }
         if let fusionWeightDecay { s.training.optimization.weightDecay = fusionWeightDecay }
         if let fusionBatchSize { s.training.batchSize = fusionBatchSize }
+        s.classWords = classWordList
         return s
+    }
+
+    /// `--fusion-class-words` split at commas, each word trimmed.
+    var classWordList: [String]? {
+        fusionClassWords.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 
     /// Checks the folder and the ranges.
@@ -38,6 +46,9 @@ public struct FusionOptions: ParsableArguments {
         }
         if let fusionWeightDecay, !(fusionWeightDecay >= 0 && fusionWeightDecay.isFinite) {
             throw ValidationError("--fusion-weight-decay must be ≥ 0, got \(fusionWeightDecay)")
+        }
+        if let words = classWordList, let blank = words.firstIndex(where: \.isEmpty) {
+            throw ValidationError("--fusion-class-words: word \(blank + 1) is empty (give one word per class, comma-separated)")
         }
         if let llmCheckpoint {
             guard !llmCheckpoint.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {

@@ -66,6 +66,7 @@ struct CommandLineTests {
         ("prima-padufes", ["--baseline", "prima-everything"], "prima-everything"),
         ("prima-padufes", ["--knowledge-epochs", "0"], "--knowledge-epochs must be at least 1, got 0"),
         ("prima-padufes", ["--fusion-epochs", "0"], "--fusion-epochs must be at least 1, got 0"),
+        ("prima-padufes", ["--fusion-class-words", "carcinoma,,keratosis"], "--fusion-class-words: word 2 is empty"),
         ("prima-aqua", ["--llm-checkpoint", "/nonexistent/qwen3"], "--llm-checkpoint /nonexistent/qwen3: no such folder"),
         ("prima-padufes", ["--epochs", "ten"], "ten"),
         ("prima-aqua", ["--batch-size", "0"], "--batch-size must be between 1 and 65536, got 0"),

@@ -19,15 +19,20 @@ public struct FusionSettings: Sendable, Equatable {
     public var views: Int
     /// Seed of the built-in small Qwen3's random weights (unused with ``languageModel``).
     public var languageModelSeed: UInt64
+    /// The word standing for each class, in the dataset's class order; the first token of each is the class token
+    /// the head scores. Nil: the class names. A real checkpoint's tokenizer may split abbreviations such as "SCC"
+    /// and "SEK" into the same first token (an error then); whole words ("carcinoma", "keratosis") avoid that.
+    public var classWords: [String]?
 
     /// Settings from their parts.
     public init(training: FusionTrainingSettings, languageModel: URL? = nil, lora: LoRA.Configuration = .qwen3Fusion, views: Int = 2,
-                languageModelSeed: UInt64 = 0) {
+                languageModelSeed: UInt64 = 0, classWords: [String]? = nil) {
         self.training = training
         self.languageModel = languageModel
         self.lora = lora
         self.views = views
         self.languageModelSeed = languageModelSeed
+        self.classWords = classWords
     }
 
     /// The paper's stage 3 (AdamW 1e-5, weight decay 3e-2, 80 epochs) on the Qwen3 of `languageModel`.
@@ -40,11 +45,14 @@ public struct FusionSettings: Sendable, Equatable {
     /// The settings as text for a run's fingerprint.
     public var fingerprint: [String: String] {
         let o = training.optimization
-        return ["epochs": String(training.epochs), "batch_size": String(training.batchSize), "learning_rate": String(o.learningRate),
+        var text = ["epochs": String(training.epochs), "batch_size": String(training.batchSize), "learning_rate": String(o.learningRate),
                 "weight_decay": String(o.weightDecay), "warmup_ratio": String(o.warmupRatio),
                 "gradient_clip_norm": o.gradientClipNorm.map { String($0) } ?? "none", "balanced_classes": String(training.balancesClasses),
                 "language_model": languageModel.map { "checkpoint:" + $0.standardizedFileURL.path } ?? "built-in-small-qwen3:\(languageModelSeed)",
                 "lora": "rank \(lora.rank) alpha \(lora.alpha) on \(lora.targets.joined(separator: ","))", "views": String(views)]
+        // Absent when nil, so that runs made before the setting existed keep their fingerprint.
+        if let classWords { text["class_words"] = classWords.joined(separator: ",") }
+        return text
     }
 
     /// Checks every value's range.
@@ -52,6 +60,25 @@ public struct FusionSettings: Sendable, Equatable {
     public func validate() throws {
         do { try training.validate() } catch { throw ExperimentError(.invalidOption, "stage 3: \(ExperimentError.describe(error))") }
         guard (1...2).contains(views) else { throw ExperimentError(.invalidOption, "stage 3: views must be 1 or 2, got \(views)") }
+        if let classWords {
+            if let blank = classWords.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw ExperimentError(.invalidOption, "stage 3: class word \(blank + 1) is empty")
+            }
+            if let repeated = classWords.first(where: { word in classWords.filter { $0 == word }.count > 1 }) {
+                throw ExperimentError(.invalidOption, "stage 3: the class word \"\(repeated)\" stands for two classes")
+            }
+        }
+    }
+
+    /// The class words for a dataset's classes: ``classWords`` when set (one per class), else the class names.
+    /// - Throws: ``ExperimentError`` `.invalidOption` when the counts differ.
+    func classWords(for classNames: [String]) throws -> [String] {
+        guard let classWords else { return classNames }
+        guard classWords.count == classNames.count else {
+            throw ExperimentError(.invalidOption, "stage 3: \(classWords.count) class words for the dataset's \(classNames.count) classes "
+                                  + "(\(classNames.joined(separator: ", ")))")
+        }
+        return classWords
     }
 
     /// The language model and its tokenizer: the checkpoint folder's, or the built-in small Qwen3 whose random
@@ -59,7 +86,7 @@ public struct FusionSettings: Sendable, Equatable {
     /// - Throws: ``ExperimentError`` `.invalidOption` naming the folder and the problem.
     func makeLanguageModel(classNames: [String]) throws -> (Qwen3ForCausalLM, Tokenizer) {
         guard let folder = languageModel else {
-            let tokenizer = try BuiltInFusionTokenizer.make(classWords: classNames)
+            let tokenizer = try BuiltInFusionTokenizer.make(classWords: try classWords(for: classNames))
             return (Qwen3ForCausalLM(config: .smallFusion(vocabularySize: tokenizer.vocabularySize),
                                      initialization: .random(seed: languageModelSeed)), tokenizer)
         }

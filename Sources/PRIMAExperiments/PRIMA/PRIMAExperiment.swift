@@ -142,7 +142,7 @@ public struct PRIMAExperiment: StagedFoldExperiment {
                                                           textFeatureWidth: model.metadataEncoder.featureWidth,
                                                           hiddenSize: languageModel.config.hiddenSize)
             let classifier = try FusionClassifier(languageModel: languageModel, tokenizer: tokenizer, classNames: context.classNames,
-                                                  projectors: projectors, lora: fusion.lora, using: &rng)
+                                                  classWords: try fusion.classWords(for: context.classNames), projectors: projectors, lora: fusion.lora, using: &rng)
             return FusionFoldTrainer(trainer: try FusionTrainer(classifier: classifier, training: sets[0], settings: settings),
                                      featureSets: sets)
         } catch let error as FusionError {

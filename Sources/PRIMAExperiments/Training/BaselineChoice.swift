@@ -74,6 +74,11 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
             return made
         }
         func prima(_ variant: PRIMAVariant) throws -> PRIMAExperiment {
+            // Class words that do not fit the classes fail here, before any fold trains.
+            if let fusion {
+                try fusion.validate()
+                _ = try fusion.classWords(for: schema.label.classes)
+            }
             let encoders = try loadEncoders()
             return PRIMAExperiment(vision: encoders.vision, text: encoders.text!, schema: schema, lora: encoders.lora,
                                    alignment: alignment ?? (visionCheckpoint == nil ? .smallEncoders : .paper), training: settings,
