@@ -2,6 +2,7 @@ import Foundation
 import PRIMAData
 @testable import PRIMAExperiments
 import PRIMAFusion
+import PRIMAText
 import Testing
 
 /// `FusionSettings.classWords`: the words whose first tokens stand for the classes in stage 3.
@@ -49,6 +50,21 @@ import Testing
                                                seed: 0, fusion: fusion)
         }
         #expect(message.contains("3 class words for the dataset's 6 classes"))
+    }
+
+    @Test("With a checkpoint's tokenizer, class words that share their first token are refused before any fold trains")
+    func sharedFirstTokenWithACheckpoint() throws {
+        // A WordPiece vocabulary with the letters of the words but not the words: each splits into letters,
+        // so "fungal" and "fungus" both start with "f".
+        let folder = TemporaryDirectory()
+        try CorpusTokenizer.json(vocabulary: CorpusTokenizer.vocabulary(of: ["fungalsk", "bacteri"]))
+            .write(to: folder.url.appendingPathComponent("tokenizer.json"))
+        var fusion = FusionSettings.paper(languageModel: folder.url)
+        fusion.classWords = ["fungal", "bacterial", "fungus"]
+        #expect(Self.message { try fusion.checkClassTokens(classNames: Self.classes) }
+            .contains("class words \"fungal\" and \"fungus\" both start with token"))
+        fusion.classWords = ["fungal", "bacterial", "keratitis"]
+        try fusion.checkClassTokens(classNames: Self.classes)
     }
 
     static func message(_ body: () throws -> Void) -> String {

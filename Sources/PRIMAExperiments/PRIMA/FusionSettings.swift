@@ -81,6 +81,21 @@ public struct FusionSettings: Sendable, Equatable {
         return classWords
     }
 
+    /// Checks, before any fold trains, that the class words fit `classNames` and that their first tokens under the
+    /// language model's tokenizer differ (only `tokenizer.json` is read; the built-in tokenizer is made from the words).
+    /// - Throws: ``ExperimentError`` `.invalidOption` naming the words and the problem.
+    func checkClassTokens(classNames: [String]) throws {
+        let words = try classWords(for: classNames)
+        guard let folder = languageModel else { return }
+        let tokenizer: Tokenizer
+        do { tokenizer = try Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json")) } catch {
+            throw ExperimentError(.invalidOption, "--llm-checkpoint \(folder.path): \(ExperimentError.describe(error))")
+        }
+        do { _ = try FusionClassifier.classTokenIDs(words: words, tokenizer: tokenizer, vocabularySize: Int.max) } catch {
+            throw ExperimentError(.invalidOption, "stage 3: \(ExperimentError.describe(error))")
+        }
+    }
+
     /// The language model and its tokenizer: the checkpoint folder's, or the built-in small Qwen3 whose random
     /// weights are drawn from ``languageModelSeed`` (the same on every call, so every fold starts from the same frozen model).
     /// - Throws: ``ExperimentError`` `.invalidOption` naming the folder and the problem.

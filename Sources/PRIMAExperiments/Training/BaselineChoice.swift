@@ -74,10 +74,10 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
             return made
         }
         func prima(_ variant: PRIMAVariant) throws -> PRIMAExperiment {
-            // Class words that do not fit the classes fail here, before any fold trains.
+            // Class words that do not fit the classes or share a first token fail here, before any fold trains.
             if let fusion {
                 try fusion.validate()
-                _ = try fusion.classWords(for: schema.label.classes)
+                try fusion.checkClassTokens(classNames: schema.label.classes)
             }
             let encoders = try loadEncoders()
             return PRIMAExperiment(vision: encoders.vision, text: encoders.text!, schema: schema, lora: encoders.lora,
