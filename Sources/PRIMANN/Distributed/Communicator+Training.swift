@@ -23,7 +23,7 @@ extension DataParallelCommunicator {
     }
 
     /// The class logits `[B, C]` and labels `[B]` of the whole global batch, joined in rank order from every
-    /// rank's slice (differentiable in the logits, see ``allGather(_:)``): every rank then takes a (class-weighted)
+    /// rank's slice (differentiable in the logits, as `allGather(_:)` on a tensor): every rank then takes a (class-weighted)
     /// cross-entropy over all B samples, whose mean divides by the whole batch's weight, so 2 ranks × B/2 give the
     /// loss over B even when the slices' sizes or class mixes differ. Returns the inputs in a group of one.
     /// - Throws: ``CommunicatorError`` when a collective fails or the ranks' class counts differ.
