@@ -173,7 +173,7 @@ if withMPI {
         .target(name: "PRIMADistributed", dependencies: ["CMPI", "PRIMANN"], path: "Sources/PRIMADistributed"),
         // The multi-process checks Scripts/test-mpi.sh runs under mpirun (data-parallel parity, bad input).
         .executableTarget(name: "prima-mpi-checks",
-                          dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAExperiments", "PRIMAData", "PRIMANN", "PRIMATensor", "PRIMAText"],
+                          dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAExperiments", "PRIMAFusion", "PRIMAData", "PRIMANN", "PRIMATensor", "PRIMAText"],
                           path: "Tests/MPI"),
         // Data-parallel scaling of one stage-2 step (Benchmarks/mpi-scaling.sh).
         .executableTarget(name: "prima-mpi-bench",

@@ -41,6 +41,8 @@ expect_failure() {  # seconds pattern ranks scenario: the job must fail within t
 run 2 gather
 run 2 align "$folder"
 run 2 classifier
+run 2 fusion "$folder"
+run 2 supervised "$folder"
 run 2 mismatch
 run 3 too-many-ranks
 # A rank that dies: mpirun ends every rank and names the one that exited.

@@ -1,7 +1,9 @@
 import Foundation
 import PRIMAAlign
 import PRIMAExperiments
+import PRIMAFusion
 import PRIMANN
+import PRIMATensor
 
 /// Bad input in a multi-process run: each ends with a clear error on every rank, never a hang.
 enum FailureChecks {
@@ -31,6 +33,24 @@ enum FailureChecks {
         } catch let error as AlignmentError {
             try expect(error.description.contains("\(world.size) ranks need at least one sample each"), "unclear error: \(error)")
             say("rank \(world.rank): refused as expected: \(error)")
+        }
+        do {
+            var rng = RandomGenerator(seed: 31)
+            _ = try SupervisedRefinementTrainer(model: try MPIFixtures.alignmentModel(samples: samples, seed: 5), classCount: 3,
+                                                loader: MPIFixtures.loader(samples, batchSize: 2), communicator: world, using: &rng)
+            throw CheckFailure("\(world.size) ranks started supervised refinement on batches of 2")
+        } catch let error as AlignmentError {
+            try expect(error.description.contains("\(world.size) ranks need at least one sample each"), "unclear error: \(error)")
+        }
+        // 12 samples in batches of 5: the last batch holds 2.
+        do {
+            _ = try FusionTrainer(classifier: try FusionParityCheck.classifier(seed: 3), training: try FusionParityCheck.features(count: 12, seed: 1),
+                                  settings: FusionParityCheck.settings(), communicator: world)
+            throw CheckFailure("\(world.size) ranks started fusion training whose last batch holds 2")
+        } catch let error as FusionError {
+            try expect(error.description.contains("\(world.size) ranks need at least one sample each of every batch, but the smallest batch holds 2"),
+                       "unclear error: \(error)")
+            say("rank \(world.rank): fusion refused as expected: \(error)")
         }
     }
 

@@ -26,11 +26,13 @@ do {
     case "gather": try GatherCheck.run(world)
     case "align": try AlignmentParityCheck.run(world, folder: folder)
     case "classifier": try ClassifierParityCheck.run(world)
+    case "fusion": try FusionParityCheck.run(world, folder: folder)
+    case "supervised": try SupervisedParityCheck.run(world, folder: folder)
     case "mismatch": try FailureChecks.mismatchedSettings(world)
     case "too-many-ranks": try FailureChecks.moreRanksThanSamples(world)
     case "dead-rank": try FailureChecks.deadRank(world)
     case "hang": try FailureChecks.hangingRank(world)
-    default: throw CheckFailure("unknown scenario '\(scenario)' (gather, align, classifier, mismatch, too-many-ranks, dead-rank, hang)")
+    default: throw CheckFailure("unknown scenario '\(scenario)' (gather, align, classifier, fusion, supervised, mismatch, too-many-ranks, dead-rank, hang)")
     }
     try world.barrier()
     if world.rank == 0 { say("PASS \(scenario) (\(world.size) ranks)") }

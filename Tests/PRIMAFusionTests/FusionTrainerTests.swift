@@ -84,6 +84,21 @@ import Testing
         #expect(throws: CheckpointError.self) { try mismatched.resume(from: url) }
     }
 
+    @Test func aCheckpointOfSeveralRanksIsRefusedByOneProcess() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fusion-ranks-\(UUID().uuidString).ckpt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let training = try Self.separable(count: 8, seed: 3)
+        let trainer = try FusionTrainer(classifier: try FusionTestSupport.classifier(), training: training, settings: Self.settings(epochs: 2))
+        try trainer.train(untilEpoch: 1)
+        var saved = try trainer.checkpoint()
+        #expect(saved.metadata["world_size"] == nil)   // a single-process run records none
+        saved.metadata["world_size"] = "2"              // as written by rank 0 of two
+        try saved.write(to: url)
+        let resumed = try FusionTrainer(classifier: try FusionTestSupport.classifier(), training: training, settings: Self.settings(epochs: 2))
+        let error = #expect(throws: CheckpointError.self) { try resumed.resume(from: url) }
+        #expect(error?.description.contains("world_size is 2 in the checkpoint, 1 in this run") == true, "\(String(describing: error))")
+    }
+
     @Test func badSettingsAndLabelsThrow() throws {
         let classifier = try FusionTestSupport.classifier()
         let good = try FusionTestSupport.features(textLengths: [1, 2, 3])

@@ -18,6 +18,13 @@ import PRIMATensor
 ///
 /// The loop is the alignment trainer's: AdamW with warm-up and cosine decay, clipping, a checkpoint after every
 /// epoch with exact ``resume(from:)``, and a ``TrainingDivergedError`` on a non-finite loss.
+///
+/// Data parallel: with a communicator of several ranks (`PRIMADistributed.MPICommunicator`), every rank builds the
+/// same trainer over the same aligned model; rank 0's trainable weights (the encoder's adapters and the head) are
+/// broadcast at the start, each rank encodes its slice of every global batch, the class logits `[B, C]` of each view
+/// and the labels are all-gathered (in the single-process order: view 1 of the whole batch, then view 2) so every
+/// rank takes the weighted cross-entropy over the whole batch, and the gradients are averaged before clipping and
+/// AdamW. Only rank 0 writes checkpoints, which record the number of ranks a resume must use.
 public final class SupervisedRefinementTrainer {
     /// Run length and optimiser settings.
     public struct Configuration: Sendable {
@@ -57,6 +64,8 @@ public final class SupervisedRefinementTrainer {
     public private(set) var history: [TrainingEpochSummary] = []
     /// Called after every optimiser step.
     public var onStep: ((TrainingStepRecord) -> Void)?
+    /// The ranks training together (a `SingleProcessCommunicator` unless data parallel).
+    public let communicator: any DataParallelCommunicator
     /// The checkpoint metadata value of `stage` that marks supervised-refinement checkpoints.
     public static let checkpointStage = "supervised refinement"
 
@@ -77,10 +86,19 @@ public final class SupervisedRefinementTrainer {
     private static let logger = Logger(label: "PRIMAAlign.SupervisedRefinement")
 
     /// A trainer for `classCount` classes; freezes the model's projection heads and τ.
+    /// - Parameters:
+    ///   - model: the aligned model; its image encoder's parameters not frozen now are trained.
+    ///   - classCount: the number of classes (at least 2).
+    ///   - loader: the training batches (of the whole global batch in a data-parallel run).
+    ///   - configuration: run length, optimiser settings, views and checkpointing.
+    ///   - communicator: the ranks of a data-parallel run (every rank builds the same trainer over the same aligned
+    ///     model); the default trains in this process alone.
+    ///   - rng: initialisation of the classification head (rank 0's is used by every rank of a data-parallel run).
     /// - Throws: ``AlignmentError`` for fewer than 2 classes, a label outside `0..<classCount`, non-positive epochs,
-    ///   bad optimisation settings, an empty loader, or an image encoder with nothing to train.
+    ///   bad optimisation settings, an empty loader, an image encoder with nothing to train, or batches smaller than
+    ///   the number of ranks; `CommunicatorError` when the ranks' settings, samples or trainable parameters differ.
     public init(model: AlignmentModel, classCount: Int, loader: TwoViewLoader, configuration: Configuration = .init(),
-                using rng: inout RandomGenerator) throws {
+                communicator: any DataParallelCommunicator = SingleProcessCommunicator(), using rng: inout RandomGenerator) throws {
         let stage = "supervised refinement"
         guard classCount >= 2 else { throw AlignmentError(stage, "classCount must be at least 2, got \(classCount)") }
         guard configuration.epochs > 0 else { throw AlignmentError(stage, "epochs must be positive, got \(configuration.epochs)") }
@@ -97,6 +115,7 @@ public final class SupervisedRefinementTrainer {
         self.model = model
         self.loader = loader
         self.configuration = configuration
+        self.communicator = communicator
         parts = RefinedParts(encoder: model.imageEncoder, classifier: classifier)
         let named = parts.namedParameters().filter { !$0.parameter.isFrozen }
         trainableKeys = named.map(\.key)
@@ -104,7 +123,17 @@ public final class SupervisedRefinementTrainer {
                                 totalSteps: configuration.epochs * loader.batchCount)
         checkpointing = RunCheckpointing(stage: Self.checkpointStage, loader: loader, run: [
             "epochs": String(configuration.epochs), "class_count": String(classCount), "both_views": String(configuration.usesBothViews),
-        ])
+        ], worldSize: communicator.size)
+        if communicator.size > 1 {
+            guard loader.smallestBatchSize >= communicator.size else {
+                throw AlignmentError(stage, "\(communicator.size) ranks need at least one sample each of every batch, but the smallest batch holds "
+                                        + "\(loader.smallestBatchSize) (\(loader.samples.count) samples, batch size \(loader.configuration.batchSize)); "
+                                        + "use fewer ranks, a larger batch or dropLast")
+            }
+            try communicator.startDataParallelRun(settings: checkpointing.run.merging(["optimization": "\(configuration.optimization)"]) { $1 },
+                                                  trainable: named, initialWeights: named.map(\.parameter),
+                                                  what: "the supervised refinement trainer's settings, samples or trainable parameters")
+        }
     }
 
     /// `N / (C · n_c)` per class, 0 for a class with no sample.
@@ -138,7 +167,7 @@ public final class SupervisedRefinementTrainer {
             let summary = try runEpoch(progress.epoch)
             history.append(summary)
             progress = TrainingProgress(epoch: progress.epoch + 1, position: 0, globalStep: progress.globalStep + summary.steps)
-            if let url = configuration.checkpointURL { try checkpoint().write(to: url) }
+            if let url = configuration.checkpointURL, communicator.rank == 0 { try checkpoint().write(to: url) }
             Self.logger.info("supervised refinement epoch \(summary.epoch + 1)/\(configuration.epochs): cross-entropy \(summary.meanTotal)")
             ran.append(summary)
         }
@@ -148,17 +177,19 @@ public final class SupervisedRefinementTrainer {
     private func runEpoch(_ epoch: Int) throws -> TrainingEpochSummary {
         model.train()
         model.metadataEncoder.eval()
-        var batches = loader.epoch(epoch)
+        var batches = loader.epoch(epoch, rank: communicator.rank, of: communicator.size)
         var records: [TrainingStepRecord] = []
         while let batch = try batches.next() {
             let pixels = configuration.usesBothViews ? Tensor.concat([batch.view1, batch.view2], axis: 0) : batch.view1
-            let labels = configuration.usesBothViews ? Tensor.concat([batch.labels, batch.labels], axis: 0) : batch.labels
-            let loss = Tensor.crossEntropy(logits: try logits(pixels), targets: labels, weights: classWeights)
+            var logits = try logits(pixels)
+            var labels = configuration.usesBothViews ? Tensor.concat([batch.labels, batch.labels], axis: 0) : batch.labels
+            if communicator.size > 1 { (logits, labels) = try gathered(logits, labels: batch.labels) }
+            let loss = Tensor.crossEntropy(logits: logits, targets: labels, weights: classWeights)
             let value = Double(loss.item)
             let step = records.count
             guard value.isFinite else { throw diverged("cross_entropy", value, epoch: epoch, step: step) }
             let learningRate = loop.learningRate
-            let norm = try loop.step(loss)
+            let norm = try loop.step(loss, communicator: communicator)
             guard norm.isFinite else { throw diverged("gradient norm", Double(norm), epoch: epoch, step: step) }
             let record = TrainingStepRecord(epoch: epoch, step: step, globalStep: progress.globalStep + step + 1, learningRate: learningRate,
                                             total: value, terms: [LossTermValue(name: "cross_entropy", value: value)], gradientNorm: Double(norm))
@@ -166,6 +197,16 @@ public final class SupervisedRefinementTrainer {
             onStep?(record)
         }
         return TrainingEpochSummary.summarizing(records, epoch: epoch)
+    }
+
+    /// The logits and labels of the whole global batch from this rank's slice, in the order of a single process:
+    /// each view's logits are gathered separately (view 1 of every rank, then view 2 of every rank).
+    private func gathered(_ logits: Tensor, labels: Tensor) throws -> (Tensor, Tensor) {
+        let allLabels = try communicator.allGather(labels)
+        guard configuration.usesBothViews else { return (try communicator.allGather(logits), allLabels) }
+        let b = labels.shape[0]
+        let views = try [0, b].map { try communicator.allGather(logits.narrowed(axis: 0, start: $0, length: b)) }
+        return (Tensor.concat(views, axis: 0), Tensor.concat([allLabels, allLabels], axis: 0))
     }
 
     private func diverged(_ term: String, _ value: Double, epoch: Int, step: Int) -> TrainingDivergedError {

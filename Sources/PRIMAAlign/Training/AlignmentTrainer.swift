@@ -171,10 +171,9 @@ public final class AlignmentTrainer {
             throw AlignmentError(stage, "\(ranks) ranks need at least one sample each of every batch, but the smallest batch holds \(loader.smallestBatchSize) "
                                     + "(\(loader.samples.count) samples, batch size \(loader.configuration.batchSize)); use fewer ranks, a larger batch or dropLast")
         }
-        let settings = checkpointing.run.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            + ["optimization=\(configuration.optimization)", "trainable=" + trainable.map { "\($0.key)\($0.parameter.shape)" }.joined(separator: ",")]
-        try communicator.checkSameSettings(settings.joined(separator: "\n"), what: "the alignment trainer's settings, samples or trainable parameters")
-        try communicator.broadcast(model.parameters, root: 0)
+        try communicator.startDataParallelRun(settings: checkpointing.run.merging(["optimization": "\(configuration.optimization)"]) { $1 },
+                                              trainable: trainable, initialWeights: model.parameters,
+                                              what: "the alignment trainer's settings, samples or trainable parameters")
     }
 
     /// Training mode, except for an encoder with nothing to train (a frozen encoder keeps its dropout off).

@@ -18,6 +18,14 @@ import PRIMATensor
 ///   weights, the best epoch's weights (keys `best/<key>`), optimiser, schedule, progress, history. ``resume(from:)``
 ///   continues the run exactly (epoch `e` shuffles with a generator seeded from the settings and `e`).
 /// - Divergence: a non-finite loss or gradient norm throws `TrainingDivergedError` before any weight changes.
+/// - Data parallel: with a communicator of several ranks (`PRIMADistributed.MPICommunicator`), every rank builds the
+///   same trainer over the same features and language model; rank 0's trainable weights (adapters, projectors,
+///   markers) are broadcast at the start, each rank runs the language model on its contiguous slice of every global
+///   batch, the class logits `[B, C]` and labels are all-gathered so every rank takes the weighted cross-entropy over
+///   the whole batch (its mean divides by the whole batch's class weights, so 2 ranks × B/2 give the loss over B),
+///   and the gradients are averaged before clipping and AdamW. The validation set is scored by the ranks together
+///   (each its slice, the probabilities all-gathered), so every rank selects the same epoch. Only rank 0 writes
+///   checkpoints, which record the number of ranks a resume must use.
 public final class FusionTrainer {
     /// The checkpoint metadata value of `stage` that marks stage-3 checkpoints.
     public static let checkpointStage = "fusion"
@@ -45,6 +53,8 @@ public final class FusionTrainer {
     public var onStep: ((TrainingStepRecord) -> Void)?
     /// Called after every epoch (after its checkpoint is written).
     public var onEpoch: ((FusionEpochSummary) -> Void)?
+    /// The ranks training together (a `SingleProcessCommunicator` unless data parallel).
+    public let communicator: any DataParallelCommunicator
 
     private let parameters: [(key: String, parameter: Parameter)]
     /// AdamW over the trainable parameters (public for a caller that checkpoints the run itself).
@@ -60,10 +70,20 @@ public final class FusionTrainer {
     public var lossName: String { classWeights == nil ? "cross_entropy" : "weighted_cross_entropy" }
 
     /// A trainer over the parameters of `classifier` that are not frozen now.
+    /// - Parameters:
+    ///   - classifier: the classifier; its parameters not frozen now are trained.
+    ///   - training: the training samples' features (all of them on every rank of a data-parallel run).
+    ///   - validation: the validation samples' features, nil for no selection.
+    ///   - settings: epochs, batch size, optimiser and shuffling.
+    ///   - checkpointURL: where the checkpoint is written after every epoch (by rank 0); nil for none.
+    ///   - communicator: the ranks of a data-parallel run (every rank builds the same trainer over the same language
+    ///     model weights); the default trains in this process alone.
     /// - Throws: ``FusionError`` for invalid settings, an empty training set, a label outside the classifier's classes
-    ///   (naming the sample), or a classifier with nothing to train.
+    ///   (naming the sample), a classifier with nothing to train, or batches smaller than the number of ranks;
+    ///   `CommunicatorError` when the ranks' settings, samples or trainable parameters differ.
     public init(classifier: FusionClassifier, training: FusionFeatureSet, validation: FusionFeatureSet? = nil,
-                settings: FusionTrainingSettings = .paper, checkpointURL: URL? = nil) throws {
+                settings: FusionTrainingSettings = .paper, checkpointURL: URL? = nil,
+                communicator: any DataParallelCommunicator = SingleProcessCommunicator()) throws {
         let source = "fusion trainer"
         try settings.validate()
         guard training.count > 0 else { throw FusionError(source, "the training set is empty") }
@@ -81,6 +101,7 @@ public final class FusionTrainer {
         self.validation = validation
         self.settings = settings
         self.checkpointURL = checkpointURL
+        self.communicator = communicator
         classWeights = settings.balancesClasses
             ? try SupervisedRefinementTrainer.balancedClassWeights(labels: training.labels, classCount: classifier.classCount, ids: training.ids)
             : nil
@@ -94,13 +115,32 @@ public final class FusionTrainer {
             schedule: .cosine(warmupSteps: LearningRateSchedule.warmupSteps(ratio: settings.optimization.warmupRatio, totalSteps: total),
                               totalSteps: total),
             baseLearningRate: settings.optimization.learningRate)
-        runFields = [
+        var fields = [
             "epochs": String(settings.epochs), "batch_size": String(settings.batchSize),
             "shuffle_seed": String(settings.shuffleSeed), "balances_classes": String(settings.balancesClasses),
             "class_names": String(decoding: try JSONEncoder().encode(classifier.classNames), as: UTF8.self),
             "training_ids": String(Self.fingerprint(training.ids)),
             "validation_ids": validation.map { String(Self.fingerprint($0.ids)) } ?? "none",
         ]
+        // Each rank's slice of a batch depends on the number of ranks: a resume must use as many.
+        if communicator.size > 1 { fields["world_size"] = String(communicator.size) }
+        runFields = fields
+        if communicator.size > 1 { try startDataParallel(source) }
+    }
+
+    /// Checks that every rank can take a slice of every batch and was started with the same settings, samples and
+    /// trainable parameters, then copies rank 0's trainable weights to every rank (the frozen language model comes
+    /// from the same checkpoint on every rank and is not sent).
+    private func startDataParallel(_ source: String) throws {
+        let ranks = communicator.size, remainder = training.count % settings.batchSize
+        let smallest = training.count < settings.batchSize ? training.count : (remainder == 0 ? settings.batchSize : remainder)
+        guard smallest >= ranks else {
+            throw FusionError(source, "\(ranks) ranks need at least one sample each of every batch, but the smallest batch holds \(smallest) "
+                                  + "(\(training.count) training samples, batch size \(settings.batchSize)); use fewer ranks or another batch size")
+        }
+        try communicator.startDataParallelRun(settings: runFields.merging(["settings": "\(settings)"]) { $1 }, trainable: parameters,
+                                              initialWeights: parameters.map(\.parameter),
+                                              what: "the fusion trainer's settings, samples or trainable parameters")
     }
 
     private static func batchCount(_ n: Int, _ size: Int) -> Int { (n + size - 1) / size }
@@ -124,7 +164,9 @@ public final class FusionTrainer {
         while progress.epoch < end {
             var summary = try runEpoch(progress.epoch)
             if let validation {
-                let (loss, f1) = try evaluate(validation)
+                // Each rank scores its slice and the probabilities are gathered: every rank selects the same epoch.
+                let probabilities = try communicator.computeSharded(count: validation.count) { try self.probabilities(for: validation, rows: $0) }
+                let (loss, f1) = try score(probabilities, labels: validation.labels)
                 summary.validationLoss = loss
                 summary.validationMacroF1 = f1
                 if bestEpoch.map({ f1 > history[$0].validationMacroF1 ?? -.infinity }) ?? true {
@@ -134,7 +176,7 @@ public final class FusionTrainer {
             }
             history.append(summary)
             progress = TrainingProgress(epoch: progress.epoch + 1, position: 0, globalStep: progress.globalStep + summary.steps)
-            if let checkpointURL { try checkpoint().write(to: checkpointURL) }
+            if let checkpointURL, communicator.rank == 0 { try checkpoint().write(to: checkpointURL) }
             Self.logger.info("fusion epoch \(summary.epoch + 1)/\(settings.epochs): \(lossName) \(summary.meanLoss)\(summary.validationMacroF1.map { ", validation macro F1 \($0)" } ?? "")")
             onEpoch?(summary)
             ran.append(summary)
@@ -145,6 +187,7 @@ public final class FusionTrainer {
     /// Trains epoch `epoch` alone — its batches depend only on the settings and `epoch` — without validation,
     /// selection, checkpoint or change of ``progress``: for a caller that runs the epoch loop, the validation and the
     /// checkpoints itself (the cross-validation harness, which saves ``classifier``, ``optimizer`` and ``scheduler``).
+    /// In a data-parallel run every rank calls it (it is a collective).
     /// - Throws: as ``train(untilEpoch:)``.
     public func trainEpoch(_ epoch: Int) throws -> FusionEpochSummary { try runEpoch(epoch) }
 
@@ -152,13 +195,21 @@ public final class FusionTrainer {
         classifier.train()
         var total = 0.0, steps = 0
         for (step, indices) in batches(epoch: epoch).enumerated() {
-            let batch = training.batch(indices)
-            let loss = try classifier.loss(logits: try classifier.logits(views: batch.views, text: batch.text), labels: batch.labels,
-                                           classWeights: classWeights)
+            // This rank's contiguous slice of the global batch (all of it in a single process).
+            let batch = training.batch(Array(indices[BatchShard.range(count: indices.count, rank: communicator.rank, size: communicator.size)]))
+            let (logits, labels) = try communicator.allGather(logits: try classifier.logits(views: batch.views, text: batch.text),
+                                                              labels: batch.labels)
+            let loss = try classifier.loss(logits: logits, labels: labels, classWeights: classWeights)
             let value = Double(loss.item)
             guard value.isFinite else { throw diverged(lossName, value, epoch: epoch, step: step) }
             let learningRate = optimizer.learningRate
             loss.backward()
+            do {
+                try communicator.averageGradients(of: parameters.map(\.parameter))
+            } catch {
+                optimizer.zeroGrad()
+                throw error
+            }
             let norm = GradientClipping.clipGradNorm(parameters.map(\.parameter), maxNorm: settings.optimization.gradientClipNorm ?? .infinity)
             guard norm.isFinite else {
                 optimizer.zeroGrad()
@@ -193,24 +244,37 @@ public final class FusionTrainer {
     /// Class probabilities `[N, C]` of `classifier` for every sample of `set`, in batches of `batchSize`.
     /// - Throws: ``FusionError`` when the features do not fit the classifier.
     public static func probabilities(of classifier: FusionClassifier, for set: FusionFeatureSet, batchSize: Int) throws -> Tensor {
+        try probabilities(of: classifier, for: set, rows: 0..<set.count, batchSize: batchSize)
+    }
+
+    /// Class probabilities of the samples `rows` of `set`, in batches of `batchSize` from the range's start.
+    private static func probabilities(of classifier: FusionClassifier, for set: FusionFeatureSet, rows: Range<Int>, batchSize: Int) throws -> Tensor {
         precondition(batchSize > 0, "batch size must be positive")
         let wasTraining = classifier.isTraining
         classifier.eval()
         defer { classifier.train(wasTraining) }
-        let parts = try stride(from: 0, to: set.count, by: batchSize).map { start -> Tensor in
-            let batch = set.batch(Array(start ..< min(start + batchSize, set.count)))
+        let parts = try stride(from: rows.lowerBound, to: rows.upperBound, by: batchSize).map { start -> Tensor in
+            let batch = set.batch(Array(start ..< min(start + batchSize, rows.upperBound)))
             return try classifier.probabilities(views: batch.views, text: batch.text)
         }
         return Tensor.concat(parts, axis: 0)
     }
 
-    /// The loss (with ``classWeights``) and macro F1 over all classes of `set`.
+    private func probabilities(for set: FusionFeatureSet, rows: Range<Int>) throws -> Tensor {
+        try Self.probabilities(of: classifier, for: set, rows: rows, batchSize: settings.batchSize)
+    }
+
+    /// The loss (with ``classWeights``) and macro F1 over all classes of `set`, computed by this process alone.
     /// - Throws: ``FusionError`` when the features do not fit the classifier.
     public func evaluate(_ set: FusionFeatureSet) throws -> (loss: Double, macroF1: Double) {
-        let probabilities = try probabilities(for: set)
-        let labels = Tensor(set.labels.map(Float.init))
-        let loss = noGrad { Tensor.crossEntropy(logits: probabilities.clamped(min: 1e-30).log(), targets: labels, weights: classWeights) }
-        let report = try ClassificationReport(labels: set.labels, scores: probabilities)
+        try score(probabilities(for: set), labels: set.labels)
+    }
+
+    /// The weighted cross-entropy and macro F1 of class probabilities against labels.
+    private func score(_ probabilities: Tensor, labels: [Int]) throws -> (loss: Double, macroF1: Double) {
+        let targets = Tensor(labels.map(Float.init))
+        let loss = noGrad { Tensor.crossEntropy(logits: probabilities.clamped(min: 1e-30).log(), targets: targets, weights: classWeights) }
+        let report = try ClassificationReport(labels: labels, scores: probabilities)
         return (Double(loss.item), report.macroF1)
     }
 
@@ -250,6 +314,10 @@ public final class FusionTrainer {
         var saved = try TrainingCheckpoint(contentsOf: url)
         guard saved.metadata["stage"] == Self.checkpointStage else {
             throw CheckpointError(path: url.path, "stage is \(saved.metadata["stage"].map { "\"\($0)\"" } ?? "missing"), expected \"\(Self.checkpointStage)\"")
+        }
+        let savedWorldSize = saved.metadata["world_size"] ?? "1", worldSize = runFields["world_size"] ?? "1"
+        guard savedWorldSize == worldSize else {
+            throw CheckpointError(path: url.path, "world_size is \(savedWorldSize) in the checkpoint, \(worldSize) in this run; resume with the same number of ranks")
         }
         for (field, value) in runFields.sorted(by: { $0.key < $1.key }) where saved.metadata[field] != value {
             throw CheckpointError(path: url.path, "\(field) is \(saved.metadata[field].map { "\"\($0)\"" } ?? "missing") in the checkpoint, \"\(value)\" in this run; resuming would not continue the same run")
