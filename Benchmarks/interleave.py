@@ -103,7 +103,7 @@ def main():
             results[side].append(run_side(command, env))
             print(f"round {r + 1}/{args.rounds}: {side} done", file=sys.stderr, flush=True)
 
-    names = [n for n in results["swift"][0] if not n.endswith("peak_rss_mib") and not n.startswith("sgemm_raw_")]
+    names = [n for n in results["swift"][0] if not n.endswith(("peak_rss_mib", "_cpu_s")) and not n.startswith("sgemm_raw_")]
 
     def per_round(side, name):
         return [round_[name] for round_ in results[side] if name in round_]

@@ -72,7 +72,11 @@ rows.append(Row(name: "tiny_add_grad_overhead") {
 
 let filters = Array(CommandLine.arguments.dropFirst())
 for row in rows where filters.isEmpty || filters.contains(where: { row.name.hasPrefix($0) }) {
+    Timing.lastMedianCPUSeconds = nil
     let seconds = row.run()
     FileHandle.standardOutput.write(Data("\(row.name)\t\(seconds)\n".utf8))
+    if let cpu = Timing.lastMedianCPUSeconds {
+        FileHandle.standardOutput.write(Data("\(row.name)_cpu_s\t\(cpu)\n".utf8))
+    }
 }
 print("peak_rss_mib\t\(Timing.peakRSSMiB())")

@@ -86,8 +86,7 @@ public final class ModernBERTMLP: Module, Layer {
 
     /// `[…, hidden]` → `[…, hidden]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let halves = inputProjection(x).chunked(2, axis: -1)
-        let gated = activation(halves[0]) * halves[1]
+        let gated = activation.gatedHalves(inputProjection(x))
         return outputProjection(dropout.map { $0(gated) } ?? gated)
     }
 }
