@@ -32,13 +32,9 @@ extension Qwen3ForCausalLM {
     public func loadCheckpoint(from directory: URL) throws { try loadCheckpoint(fromFolder: directory) }
 
     private func loadCheckpoint(files: [URL], source: String) throws {
-        var tensors: [String: Tensor] = [:]
-        for file in files {
-            let contents = try SafeTensorsFile(contentsOf: file)
-            for key in contents.keys { tensors[key] = try contents.tensor(key) }
-        }
-        if config.tieWordEmbeddings { tensors["lm_head.weight"] = nil }
-        try loadStateDict(tensors, strict: true, source: source)
+        // Tensor by tensor from the mapped files; weights stored in bfloat16 take BF16 data unwidened.
+        let opened = try files.map { try SafeTensorsFile(contentsOf: $0) }
+        try loadSafeTensors(opened, strict: true, ignoring: config.tieWordEmbeddings ? ["lm_head.weight"] : [], source: source)
     }
 
     /// The weight files of a checkpoint folder: the shards named by `model.safetensors.index.json`, else
