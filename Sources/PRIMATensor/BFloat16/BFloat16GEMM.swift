@@ -12,10 +12,12 @@ public enum BFloat16GEMM {
     public static let tileElements = 1 << 22
 
     /// `C[m, n] = A[m, k] · Wᵀ + beta·C` with `W` `[n, k]` in bfloat16 (the `nn.Linear` forward).
-    /// `A` is dense with leading dimension `k`; `C` has leading dimension `ldc`.
+    /// `A` is dense with leading dimension `k`; `C` has leading dimension `ldc`. `tileElements` bounds the
+    /// scratch (tests make it small to cover several blocks).
     public static func multiplyTransposed(m: Int, n: Int, k: Int, a: UnsafePointer<Float>,
                                           weight: UnsafePointer<UInt16>,
-                                          c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float) {
+                                          c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float,
+                                          tileElements: Int = BFloat16GEMM.tileElements) {
         guard m > 0, n > 0 else { return }
         let rowsPerTile = max(1, min(n, tileElements / max(k, 1)))
         ScratchPool.shared.withBuffer(count: rowsPerTile * k) { scratch in
@@ -33,7 +35,8 @@ public enum BFloat16GEMM {
     /// `C[m, k] = G[m, n] · W` with `W` `[n, k]` in bfloat16 (the input gradient of `nn.Linear`).
     /// `G` is dense with leading dimension `n`; `C` is dense `m × k` and overwritten.
     public static func multiply(m: Int, n: Int, k: Int, g: UnsafePointer<Float>,
-                                weight: UnsafePointer<UInt16>, c: UnsafeMutablePointer<Float>) {
+                                weight: UnsafePointer<UInt16>, c: UnsafeMutablePointer<Float>,
+                                tileElements: Int = BFloat16GEMM.tileElements) {
         guard m > 0, k > 0 else { return }
         if n == 0 { c.update(repeating: 0, count: m * k); return }
         let rowsPerTile = max(1, min(n, tileElements / k))
