@@ -42,7 +42,7 @@ import Testing
             q.value = q.value.roundedToBFloat16()
             #expect(p.value.scalars == q.value.scalars, "\(key)")
         }
-        let ids = Tensor([[1, 4, 2], [7, 0, 9]] as [[Float]])
+        let ids = Tensor(shape: [2, 3], scalars: [1, 4, 2, 7, 0, 9])
         let probe = probeWeights([2, 3, 3])
         var outputs: [Tensor] = []
         for model in [mixed, reference] {
