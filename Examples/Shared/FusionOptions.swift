@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import PRIMAExperiments
 import PRIMAFusion
+import PRIMANN
 
 /// The stage-3 options (`@OptionGroup`). Unset options take the paper's values (80 epochs, AdamW 1e-5, weight decay
 /// 3e-2) with `--llm-checkpoint`, else `FusionSettings.small` for the built-in small random Qwen3.
@@ -15,6 +16,11 @@ public struct FusionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stage-3 peak learning rate (paper: 1e-5; built-in small Qwen3: 1e-3).") public var fusionLearningRate: Double?
     @Option(parsing: .unconditional, help: "Stage-3 AdamW weight decay (paper: 3e-2).") public var fusionWeightDecay: Double?
     @Option(parsing: .unconditional, help: "Samples per stage-3 step (8).") public var fusionBatchSize: Int?
+    @Option(help: ArgumentHelp("Storage of the frozen Qwen3 Linear weights: f32 or bf16 (half the memory; products still accumulate in float32).", valueName: "f32|bf16"))
+    public var frozenWeights: String?
+
+    /// The storage named by `--frozen-weights`.
+    static let frozenWeightStorages: [String: WeightPrecision] = ["f32": .float32, "bf16": .bfloat16]
 
     /// The settings: the defaults for the language model in use, overridden by the options given. `seed` seeds the
     /// built-in model's random weights.
@@ -25,6 +31,7 @@ public struct FusionOptions: ParsableArguments {
         if let fusionLearningRate { s.training.optimization.learningRate = fusionLearningRate }
         if let fusionWeightDecay { s.training.optimization.weightDecay = fusionWeightDecay }
         if let fusionBatchSize { s.training.batchSize = fusionBatchSize }
+        if let frozenWeights, let precision = Self.frozenWeightStorages[frozenWeights] { s.frozenWeights = precision }
         return s
     }
 
@@ -38,6 +45,9 @@ public struct FusionOptions: ParsableArguments {
         }
         if let fusionWeightDecay, !(fusionWeightDecay >= 0 && fusionWeightDecay.isFinite) {
             throw ValidationError("--fusion-weight-decay must be ≥ 0, got \(fusionWeightDecay)")
+        }
+        if let frozenWeights, Self.frozenWeightStorages[frozenWeights] == nil {
+            throw ValidationError("--frozen-weights must be f32 or bf16, got \(frozenWeights)")
         }
         if let llmCheckpoint {
             guard !llmCheckpoint.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {

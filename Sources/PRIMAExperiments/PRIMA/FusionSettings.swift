@@ -19,6 +19,9 @@ public struct FusionSettings: Sendable, Equatable {
     public var views: Int
     /// Seed of the built-in small Qwen3's random weights (unused with ``languageModel``).
     public var languageModelSeed: UInt64
+    /// Storage of the language model's frozen Linear weights: `.bfloat16` halves their memory
+    /// (`Module.storeFrozenWeights(as:)`, Documentation/MixedPrecision.md); adapters and heads stay float32.
+    public var frozenWeights: WeightPrecision = .float32
 
     /// Settings from their parts.
     public init(training: FusionTrainingSettings, languageModel: URL? = nil, lora: LoRA.Configuration = .qwen3Fusion, views: Int = 2,
@@ -45,6 +48,8 @@ public struct FusionSettings: Sendable, Equatable {
                 "gradient_clip_norm": o.gradientClipNorm.map { String($0) } ?? "none", "balanced_classes": String(training.balancesClasses),
                 "language_model": languageModel.map { "checkpoint:" + $0.standardizedFileURL.path } ?? "built-in-small-qwen3:\(languageModelSeed)",
                 "lora": "rank \(lora.rank) alpha \(lora.alpha) on \(lora.targets.joined(separator: ","))", "views": String(views)]
+            // Only a non-default storage is named, so fingerprints of float32 runs stay as they were.
+            .merging(frozenWeights == .float32 ? [:] : ["frozen_weights": frozenWeights.rawValue]) { $1 }
     }
 
     /// Checks every value's range.
