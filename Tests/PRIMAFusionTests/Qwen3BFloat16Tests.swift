@@ -30,11 +30,8 @@ import Testing
     /// A bf16 checkpoint folder loads into bfloat16 weights as stored: the bits in memory are the file's.
     @Test func bf16CheckpointLoadsUnwidened() throws {
         let folder = Qwen3Fixtures.folder("qwen3_bf16")
-        let config = try Qwen3Config(contentsOf: folder.appendingPathComponent("config.json"))
-        let model = Qwen3ForCausalLM(config: config, initialization: .uninitialized)
-        model.freeze()
-        model.storeFrozenWeights(as: .bfloat16)
-        try model.loadCheckpoint(fromFolder: folder)
+        let model = try Qwen3ForCausalLM(contentsOf: folder, frozenWeights: .bfloat16)
+        #expect(model.trainableParameters.isEmpty)
         let file = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors"))
         var checked = 0
         for (key, p) in model.namedParameters() {
