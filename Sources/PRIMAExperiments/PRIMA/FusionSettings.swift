@@ -70,7 +70,10 @@ public struct FusionSettings: Sendable, Equatable {
         }
         do {
             let tokenizer = try Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json"))
-            return (try Qwen3ForCausalLM(contentsOf: folder), tokenizer)
+            // A bf16 checkpoint then stays bf16 in memory (never widened); the classifier freezes the model anyway.
+            let model = frozenWeights == .float32 ? try Qwen3ForCausalLM(contentsOf: folder)
+                : try Qwen3ForCausalLM(contentsOf: folder, frozenWeights: frozenWeights)
+            return (model, tokenizer)
         } catch {
             throw ExperimentError(.invalidOption, "--llm-checkpoint \(folder.path): not a usable Qwen3 checkpoint: \(ExperimentError.describe(error))")
         }
