@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import PRIMAExperiments
 import PRIMAFusion
+import PRIMANN
 
 /// The stage-3 options (`@OptionGroup`). Unset options take the paper's values (80 epochs, AdamW 1e-5, weight decay
 /// 3e-2) with `--llm-checkpoint`, else `FusionSettings.small` for the built-in small random Qwen3.
@@ -17,6 +18,11 @@ public struct FusionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Samples per stage-3 step (8).") public var fusionBatchSize: Int?
     @Option(help: ArgumentHelp("The word standing for each class in stage 3, comma-separated, in the dataset's class order (default: the class names); the first token of each must differ under the checkpoint's tokenizer.", valueName: "w1,w2,…"))
     public var fusionClassWords: String?
+    @Option(help: ArgumentHelp("Storage of the frozen Qwen3 Linear weights: f32 or bf16 (half the memory; products still accumulate in float32).", valueName: "f32|bf16"))
+    public var frozenWeights: String?
+
+    /// The storage named by `--frozen-weights`.
+    static let frozenWeightStorages: [String: WeightPrecision] = ["f32": .float32, "bf16": .bfloat16]
 
     /// The settings: the defaults for the language model in use, overridden by the options given. `seed` seeds the
     /// built-in model's random weights.
@@ -28,6 +34,7 @@ public struct FusionOptions: ParsableArguments {
         if let fusionWeightDecay { s.training.optimization.weightDecay = fusionWeightDecay }
         if let fusionBatchSize { s.training.batchSize = fusionBatchSize }
         s.classWords = classWordList
+        if let frozenWeights, let precision = Self.frozenWeightStorages[frozenWeights] { s.frozenWeights = precision }
         return s
     }
 
@@ -49,6 +56,9 @@ public struct FusionOptions: ParsableArguments {
         }
         if let words = classWordList, let blank = words.firstIndex(where: \.isEmpty) {
             throw ValidationError("--fusion-class-words: word \(blank + 1) is empty (give one word per class, comma-separated)")
+        }
+        if let frozenWeights, Self.frozenWeightStorages[frozenWeights] == nil {
+            throw ValidationError("--frozen-weights must be f32 or bf16, got \(frozenWeights)")
         }
         if let llmCheckpoint {
             guard !llmCheckpoint.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {

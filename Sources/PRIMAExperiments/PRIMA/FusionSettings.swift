@@ -23,6 +23,9 @@ public struct FusionSettings: Sendable, Equatable {
     /// the head scores. Nil: the class names. A real checkpoint's tokenizer may split abbreviations such as "SCC"
     /// and "SEK" into the same first token (an error then); whole words ("carcinoma", "keratosis") avoid that.
     public var classWords: [String]?
+    /// Storage of the language model's frozen Linear weights: `.bfloat16` halves their memory
+    /// (`Module.storeFrozenWeights(as:)`, Documentation/MixedPrecision.md); adapters and heads stay float32.
+    public var frozenWeights: WeightPrecision = .float32
 
     /// Settings from their parts.
     public init(training: FusionTrainingSettings, languageModel: URL? = nil, lora: LoRA.Configuration = .qwen3Fusion, views: Int = 2,
@@ -50,8 +53,9 @@ public struct FusionSettings: Sendable, Equatable {
                 "gradient_clip_norm": o.gradientClipNorm.map { String($0) } ?? "none", "balanced_classes": String(training.balancesClasses),
                 "language_model": languageModel.map { "checkpoint:" + $0.standardizedFileURL.path } ?? "built-in-small-qwen3:\(languageModelSeed)",
                 "lora": "rank \(lora.rank) alpha \(lora.alpha) on \(lora.targets.joined(separator: ","))", "views": String(views)]
-        // Absent when nil, so that runs made before the setting existed keep their fingerprint.
+        // Absent when default, so that runs made before these settings existed keep their fingerprint.
         if let classWords { text["class_words"] = classWords.joined(separator: ",") }
+        if frozenWeights != .float32 { text["frozen_weights"] = frozenWeights.rawValue }
         return text
     }
 
@@ -107,7 +111,10 @@ public struct FusionSettings: Sendable, Equatable {
         }
         do {
             let tokenizer = try Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json"))
-            return (try Qwen3ForCausalLM(contentsOf: folder), tokenizer)
+            // A bf16 checkpoint then stays bf16 in memory (never widened); the classifier freezes the model anyway.
+            let model = frozenWeights == .float32 ? try Qwen3ForCausalLM(contentsOf: folder)
+                : try Qwen3ForCausalLM(contentsOf: folder, frozenWeights: frozenWeights)
+            return (model, tokenizer)
         } catch {
             throw ExperimentError(.invalidOption, "--llm-checkpoint \(folder.path): not a usable Qwen3 checkpoint: \(ExperimentError.describe(error))")
         }

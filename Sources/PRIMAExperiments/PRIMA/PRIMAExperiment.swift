@@ -143,6 +143,7 @@ public struct PRIMAExperiment: StagedFoldExperiment {
                                                           hiddenSize: languageModel.config.hiddenSize)
             let classifier = try FusionClassifier(languageModel: languageModel, tokenizer: tokenizer, classNames: context.classNames,
                                                   classWords: try fusion.classWords(for: context.classNames), projectors: projectors, lora: fusion.lora, using: &rng)
+            classifier.languageModel.storeFrozenWeights(as: fusion.frozenWeights)
             return FusionFoldTrainer(trainer: try FusionTrainer(classifier: classifier, training: sets[0], settings: settings),
                                      featureSets: sets)
         } catch let error as FusionError {

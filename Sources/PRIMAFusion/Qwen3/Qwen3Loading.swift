@@ -15,6 +15,20 @@ extension Qwen3ForCausalLM {
         eval()
     }
 
+    /// The model of a checkpoint folder, frozen, with its Linear weights stored in `frozenWeights`: with
+    /// `.bfloat16` a BF16 checkpoint is kept as stored (never widened to float32, half the memory; see
+    /// `Module.storeFrozenWeights(as:)`). Every parameter is frozen (attach LoRA adapters to train); norms and
+    /// the embedding table stay float32. Returned in evaluation mode.
+    /// - Throws: as ``init(contentsOf:)``.
+    public convenience init(contentsOf folder: URL, frozenWeights: WeightPrecision) throws {
+        let config = try Qwen3Config(contentsOf: folder.appendingPathComponent("config.json"))
+        self.init(config: config, initialization: .uninitialized)
+        freeze()
+        storeFrozenWeights(as: frozenWeights)
+        try loadCheckpoint(fromFolder: folder)
+        eval()
+    }
+
     /// Replaces the weights with those of the safetensors files of a checkpoint folder (`model.safetensors`
     /// or the shards of `model.safetensors.index.json`), strictly: every key of the model and no other. With
     /// tied embeddings a stored `lm_head.weight` is ignored, as transformers does. The training mode is unchanged.
@@ -32,13 +46,9 @@ extension Qwen3ForCausalLM {
     public func loadCheckpoint(from directory: URL) throws { try loadCheckpoint(fromFolder: directory) }
 
     private func loadCheckpoint(files: [URL], source: String) throws {
-        var tensors: [String: Tensor] = [:]
-        for file in files {
-            let contents = try SafeTensorsFile(contentsOf: file)
-            for key in contents.keys { tensors[key] = try contents.tensor(key) }
-        }
-        if config.tieWordEmbeddings { tensors["lm_head.weight"] = nil }
-        try loadStateDict(tensors, strict: true, source: source)
+        // Tensor by tensor from the mapped files; weights stored in bfloat16 take BF16 data unwidened.
+        let opened = try files.map { try SafeTensorsFile(contentsOf: $0) }
+        try loadSafeTensors(opened, strict: true, ignoring: config.tieWordEmbeddings ? ["lm_head.weight"] : [], source: source)
     }
 
     /// The weight files of a checkpoint folder: the shards named by `model.safetensors.index.json`, else

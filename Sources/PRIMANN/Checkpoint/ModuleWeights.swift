@@ -12,7 +12,8 @@ extension Module {
     }
 
     /// Loads a safetensors file (a Hugging Face `model.safetensors`, or one written by ``saveWeights(to:dtype:metadata:)``)
-    /// with ``loadStateDict(_:strict:source:)``: strict by default, errors name the file and the keys.
+    /// tensor by tensor (``loadSafeTensors(_:strict:ignoring:stripping:source:)``, the rules of
+    /// ``loadStateDict(_:strict:source:)``): strict by default, errors name the file and the keys.
     /// - Parameters:
     ///   - url: the safetensors file.
     ///   - strict: whether missing and unexpected keys throw (shape mismatches always do).
@@ -20,12 +21,6 @@ extension Module {
     ///     keys without it are then unexpected.
     @discardableResult
     public func loadWeights(from url: URL, strict: Bool = true, stripping prefix: String = "") throws -> StateDictLoadReport {
-        let file = try SafeTensorsFile(contentsOf: url)
-        var dict: [String: Tensor] = [:]
-        for key in file.keys {
-            let name = prefix.isEmpty || !key.hasPrefix(prefix) ? key : String(key.dropFirst(prefix.count))
-            dict[name] = try file.tensor(key)
-        }
-        return try loadStateDict(dict, strict: strict, source: url.path)
+        try loadSafeTensors([SafeTensorsFile(contentsOf: url)], strict: strict, stripping: prefix, source: url.path)
     }
 }

@@ -38,6 +38,7 @@ public final class Linear: Module, Layer {
     public func baseForward(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
                      "Linear(\(inputSize)→\(outputSize)) applied to \(input.shape)")
+        if let stored = weight.bfloat16Value { return Tensor.linear(input, weight: stored, bias: bias?.value) }
         return Tensor.linear(input, weight: weight.value, bias: bias?.value)
     }
 

@@ -1,0 +1,54 @@
+import Foundation
+import PRIMATensor
+
+extension Module {
+    /// Loads parameters from safetensors files one tensor at a time, straight from the memory-mapped files:
+    /// no whole-checkpoint dictionary, so loading costs the model plus one tensor. A parameter stored in
+    /// bfloat16 (see ``storeFrozenWeights(as:)``) takes a `BF16` tensor's bits as stored, never widened.
+    ///
+    /// Same rules as ``loadStateDict(_:strict:source:)``: every key and shape is checked against the files'
+    /// headers before anything changes; shape mismatches always throw, missing and unexpected keys throw
+    /// when `strict`. A key present in several files is taken from the last.
+    /// - Parameters:
+    ///   - files: the opened safetensors files (shards).
+    ///   - strict: whether missing and unexpected keys throw.
+    ///   - ignoredKeys: file keys to skip without counting them as unexpected (after `prefix` is stripped).
+    ///   - prefix: a key prefix to strip from the files' keys first; keys without it are then unexpected.
+    ///   - source: a file name or folder quoted in errors (default: the files' paths).
+    /// - Throws: ``StateDictError`` naming every offending key, `SafeTensorsError` for unreadable data.
+    @discardableResult
+    public func loadSafeTensors(_ files: [SafeTensorsFile], strict: Bool = true, ignoring ignoredKeys: Set<String> = [],
+                                stripping prefix: String = "", source: String? = nil) throws -> StateDictLoadReport {
+        var located: [String: (file: SafeTensorsFile, key: String)] = [:]
+        for file in files {
+            for key in file.keys {
+                let name = prefix.isEmpty || !key.hasPrefix(prefix) ? key : String(key.dropFirst(prefix.count))
+                if !ignoredKeys.contains(name) { located[name] = (file, key) }
+            }
+        }
+        let named = namedParameters()
+        var missing: [String] = [], mismatched: [StateDictError.ShapeMismatch] = []
+        var known = Set<String>()
+        for (key, p) in named {
+            known.insert(key)
+            guard let (file, fileKey) = located[key] else { missing.append(key); continue }
+            let shape = try file.entry(fileKey).shape
+            if shape != p.shape { mismatched.append(.init(key: key, expected: p.shape, found: shape)) }
+        }
+        let unexpected = located.keys.filter { !known.contains($0) }.sorted()
+        let origin = source ?? files.map(\.url.path).joined(separator: ", ")
+        if !mismatched.isEmpty || (strict && !(missing.isEmpty && unexpected.isEmpty)) {
+            throw StateDictError(missingKeys: missing, unexpectedKeys: strict ? unexpected : [],
+                                 shapeMismatches: mismatched, source: origin)
+        }
+        for (key, p) in named {
+            guard let (file, fileKey) = located[key] else { continue }
+            if p.precision == .bfloat16 {
+                p.storeInBFloat16(try file.bfloat16Tensor(fileKey))
+            } else {
+                p.value = try file.tensor(fileKey)
+            }
+        }
+        return StateDictLoadReport(missingKeys: missing, unexpectedKeys: unexpected)
+    }
+}

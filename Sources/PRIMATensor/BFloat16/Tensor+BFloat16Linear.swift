@@ -1,0 +1,43 @@
+/// `F.linear` with a bfloat16 weight: the product accumulates in Float32 (see ``BFloat16GEMM``).
+extension Tensor {
+    /// `input` `[…, in]`, a frozen bfloat16 `weight` `[out, in]`, optional Float32 `bias` `[out]` → `[…, out]`.
+    ///
+    /// Gradients flow to `input` (`dX = dY · W` with `W` widened a block at a time) and to `bias`; the
+    /// weight is a constant and gets none.
+    public static func linear(_ input: Tensor, weight: BFloat16Tensor, bias: Tensor? = nil) -> Tensor {
+        precondition(weight.shape.count == 2, "linear: weight must be [out, in], got \(weight.shape)")
+        let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
+                     "linear: input \(input.shape) does not end in \(inFeatures)")
+        if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) for \(outFeatures) outputs") }
+        let rows = input.count / Swift.max(inFeatures, 1)
+        let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures])
+        let po = out.storage.pointer
+        if let bias {
+            let pb = bias.storage.pointer
+            Parallel.forEachRange(rows, costPerItem: outFeatures) { r in
+                for i in r { (po + i * outFeatures).update(from: pb, count: outFeatures) }
+            }
+        } else if inFeatures == 0 {
+            po.update(repeating: 0, count: out.count)
+        }
+        if inFeatures > 0 {
+            BFloat16GEMM.multiplyTransposed(m: rows, n: outFeatures, k: inFeatures, a: input.storage.pointer,
+                                            weight: weight.storage.pointer, c: po, ldc: outFeatures,
+                                            beta: bias == nil ? 0 : 1)
+        }
+        var inputs = [input]
+        if let bias { inputs.append(bias) }
+        return record(out, inputs: inputs) { g in
+            var grads: [Tensor?] = [nil]
+            if input.requiresGrad {
+                let gradInput = Tensor(uninitializedShape: input.shape)
+                BFloat16GEMM.multiply(m: rows, n: outFeatures, k: inFeatures, g: g.storage.pointer,
+                                      weight: weight.storage.pointer, c: gradInput.storage.pointer)
+                grads[0] = gradInput
+            }
+            if let bias { grads.append(bias.requiresGrad ? g.reshaped([rows, outFeatures]).sum(axes: [0]) : nil) }
+            return grads
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import PRIMANN
+import PRIMATensor
+import PRIMATestSupport
+import Testing
+@testable import PRIMAText
+
+/// ModernBERT with its frozen Linear weights stored in bfloat16, against Scripts/reference/gen_bf16.py.
+@Suite struct ModernBERTBFloat16Tests {
+    @Test func bf16FrozenWeightsMatchTheRoundedReference() throws {
+        let fixture = try FixtureFile.load("bf16_modernbert", in: .module).cases[0]
+        let model = try ModernBERTModel(contentsOf: EncoderFixtures.folder(fixture.param("folder").string))
+        model.eval()
+        model.freeze()
+        model.storeFrozenWeights(as: .bfloat16)
+        let stored = Set(model.namedParameters().filter { $0.parameter.precision == .bfloat16 }.map(\.key))
+        #expect(stored == Set(fixture.param("linear_weights").strings))
+        // The forward starts from token ids: the gradient reaching the input is the embedding table's.
+        let table = try #require(model.namedParameters().first { $0.key == "embeddings.tok_embeddings.weight" }).parameter
+        table.isFrozen = false
+
+        let out = model(fixture.input("ids"), mask: fixture.input("mask"))
+        (out * fixture.input("probe")).sum().backward()
+        let errors = BFloat16ModeErrors(output: out, gradient: try #require(table.grad), fixture: fixture)
+        print("ModernBERT bf16 weights: \(errors)")
+        #expect(errors.outputVsRounded <= Tolerance.modelForward && errors.gradientVsRounded <= Tolerance.modelGradient)
+        #expect(errors.outputVsExact <= Tolerance.bfloat16Weights && errors.gradientVsExact <= Tolerance.bfloat16Weights)
+        #expect(errors.outputVsExact <= errors.autocastOutputVsExact && errors.gradientVsExact <= errors.autocastGradientVsExact)
+    }
+}

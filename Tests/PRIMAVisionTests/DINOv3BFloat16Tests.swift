@@ -1,0 +1,30 @@
+import Foundation
+import PRIMANN
+import PRIMATensor
+import PRIMATestSupport
+import Testing
+@testable import PRIMAVision
+
+/// DINOv3 with its frozen Linear weights stored in bfloat16, against Scripts/reference/gen_bf16.py.
+@Suite struct DINOv3BFloat16Tests {
+    @Test func bf16FrozenWeightsMatchTheRoundedReference() throws {
+        let fixture = try FixtureFile.load("bf16_dinov3", in: .module).cases[0]
+        let model = try DINOv3Fixtures.model(fixture.param("folder").string)
+        model.freeze()
+        model.storeFrozenWeights(as: .bfloat16)
+        // The same weights as the reference rounds: those of every nn.Linear (transformers keeps the layers
+        // under `model.layer.N` in memory, `layer.N` in checkpoints).
+        let rounded = Set(fixture.param("linear_weights").strings.map { $0.hasPrefix("model.layer.") ? String($0.dropFirst(6)) : $0 })
+        let stored = Set(model.namedParameters().filter { $0.parameter.precision == .bfloat16 }.map(\.key))
+        #expect(stored == rounded)
+
+        let pixels = fixture.input("pixels").requiringGrad()
+        let out = model(pixels).lastHiddenState
+        (out * fixture.input("probe")).sum().backward()
+        let errors = BFloat16ModeErrors(output: out, gradient: try #require(pixels.grad), fixture: fixture)
+        print("DINOv3 bf16 weights: \(errors)")
+        #expect(errors.outputVsRounded <= Tolerance.modelForward && errors.gradientVsRounded <= Tolerance.modelGradient)
+        #expect(errors.outputVsExact <= Tolerance.bfloat16Weights && errors.gradientVsExact <= Tolerance.bfloat16Weights)
+        #expect(errors.outputVsExact <= errors.autocastOutputVsExact && errors.gradientVsExact <= errors.autocastGradientVsExact)
+    }
+}
