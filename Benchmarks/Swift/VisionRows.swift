@@ -7,10 +7,9 @@ import PRIMAVision
 /// with every parameter trainable, and training of rank-32 LoRA adapters on a frozen backbone. The loss is
 /// the mean of `last_hidden_state`. Each row also prints its own peak resident memory as
 /// `<row>_peak_rss_mib`: freed heap is returned to the system (`malloc_trim`) and the process peak reset
-/// (/proc/self/clear_refs) before the row, so earlier rows do not count. glibc keeps freed heap blocks
-/// mapped, so the default figure includes retained, fragmented heap (the LoRA row then reads higher than full
-/// training); `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072` returns large blocks on free and shows
-/// the live peak.
+/// (/proc/self/clear_refs) before the row, so earlier rows do not count. Large tensor buffers come from
+/// PRIMATensor's own pool (`TensorMemory`), whose mapped total stays within the live peak; buffers cached
+/// by an earlier row in the same process still count.
 extension BenchmarkRows {
     static func vision() -> [Row] {
         func model() -> DINOv3Model {

@@ -74,8 +74,9 @@ public class Adam: Optimizer {
             guard let grad = p.grad else { continue }
             let t = (steps[key] ?? 0) + 1
             steps[key] = t
-            var m = firstMoments[key] ?? Tensor.zeros(p.shape)
-            var v = secondMoments[key] ?? Tensor.zeros(p.shape)
+            // Taken out of the dictionaries so that the update writes them in place (no copy-on-write copy).
+            var m = firstMoments.removeValue(forKey: key) ?? Tensor.zeros(p.shape)
+            var v = secondMoments.removeValue(forKey: key) ?? Tensor.zeros(p.shape)
             update(p, grad: grad, m: &m, v: &v, step: t)
             firstMoments[key] = m
             secondMoments[key] = v

@@ -52,7 +52,8 @@ public final class SGD: Optimizer {
             let n = p.count
             let pg = grad.storage.pointer
             let hadBuffer = momentumBuffers[key] != nil
-            var buffer = momentumBuffers[key] ?? (mu != 0 ? Tensor(uninitializedShape: p.shape) : Tensor.zeros([0]))
+            // Taken out of the dictionary so that the update writes it in place (no copy-on-write copy).
+            var buffer = momentumBuffers.removeValue(forKey: key) ?? (mu != 0 ? Tensor(uninitializedShape: p.shape) : Tensor.zeros([0]))
             p.update { theta in
                 buffer.withUnsafeMutableBuffer { b in
                     // Fused multiply-adds where PyTorch's vectorised `add(_, alpha:)` uses them.

@@ -12,10 +12,16 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `count` floats; contents are uninitialised.
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative element count")
-        var raw: UnsafeMutableRawPointer?
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("PRIMATensor: out of memory allocating \(bytes) bytes")
+        let raw: UnsafeMutableRawPointer
+        if bytes >= LargeBufferPool.threshold {
+            raw = LargeBufferPool.allocate(bytes: bytes)   // page-aligned, reused by size (see there why)
+        } else {
+            var aligned: UnsafeMutableRawPointer?
+            guard posix_memalign(&aligned, 64, bytes) == 0, let aligned else {
+                fatalError("PRIMATensor: out of memory allocating \(bytes) bytes")
+            }
+            raw = aligned
         }
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
@@ -38,5 +44,12 @@ public final class TensorStorage: @unchecked Sendable {
         return other
     }
 
-    deinit { free(pointer) }
+    deinit {
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        if bytes >= LargeBufferPool.threshold {
+            LargeBufferPool.release(UnsafeMutableRawPointer(pointer), bytes: bytes)
+        } else {
+            free(pointer)
+        }
+    }
 }

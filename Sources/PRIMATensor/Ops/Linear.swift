@@ -22,15 +22,21 @@ extension Tensor {
               a: input.storage.pointer, lda: inFeatures, transposeA: false,
               b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
               c: po, ldc: outFeatures, beta: bias == nil ? 0 : 1)
+        guard input.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true, GradMode.isEnabled else { return out }
+        // Save only what the needed gradients read: the input for the weight's gradient, the weight for the
+        // input's. A frozen weight (LoRA, frozen encoders) keeps no activation alive for backward.
+        let savedInput = weight.requiresGrad ? input.detached() : nil
+        let savedWeight = input.requiresGrad ? weight.detached() : nil
+        let inputShape = input.shape, hasBias = bias != nil, needsBias = bias?.requiresGrad ?? false
         var inputs = [input, weight]
         if let bias { inputs.append(bias) }
         return record(out, inputs: inputs) { g in
             let g2 = g.reshaped([rows, outFeatures])
             var grads: [Tensor?] = [
-                input.requiresGrad ? matmulForward(g2, weight, transposeA: false, transposeB: false).reshaped(input.shape) : nil,
-                weight.requiresGrad ? matmulForward(g2, input.reshaped([rows, inFeatures]), transposeA: true, transposeB: false) : nil,
+                savedWeight.map { matmulForward(g2, $0, transposeA: false, transposeB: false).reshaped(inputShape) },
+                savedInput.map { matmulForward(g2, $0.reshaped([rows, inFeatures]), transposeA: true, transposeB: false) },
             ]
-            if let bias { grads.append(bias.requiresGrad ? g2.sum(axes: [0]) : nil) }
+            if hasBias { grads.append(needsBias ? g2.sum(axes: [0]) : nil) }
             return grads
         }
     }
