@@ -22,9 +22,9 @@ import Testing
         let errors = BFloat16ModeErrors(output: logits * mask.reshaped(mask.shape + [1]), gradient: try #require(embeddings.grad),
                                         fixture: fixture)
         print("Qwen3 bf16 weights: \(errors)")
-        #expect(errors.outputVsRounded <= Tolerance.modelForward && errors.gradientVsRounded <= Tolerance.modelGradient)
-        #expect(errors.outputVsExact <= Tolerance.bfloat16Weights && errors.gradientVsExact <= Tolerance.bfloat16Weights)
-        #expect(errors.outputVsExact <= errors.autocastOutputVsExact && errors.gradientVsExact <= errors.autocastGradientVsExact)
+        #expect(errors.matchesRoundedReference, "\(errors)")
+        #expect(errors.withinBFloat16Bound, "\(errors)")
+        #expect(errors.noWorseThanAutocast, "\(errors)")
     }
 
     /// A bf16 checkpoint folder loads into bfloat16 weights as stored: the bits in memory are the file's.

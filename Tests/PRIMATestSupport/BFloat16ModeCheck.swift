@@ -21,6 +21,21 @@ public struct BFloat16ModeErrors: CustomStringConvertible {
         autocastGradientVsExact = error(fixture.grad("autocast"), fixture.grad("exact"))
     }
 
+    /// Within the model parity tolerances of the reference with the same bf16-rounded weights.
+    public var matchesRoundedReference: Bool {
+        outputVsRounded <= Tolerance.modelForward && gradientVsRounded <= Tolerance.modelGradient
+    }
+
+    /// Within the documented bound against the exact model (``Tolerance/bfloat16Weights``).
+    public var withinBFloat16Bound: Bool {
+        outputVsExact <= Tolerance.bfloat16Weights && gradientVsExact <= Tolerance.bfloat16Weights
+    }
+
+    /// No further from the exact model than PyTorch's bf16 autocast, output and gradient.
+    public var noWorseThanAutocast: Bool {
+        outputVsExact <= autocastOutputVsExact && gradientVsExact <= autocastGradientVsExact
+    }
+
     /// One line with every error.
     public var description: String {
         "vs rounded-weight reference: output \(outputVsRounded), gradient \(gradientVsRounded); "

@@ -23,8 +23,8 @@ import Testing
         (out * fixture.input("probe")).sum().backward()
         let errors = BFloat16ModeErrors(output: out, gradient: try #require(pixels.grad), fixture: fixture)
         print("DINOv3 bf16 weights: \(errors)")
-        #expect(errors.outputVsRounded <= Tolerance.modelForward && errors.gradientVsRounded <= Tolerance.modelGradient)
-        #expect(errors.outputVsExact <= Tolerance.bfloat16Weights && errors.gradientVsExact <= Tolerance.bfloat16Weights)
-        #expect(errors.outputVsExact <= errors.autocastOutputVsExact && errors.gradientVsExact <= errors.autocastGradientVsExact)
+        #expect(errors.matchesRoundedReference, "\(errors)")
+        #expect(errors.withinBFloat16Bound, "\(errors)")
+        #expect(errors.noWorseThanAutocast, "\(errors)")
     }
 }
