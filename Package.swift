@@ -127,6 +127,9 @@ let package = Package(
         // One stage-3 training step on a Qwen3-0.6B/1.7B-shaped model, for peak memory (Benchmarks/fusion-memory.sh).
         .executableTarget(name: "prima-fusion-memory", dependencies: ["PRIMAFusion", "PRIMAAlign", "PRIMAText", "PRIMANN", "PRIMATensor"],
                           path: "Benchmarks/FusionMemory"),
+        // Loading and the inference / stage-2 rows with float32 or bfloat16 frozen weights, for peak memory (Benchmarks/frozen-memory.sh).
+        .executableTarget(name: "prima-frozen-memory", dependencies: ["PRIMAAlign", "PRIMAText", "PRIMAVision", "PRIMANN", "PRIMATensor"],
+                          path: "Benchmarks/FrozenMemory"),
         // A synthetic dataset written to a folder, for Scripts/reference/synthetic_separability.py.
         .executableTarget(name: "prima-synthetic-data", dependencies: ["PRIMAData"], path: "Benchmarks/SyntheticData"),
         // Long fuzzing of every file parser (seed and iteration count as arguments); see Documentation/Robustness.md.

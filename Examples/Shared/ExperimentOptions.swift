@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PRIMAData
 import PRIMAExperiments
+import PRIMANN
 
 extension ClassWeighting: ExpressibleByArgument {}
 extension BaselineChoice: ExpressibleByArgument {}
@@ -35,6 +36,8 @@ public struct ExperimentOptions: ParsableArguments {
     @OptionGroup(title: "PRIMA stage 1 (prima)") public var knowledge: KnowledgeOptions
     @OptionGroup(title: "PRIMA stage 2 (prima, prima-alignment)") public var alignment: AlignmentOptions
     @OptionGroup(title: "PRIMA stage 3 (prima)") public var fusion: FusionOptions
+    @Option(help: ArgumentHelp("Storage of every frozen Linear weight: DINOv3's and the text encoder's (under their LoRA adapters, in the baselines and in PRIMA's three stages) and stage 3's Qwen3. f32, or bf16: half their memory, a checkpoint's BF16 weights kept as stored; products still accumulate in float32, adapters, heads and optimiser state stay float32. Part of the run's settings: a run resumes only with the same choice.", valueName: "f32|bf16"))
+    public var frozenWeights = "f32"
     @Option(parsing: .unconditional, help: "Seed of the folds, initialisation, shuffling, augmentation and synthetic data.") public var seed: UInt64 = 0
     @Option(help: ArgumentHelp("Folder of generated data (default $PRIMA_CACHE or ~/.cache/prima-swift).", valueName: "folder"))
     public var cacheDir: String?
@@ -50,6 +53,9 @@ public struct ExperimentOptions: ParsableArguments {
                    outputDirectory: URL(fileURLWithPath: output, isDirectory: true))
     }
 
+    /// The storage named by `--frozen-weights` (float32 for a name ``validate(output:dataDir:)`` refuses).
+    public var frozenWeightPrecision: WeightPrecision { WeightPrecision(optionName: frozenWeights) ?? .float32 }
+
     /// Which files the dataset's own files may name (`--allow-outside-data-dir`).
     public var datasetPaths: DatasetPathPolicy { allowOutsideDataDir ? .allowOutsideRoot : .insideRoot }
 
@@ -62,6 +68,9 @@ public struct ExperimentOptions: ParsableArguments {
                 throw ValidationError("\(option) must name a folder, got an empty path")
             }
         }
+        guard WeightPrecision(optionName: frozenWeights) != nil else {
+            throw ValidationError("--frozen-weights must be f32 or bf16, got '\(frozenWeights)'")
+        }
         do {
             try runOptions(output: output).validate()
             if let dataDir { try RunOptions.validateDataDirectory(URL(fileURLWithPath: dataDir)) }
@@ -69,7 +78,7 @@ public struct ExperimentOptions: ParsableArguments {
             if let textCheckpoint { try RunOptions.validateCheckpointFolder(URL(fileURLWithPath: textCheckpoint), option: "--text-checkpoint") }
             try alignment.settings(usingCheckpoints: visionCheckpoint != nil).validate()
             try knowledge.validate()
-            try fusion.settings(seed: seed).validate()
+            try fusion.settings(seed: seed, frozenWeights: frozenWeightPrecision).validate()
         } catch let error as ExperimentError {
             throw ValidationError(error.message)
         }
@@ -92,8 +101,8 @@ public struct ExperimentOptions: ParsableArguments {
             seed: seed, appendMetadataVector: appendMetadataVector,
             alignment: try alignment.settings(usingCheckpoints: visionCheckpoint != nil),
             knowledge: knowledge.settings(usingCheckpoint: textCheckpoint != nil),
-            fusion: fusion.settings(seed: seed),
-            ablations: ablation ? PRIMAVariant.ablations : [])
+            fusion: fusion.settings(seed: seed, frozenWeights: frozenWeightPrecision),
+            ablations: ablation ? PRIMAVariant.ablations : [], frozenWeights: frozenWeightPrecision)
         let fields = schema.fields.filter { $0.text != nil || $0.inVector != false }.map(\.name)
         let suite = ExperimentSuite(datasetName: datasetName, harness: harness, missingMetadataFields: missingMetadata ? fields : nil)
         let (_, tables) = try suite.run(experiments)

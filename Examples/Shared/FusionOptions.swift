@@ -18,15 +18,10 @@ public struct FusionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Samples per stage-3 step (8).") public var fusionBatchSize: Int?
     @Option(help: ArgumentHelp("The word standing for each class in stage 3, comma-separated, in the dataset's class order (default: the class names); the first token of each must differ under the checkpoint's tokenizer.", valueName: "w1,w2,…"))
     public var fusionClassWords: String?
-    @Option(help: ArgumentHelp("Storage of the frozen Qwen3 Linear weights: f32 or bf16 (half the memory; products still accumulate in float32).", valueName: "f32|bf16"))
-    public var frozenWeights: String?
-
-    /// The storage named by `--frozen-weights`.
-    static let frozenWeightStorages: [String: WeightPrecision] = ["f32": .float32, "bf16": .bfloat16]
-
     /// The settings: the defaults for the language model in use, overridden by the options given. `seed` seeds the
-    /// built-in model's random weights.
-    public func settings(seed: UInt64) -> FusionSettings {
+    /// built-in model's random weights; `frozenWeights` (the run's `--frozen-weights`) stores the language model's
+    /// frozen Linear weights.
+    public func settings(seed: UInt64, frozenWeights: WeightPrecision = .float32) -> FusionSettings {
         var s = llmCheckpoint.map { FusionSettings.paper(languageModel: URL(fileURLWithPath: $0, isDirectory: true)) }
             ?? FusionSettings(training: .small, languageModelSeed: seed &+ 2)
         if let fusionEpochs { s.training.epochs = fusionEpochs }
@@ -34,7 +29,7 @@ public struct FusionOptions: ParsableArguments {
         if let fusionWeightDecay { s.training.optimization.weightDecay = fusionWeightDecay }
         if let fusionBatchSize { s.training.batchSize = fusionBatchSize }
         s.classWords = classWordList
-        if let frozenWeights, let precision = Self.frozenWeightStorages[frozenWeights] { s.frozenWeights = precision }
+        s.frozenWeights = frozenWeights
         return s
     }
 
@@ -56,9 +51,6 @@ public struct FusionOptions: ParsableArguments {
         }
         if let words = classWordList, let blank = words.firstIndex(where: \.isEmpty) {
             throw ValidationError("--fusion-class-words: word \(blank + 1) is empty (give one word per class, comma-separated)")
-        }
-        if let frozenWeights, Self.frozenWeightStorages[frozenWeights] == nil {
-            throw ValidationError("--frozen-weights must be f32 or bf16, got \(frozenWeights)")
         }
         if let llmCheckpoint {
             guard !llmCheckpoint.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {

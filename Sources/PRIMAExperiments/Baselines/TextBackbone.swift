@@ -12,8 +12,12 @@ import PRIMAText
 public final class TextBackbone: @unchecked Sendable {
     /// The encoder, in evaluation mode.
     public let encoder: TextEncoder
-    /// Where it comes from, for the run's fingerprint.
+    /// Where it comes from, for the run's fingerprint (with `+frozen-weights:bf16` appended when the weights are
+    /// stored in bfloat16, so that such runs are keyed apart).
     public let origin: String
+    /// How the frozen Linear weights are stored (`Module.storeFrozenWeights(as:)`): the encoder, its copies and
+    /// the masked-language model of stage 1 keep them so.
+    public let frozenWeights: WeightPrecision
     /// CLS embeddings by text, shared by every fold.
     public let cache = EmbeddingCache()
     /// Longest tokenized text (longer ones are cut).
@@ -36,16 +40,19 @@ public final class TextBackbone: @unchecked Sendable {
 
     /// Loads a text-encoder folder (`config.json` with `model_type` "modernbert" or "bert", `model.safetensors`,
     /// `tokenizer.json`).
+    /// With `frozenWeights` `.bfloat16` the Linear weights are stored in bfloat16 as they load (a BF16 file's as
+    /// stored): the float32 encoder never exists.
     /// - Throws: ``ExperimentError`` `.invalidOption` naming the folder and what is wrong with it.
-    public init(checkpoint folder: URL, maxLength: Int = 512) throws {
+    public init(checkpoint folder: URL, maxLength: Int = 512, frozenWeights: WeightPrecision = .float32) throws {
         do {
-            encoder = try TextEncoder(contentsOf: folder)
+            encoder = try TextEncoder(contentsOf: folder, frozenWeights: frozenWeights)
         } catch {
             throw ExperimentError(.invalidOption, "--text-checkpoint \(folder.path): not a usable text encoder: "
                                   + ExperimentError.describe(error))
         }
         encoder.eval()
-        origin = "checkpoint:" + folder.standardizedFileURL.path
+        origin = "checkpoint:" + folder.standardizedFileURL.path + VisionBackbone.originSuffix(frozenWeights)
+        self.frozenWeights = frozenWeights
         self.maxLength = maxLength
         do { architecture = try TextEncoderArchitecture.read(from: folder) } catch {
             throw ExperimentError(.invalidOption, "--text-checkpoint \(folder.path): " + ExperimentError.describe(error))
@@ -54,38 +61,43 @@ public final class TextBackbone: @unchecked Sendable {
     }
 
     /// A BERT of ``smallConfig(vocabularySize:)`` with weights drawn from `seed` and a WordPiece tokenizer made
-    /// from `corpus` (the metadata texts).
+    /// from `corpus` (the metadata texts); with `frozenWeights` `.bfloat16` its Linear weights are then rounded to bfloat16.
     /// - Throws: `TokenizerError` if the generated tokenizer is refused.
-    public init(randomWeightsSeed seed: UInt64, corpus: [String], maxLength: Int = 256) throws {
+    public init(randomWeightsSeed seed: UInt64, corpus: [String], maxLength: Int = 256, frozenWeights: WeightPrecision = .float32) throws {
         let vocabulary = CorpusTokenizer.vocabulary(of: corpus)
         let tokenizer = try Tokenizer(data: CorpusTokenizer.json(vocabulary: vocabulary), source: "<corpus WordPiece tokenizer>")
         var rng = RandomGenerator(seed: seed)
         let config = Self.smallConfig(vocabularySize: vocabulary.count)
         encoder = TextEncoder(backbone: BERTModel(config: config, pooler: false, using: &rng), tokenizer: tokenizer)
         encoder.freeze()
+        encoder.storeFrozenWeights(as: frozenWeights)
         encoder.eval()
         origin = "random:\(seed):bert-\(config.hiddenSize)x\(config.numHiddenLayers):vocab-\(vocabulary.count)"
+            + VisionBackbone.originSuffix(frozenWeights)
+        self.frozenWeights = frozenWeights
         self.maxLength = min(maxLength, config.maxPositionEmbeddings)
         architecture = .bert(config)
         checkpointFolder = nil
     }
 
     /// A backbone around an encoder built elsewhere (a refined copy of another backbone's encoder).
-    init(encoder: TextEncoder, origin: String, maxLength: Int, architecture: TextEncoderArchitecture) {
+    init(encoder: TextEncoder, origin: String, maxLength: Int, architecture: TextEncoderArchitecture, frozenWeights: WeightPrecision) {
         self.encoder = encoder
         self.origin = origin
+        self.frozenWeights = frozenWeights
         self.maxLength = maxLength
         self.architecture = architecture
         checkpointFolder = nil
     }
 
-    /// A new encoder with this one's weights and tokenizer, frozen and in evaluation mode: one to change (apply
-    /// and merge adapters) without touching the encoder the baselines share.
+    /// A new encoder with this one's weights (shared copy-on-write, in their storage) and tokenizer, frozen and in
+    /// evaluation mode: one to change (apply and merge adapters) without touching the encoder the baselines share.
     public func makeEncoderCopy() -> TextEncoder {
         var unused = RandomGenerator(seed: 0)
         let backbone = architecture.makeBackbone(using: &unused)
+        backbone.freeze()
         // Same architecture and configuration as the encoder the weights come from: a failure is a programming error.
-        do { try backbone.loadStateDict(encoder.backbone.stateDict(), strict: true) } catch { preconditionFailure("text encoder copy: \(error)") }
+        do { try backbone.shareWeights(of: encoder.backbone) } catch { preconditionFailure("text encoder copy: \(error)") }
         let copy = TextEncoder(backbone: backbone, tokenizer: encoder.tokenizer, specialTokenIDs: encoder.specialTokenIDs)
         copy.freeze()
         copy.eval()
@@ -98,7 +110,7 @@ public final class TextBackbone: @unchecked Sendable {
     /// - Throws: ``ExperimentError`` `.invalidOption` when the checkpoint has no usable MLM head.
     public func makeMaskedLanguageModel(seed: UInt64) throws -> any MaskedLanguageModel {
         if let folder = checkpointFolder {
-            do { return try TextEncoderArchitecture.loadMaskedLanguageModel(contentsOf: folder) } catch {
+            do { return try TextEncoderArchitecture.loadMaskedLanguageModel(contentsOf: folder, frozenWeights: frozenWeights) } catch {
                 throw ExperimentError(.invalidOption, "--text-checkpoint \(folder.path): stage 1 (knowledge injection) needs the masked-language-model head in its weights: \(ExperimentError.describe(error)). Give a checkpoint saved with its MLM head, or run PRIMA without stage 1")
             }
         }
@@ -107,12 +119,21 @@ public final class TextBackbone: @unchecked Sendable {
         case .bert(let config):
             let model = BERTForMaskedLM(config: config, using: &rng)
             do { try model.bert.loadStateDict(encoder.backbone.stateDict(), strict: true) } catch { preconditionFailure("MLM copy: \(error)") }
-            return model
+            return frozen(model)
         case .modernBERT(let config):
             let model = ModernBERTForMaskedLM(config: config, using: &rng)
             do { try model.model.loadStateDict(encoder.backbone.stateDict(), strict: true) } catch { preconditionFailure("MLM copy: \(error)") }
-            return model
+            return frozen(model)
         }
+    }
+
+    /// `model` frozen with its Linear weights stored as ``frozenWeights`` (the refinement trains adapters only; the
+    /// encoder's weights were already rounded, so rounding their float32 copy again changes nothing); unchanged for float32.
+    private func frozen<Model: MaskedLanguageModel>(_ model: Model) -> Model {
+        guard frozenWeights != .float32 else { return model }
+        model.freeze()
+        model.storeFrozenWeights(as: frozenWeights)
+        return model
     }
 
     /// The width of the CLS embedding.

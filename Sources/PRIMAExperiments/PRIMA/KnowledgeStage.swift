@@ -149,7 +149,7 @@ public struct KnowledgeStage: RunStage {
                 throw ExperimentError(.io, "cannot apply the stage-1 adapters \(url.path): \(ExperimentError.describe(error))")
             }
             return TextBackbone(encoder: encoder, origin: text.origin + "+knowledge:" + folder.lastPathComponent,
-                                maxLength: text.maxLength, architecture: text.architecture)
+                                maxLength: text.maxLength, architecture: text.architecture, frozenWeights: text.frozenWeights)
         }
     }
 }

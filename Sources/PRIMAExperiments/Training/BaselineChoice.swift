@@ -1,5 +1,6 @@
 import Foundation
 import PRIMAData
+import PRIMANN
 import PRIMAKnowledge
 
 /// The experiments a user picks on the command line: the paper's two baselines (Table 1), PRIMA, and PRIMA's
@@ -37,15 +38,20 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     ///     when a vision checkpoint is given, else ``AlignmentSettings/smallEncoders``.
     ///   - knowledge: stage 1's settings of ``prima``; nil for ``KnowledgeStage/paperSettings`` when a text
     ///     checkpoint is given, else ``KnowledgeStage/smallEncoderSettings``.
-    ///   - fusion: stage 3's settings of ``prima``; nil for ``FusionSettings/small`` (the built-in Qwen3, seeded from `seed`).
+    ///   - fusion: stage 3's settings of ``prima``; nil for ``FusionSettings/small`` (the built-in Qwen3, seeded from `seed`)
+    ///     with its frozen weights stored as `frozenWeights`.
     ///   - ablations: also run these variants of ``prima`` (Table 3's rows: ``PRIMAVariant/ablations``), each its
     ///     own experiment, after the chosen ones.
+    ///   - frozenWeights: storage of the frozen Linear weights of DINOv3 and the text encoder in every experiment
+    ///     (`Module.storeFrozenWeights(as:)`: `.bfloat16` halves them; adapters and heads stay float32). Stage 3's
+    ///     Qwen3 follows `fusion`'s own ``FusionSettings/frozenWeights``.
     /// - Throws: ``ExperimentError`` `.invalidOption` for a checkpoint folder that cannot be used.
     public static func experiments(_ choices: [BaselineChoice], schema: MetadataSchema, samples: [DatasetSample],
                                    settings: TrainingSettings, visionCheckpoint: URL? = nil, textCheckpoint: URL? = nil,
                                    seed: UInt64, appendMetadataVector: Bool = false,
                                    alignment: AlignmentSettings? = nil, knowledge: KnowledgeRefinement.Settings? = nil,
-                                   fusion: FusionSettings? = nil, ablations: [PRIMAVariant] = []) throws -> [any FoldExperiment] {
+                                   fusion: FusionSettings? = nil, ablations: [PRIMAVariant] = [],
+                                   frozenWeights: WeightPrecision = .float32) throws -> [any FoldExperiment] {
         let classNames = schema.label.classes
         let needsText = choices.contains(.imageMetadata) || choices.contains(.primaAlignment) || choices.contains(.prima) || !ablations.isEmpty
         let needsKnowledge = choices.contains(.prima) || ablations.contains(where: \.usesKnowledge)
@@ -60,14 +66,15 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
         var encoders: EncoderBaselines?
         func loadEncoders() throws -> EncoderBaselines {
             if let encoders { return encoders }
-            let vision = try visionCheckpoint.map { try VisionBackbone(checkpoint: $0) }
-                ?? VisionBackbone(randomWeights: VisionBackbone.smallConfig, seed: seed)
+            let vision = try visionCheckpoint.map { try VisionBackbone(checkpoint: $0, frozenWeights: frozenWeights) }
+                ?? VisionBackbone(randomWeights: VisionBackbone.smallConfig, seed: seed, frozenWeights: frozenWeights)
             var text: TextBackbone?
             if needsText {
                 let renderer = MetadataTextRenderer(schema: schema)
                 // The built-in tokenizer knows the words of the metadata texts and of the knowledge corpus.
-                text = try textCheckpoint.map { try TextBackbone(checkpoint: $0) }
-                    ?? TextBackbone(randomWeightsSeed: seed &+ 1, corpus: samples.map { renderer.render($0.metadata) } + (corpusTexts ?? []))
+                text = try textCheckpoint.map { try TextBackbone(checkpoint: $0, frozenWeights: frozenWeights) }
+                    ?? TextBackbone(randomWeightsSeed: seed &+ 1, corpus: samples.map { renderer.render($0.metadata) } + (corpusTexts ?? []),
+                                    frozenWeights: frozenWeights)
             }
             let made = EncoderBaselines(vision: vision, text: text)
             encoders = made
@@ -85,7 +92,11 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
                                    variant: variant,
                                    knowledge: knowledge ?? (textCheckpoint == nil ? KnowledgeStage.smallEncoderSettings : KnowledgeStage.paperSettings),
                                    knowledgeTexts: corpusTexts ?? [],
-                                   fusion: fusion ?? FusionSettings(training: .small, languageModelSeed: seed &+ 2))
+                                   fusion: fusion ?? {
+                                       var small = FusionSettings(training: .small, languageModelSeed: seed &+ 2)
+                                       small.frozenWeights = frozenWeights
+                                       return small
+                                   }())
         }
         var out: [any FoldExperiment] = []
         for choice in choices {

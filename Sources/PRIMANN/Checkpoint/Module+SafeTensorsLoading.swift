@@ -19,11 +19,29 @@ extension Module {
     @discardableResult
     public func loadSafeTensors(_ files: [SafeTensorsFile], strict: Bool = true, ignoring ignoredKeys: Set<String> = [],
                                 stripping prefix: String = "", source: String? = nil) throws -> StateDictLoadReport {
+        try loadSafeTensors(files, strict: strict, source: source) { key in
+            let name = prefix.isEmpty || !key.hasPrefix(prefix) ? key : String(key.dropFirst(prefix.count))
+            return ignoredKeys.contains(name) ? nil : name
+        }
+    }
+
+    /// Loads parameters from safetensors files one tensor at a time, as
+    /// ``loadSafeTensors(_:strict:ignoring:stripping:source:)`` does, with the files' keys mapped onto the
+    /// module's by `name`: for checkpoints whose keys carry wrapper prefixes, legacy names or heads to skip.
+    /// - Parameters:
+    ///   - files: the opened safetensors files (shards).
+    ///   - strict: whether missing and unexpected keys throw.
+    ///   - source: a file name or folder quoted in errors (default: the files' paths).
+    ///   - name: the module key a file key loads into, or nil to skip that file key (neither loaded nor
+    ///     reported as unexpected). A name that is not a module key is reported as unexpected.
+    /// - Throws: ``StateDictError`` naming every offending key, `SafeTensorsError` for unreadable data.
+    @discardableResult
+    public func loadSafeTensors(_ files: [SafeTensorsFile], strict: Bool = true, source: String? = nil,
+                                naming name: (String) throws -> String?) throws -> StateDictLoadReport {
         var located: [String: (file: SafeTensorsFile, key: String)] = [:]
         for file in files {
             for key in file.keys {
-                let name = prefix.isEmpty || !key.hasPrefix(prefix) ? key : String(key.dropFirst(prefix.count))
-                if !ignoredKeys.contains(name) { located[name] = (file, key) }
+                if let name = try name(key) { located[name] = (file, key) }
             }
         }
         let named = namedParameters()
@@ -48,6 +66,8 @@ extension Module {
             } else {
                 p.value = try file.tensor(fileKey)
             }
+            // The file's pages of this tensor are no longer needed: resident memory stays the model plus one tensor.
+            file.releasePages(of: fileKey)
         }
         return StateDictLoadReport(missingKeys: missing, unexpectedKeys: unexpected)
     }

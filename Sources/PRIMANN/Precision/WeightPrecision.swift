@@ -9,4 +9,18 @@ public enum WeightPrecision: String, Sendable, CaseIterable, Codable {
     case float32
     /// bfloat16: Float32's sign and exponent with 8 significand bits (2 bytes per value).
     case bfloat16
+
+    /// The short name command-line options use: `f32` or `bf16`.
+    public var optionName: String {
+        switch self {
+        case .float32: "f32"
+        case .bfloat16: "bf16"
+        }
+    }
+
+    /// The storage of a short name (`f32`, `bf16`; ``optionName``), nil for any other text.
+    public init?(optionName: String) {
+        guard let match = Self.allCases.first(where: { $0.optionName == optionName }) else { return nil }
+        self = match
+    }
 }

@@ -100,6 +100,19 @@ public final class SafeTensorsFile: @unchecked Sendable {
         return try body(UnsafeRawBufferPointer(rebasing: mapping[(dataStart + range.lowerBound)..<(dataStart + range.upperBound)]))
     }
 
+    /// Hands the mapped pages of tensor `key` back to the system once its values have been copied out: they were
+    /// counted in the process's resident memory since first read, and a checkpoint loaded tensor by tensor would
+    /// otherwise end up holding the whole file resident next to the model. The data stays in the page cache and is
+    /// read again if touched (the mapping is read-only and private, so nothing is lost). No-op for an unknown key.
+    public func releasePages(of key: String) {
+        guard let range = entries[key]?.byteRange, !range.isEmpty, let base = mapping.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (dataStart + range.lowerBound) / page * page
+        let end = min(mapping.count, (dataStart + range.upperBound + page - 1) / page * page)
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+    }
+
     /// Every tensor, converted to Float32 (see ``tensor(_:)``), by key.
     public func tensors() throws -> [String: Tensor] {
         var result: [String: Tensor] = [:]

@@ -182,12 +182,23 @@ public final class BERTModel: Module {
     /// The model of a checkpoint folder (`config.json` + `model.safetensors` of a `BertModel`, or of a
     /// `BertForMaskedLM` / `BertForPreTraining`, whose heads are skipped), in evaluation mode. The pooler is
     /// built when the file has one.
-    public convenience init(contentsOf folder: URL) throws {
+    public convenience init(contentsOf folder: URL) throws { try self.init(contentsOf: folder, storing: nil) }
+
+    /// The model of a checkpoint folder as ``init(contentsOf:)``, frozen, with its Linear weights stored in
+    /// `frozenWeights`: with `.bfloat16` a BF16 file's weights are kept as stored and an F32 file's rounded one
+    /// tensor at a time, never holding a float32 copy of them (see `Module.storeFrozenWeights(as:)`). Embeddings
+    /// and norms stay float32. Attach LoRA adapters to train.
+    public convenience init(contentsOf folder: URL, frozenWeights: WeightPrecision) throws {
+        try self.init(contentsOf: folder, storing: frozenWeights)
+    }
+
+    private convenience init(contentsOf folder: URL, storing frozenWeights: WeightPrecision?) throws {
         let config = try ConfigFile.read(BERTConfig.self, from: folder.appendingPathComponent("config.json"))
         let weights = try EncoderCheckpoint.weightsFile(in: folder)
         let hasPooler = try SafeTensorsFile(contentsOf: weights).keys.contains { $0.hasPrefix("pooler.") || $0.hasPrefix("bert.pooler.") }
-        var fill = WeightFiller(rng: nil)
+        var fill = WeightFiller(rng: nil, uninitialized: true)
         self.init(config: config, pooler: hasPooler, filling: &fill)
+        if let frozenWeights { freeze(); storeFrozenWeights(as: frozenWeights) }
         try loadCheckpoint(fromFile: weights)
         eval()
     }
@@ -288,10 +299,21 @@ public final class BERTForMaskedLM: Module {
     }
 
     /// The model of a `BertForMaskedLM` (or `BertForPreTraining`) checkpoint folder, in evaluation mode.
-    public convenience init(contentsOf folder: URL) throws {
+    public convenience init(contentsOf folder: URL) throws { try self.init(contentsOf: folder, storing: nil) }
+
+    /// The model of a checkpoint folder as ``init(contentsOf:)``, frozen, with its Linear weights stored in
+    /// `frozenWeights`: with `.bfloat16` a BF16 file's weights are kept as stored and an F32 file's rounded one
+    /// tensor at a time, never holding a float32 copy of them (see `Module.storeFrozenWeights(as:)`). Embeddings
+    /// and norms stay float32. Attach LoRA adapters to train.
+    public convenience init(contentsOf folder: URL, frozenWeights: WeightPrecision) throws {
+        try self.init(contentsOf: folder, storing: frozenWeights)
+    }
+
+    private convenience init(contentsOf folder: URL, storing frozenWeights: WeightPrecision?) throws {
         let config = try ConfigFile.read(BERTConfig.self, from: folder.appendingPathComponent("config.json"))
-        var fill = WeightFiller(rng: nil)
+        var fill = WeightFiller(rng: nil, uninitialized: true)
         self.init(config: config, filling: &fill)
+        if let frozenWeights { freeze(); storeFrozenWeights(as: frozenWeights) }
         try loadCheckpoint(fromFile: EncoderCheckpoint.weightsFile(in: folder))
         eval()
     }

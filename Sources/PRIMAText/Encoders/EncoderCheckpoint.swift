@@ -17,18 +17,16 @@ enum EncoderCheckpoint {
                      tied: [String: String] = [:]) throws {
         let file = try SafeTensorsFile(contentsOf: url)
         let known = Set(module.namedParameters().map(\.key))
-        var dict: [String: Tensor] = [:]
-        for fileKey in file.keys {
+        // Tensor by tensor from the mapped file: no float32 copy of the whole checkpoint, and weights stored in
+        // bfloat16 take BF16 data unwidened.
+        try module.loadSafeTensors([file], strict: true, source: url.path) { fileKey in
             let key = renamedLegacyKey(fileKey)
             // The key as the module names it: as is, or without a wrapper prefix.
             let candidates = [key] + prefixes.filter { key.hasPrefix($0) }.map { String(key.dropFirst($0.count)) }
-            if let match = candidates.first(where: known.contains) {
-                dict[match] = try file.tensor(fileKey)
-            } else if !candidates.contains(where: { candidate in ignoring.contains { matches(candidate, $0) } }) {
-                dict[key] = try file.tensor(fileKey)   // reported as unexpected by the strict load
-            }
+            if let match = candidates.first(where: known.contains) { return match }
+            if candidates.contains(where: { candidate in ignoring.contains { matches(candidate, $0) } }) { return nil }
+            return key   // reported as unexpected by the strict load
         }
-        try module.loadStateDict(dict, strict: true, source: url.path)
         let parameters = Dictionary(uniqueKeysWithValues: module.namedParameters().map { ($0.key, $0.parameter) })
         for (copyKey, key) in tied where file.keys.contains(copyKey) {
             guard let parameter = parameters[key], try file.tensor(copyKey).scalars == parameter.value.scalars else {

@@ -33,10 +33,14 @@ func validateTokens(_ ids: Tensor, mask: Tensor?, vocabularySize: Int) {
 struct WeightFiller {
     /// The stream of random weights; nil to fill with zeros.
     var rng: RandomGenerator?
+    /// Without `rng`: leave the matrices uninitialised instead of zero. For a model a strict checkpoint load
+    /// overwrites entirely: building it then writes no page of its largest tensors, so they take memory only
+    /// once loaded (and a weight stored in bfloat16 before loading never takes its float32 size).
+    var uninitialized = false
 
-    /// Normal values (std 0.02, as `transformers` initialises these models) or zeros.
+    /// Normal values (std 0.02, as `transformers` initialises these models), zeros or uninitialised placeholders.
     mutating func normal(_ shape: [Int], std: Float = 0.02) -> Tensor {
-        guard rng != nil else { return Tensor.zeros(shape) }
+        guard rng != nil else { return uninitialized ? Tensor(uninitializedShape: shape) : Tensor.zeros(shape) }
         return Tensor.randomNormal(shape, std: std, using: &rng!)
     }
 

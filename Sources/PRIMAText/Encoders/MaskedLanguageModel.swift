@@ -59,6 +59,15 @@ extension TextEncoderArchitecture {
         }
     }
 
+    /// The masked-language model of a checkpoint folder, frozen, its Linear weights stored in `frozenWeights`
+    /// as they load (the token embeddings and the tied decoder stay float32), in evaluation mode.
+    public static func loadMaskedLanguageModel(contentsOf folder: URL, frozenWeights: WeightPrecision) throws -> any MaskedLanguageModel {
+        switch try read(from: folder) {
+        case .modernBERT: return try ModernBERTForMaskedLM(contentsOf: folder, frozenWeights: frozenWeights)
+        case .bert: return try BERTForMaskedLM(contentsOf: folder, frozenWeights: frozenWeights)
+        }
+    }
+
     /// The masked-language model of a checkpoint folder.
     @available(*, deprecated, renamed: "loadMaskedLanguageModel(contentsOf:)")
     public static func loadMaskedLanguageModel(from folder: URL) throws -> any MaskedLanguageModel {

@@ -149,10 +149,21 @@ public final class ModernBERTModel: Module {
 
     /// The model of a checkpoint folder (`config.json` + `model.safetensors`, either a `ModernBertModel` or a
     /// `ModernBertForMaskedLM` file), in evaluation mode.
-    public convenience init(contentsOf folder: URL) throws {
+    public convenience init(contentsOf folder: URL) throws { try self.init(contentsOf: folder, storing: nil) }
+
+    /// The model of a checkpoint folder as ``init(contentsOf:)``, frozen, with its Linear weights stored in
+    /// `frozenWeights`: with `.bfloat16` a BF16 file's weights are kept as stored and an F32 file's rounded one
+    /// tensor at a time, never holding a float32 copy of them (see `Module.storeFrozenWeights(as:)`). Embeddings
+    /// and norms stay float32. Attach LoRA adapters to train.
+    public convenience init(contentsOf folder: URL, frozenWeights: WeightPrecision) throws {
+        try self.init(contentsOf: folder, storing: frozenWeights)
+    }
+
+    private convenience init(contentsOf folder: URL, storing frozenWeights: WeightPrecision?) throws {
         let config = try ConfigFile.read(ModernBERTConfig.self, from: folder.appendingPathComponent("config.json"))
-        var fill = WeightFiller(rng: nil)
+        var fill = WeightFiller(rng: nil, uninitialized: true)
         self.init(config: config, filling: &fill)
+        if let frozenWeights { freeze(); storeFrozenWeights(as: frozenWeights) }
         try loadCheckpoint(fromFile: EncoderCheckpoint.weightsFile(in: folder))
         eval()
     }
@@ -228,10 +239,21 @@ public final class ModernBERTForMaskedLM: Module {
     }
 
     /// The model of a `ModernBertForMaskedLM` checkpoint folder, in evaluation mode.
-    public convenience init(contentsOf folder: URL) throws {
+    public convenience init(contentsOf folder: URL) throws { try self.init(contentsOf: folder, storing: nil) }
+
+    /// The model of a checkpoint folder as ``init(contentsOf:)``, frozen, with its Linear weights stored in
+    /// `frozenWeights`: with `.bfloat16` a BF16 file's weights are kept as stored and an F32 file's rounded one
+    /// tensor at a time, never holding a float32 copy of them (see `Module.storeFrozenWeights(as:)`). Embeddings
+    /// and norms stay float32. Attach LoRA adapters to train.
+    public convenience init(contentsOf folder: URL, frozenWeights: WeightPrecision) throws {
+        try self.init(contentsOf: folder, storing: frozenWeights)
+    }
+
+    private convenience init(contentsOf folder: URL, storing frozenWeights: WeightPrecision?) throws {
         let config = try ConfigFile.read(ModernBERTConfig.self, from: folder.appendingPathComponent("config.json"))
-        var fill = WeightFiller(rng: nil)
+        var fill = WeightFiller(rng: nil, uninitialized: true)
         self.init(config: config, filling: &fill)
+        if let frozenWeights { freeze(); storeFrozenWeights(as: frozenWeights) }
         try loadCheckpoint(fromFile: EncoderCheckpoint.weightsFile(in: folder))
         eval()
     }

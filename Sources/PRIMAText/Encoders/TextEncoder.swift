@@ -38,14 +38,27 @@ public final class TextEncoder: Module {
     /// In evaluation mode.
     /// - Throws: ``TextEncoderError`` (unsupported `model_type`, bad config, missing file), `StateDictError`
     ///   (missing, unexpected or mis-shaped weights, by key) or `TokenizerError`.
-    public convenience init(contentsOf folder: URL) throws {
+    public convenience init(contentsOf folder: URL) throws { try self.init(contentsOf: folder, storing: nil) }
+
+    /// The encoder of a checkpoint folder as ``init(contentsOf:)``, frozen, with the backbone's Linear weights
+    /// stored in `frozenWeights` as they load: with `.bfloat16` a BF16 file's weights are kept as stored and an
+    /// F32 file's rounded one tensor at a time, never holding a float32 copy of them
+    /// (`TextEncoderArchitecture.loadBackbone(contentsOf:frozenWeights:)`).
+    public convenience init(contentsOf folder: URL, frozenWeights: WeightPrecision) throws {
+        try self.init(contentsOf: folder, storing: frozenWeights)
+    }
+
+    private convenience init(contentsOf folder: URL, storing frozenWeights: WeightPrecision?) throws {
         let architecture = try TextEncoderArchitecture.read(from: folder)
         let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
         guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {
             throw TextEncoderError(file: tokenizerURL.path, "not found (the text encoder needs the checkpoint's tokenizer)")
         }
         let tokenizer = try Tokenizer(contentsOf: tokenizerURL)
-        self.init(backbone: try architecture.loadBackbone(contentsOf: folder), tokenizer: tokenizer)
+        let backbone = try frozenWeights.map { try architecture.loadBackbone(contentsOf: folder, frozenWeights: $0) }
+            ?? architecture.loadBackbone(contentsOf: folder)
+        self.init(backbone: backbone, tokenizer: tokenizer)
+        if frozenWeights != nil { freeze() }
         eval()
     }
 

@@ -76,6 +76,15 @@ public enum TextEncoderArchitecture: Sendable, Equatable {
         }
     }
 
+    /// The backbone of a checkpoint folder of this architecture, frozen, its Linear weights stored in
+    /// `frozenWeights` as they load (`ModernBERTModel.init(contentsOf:frozenWeights:)`), in evaluation mode.
+    public func loadBackbone(contentsOf folder: URL, frozenWeights: WeightPrecision) throws -> any TextEncoderBackbone {
+        switch self {
+        case .modernBERT: return try ModernBERTModel(contentsOf: folder, frozenWeights: frozenWeights)
+        case .bert: return try BERTModel(contentsOf: folder, frozenWeights: frozenWeights)
+        }
+    }
+
     /// The backbone of a checkpoint folder.
     @available(*, deprecated, renamed: "loadBackbone(contentsOf:)")
     public func loadBackbone(from folder: URL) throws -> any TextEncoderBackbone { try loadBackbone(contentsOf: folder) }

@@ -340,8 +340,11 @@ public final class DINOv3Model: Module {
         self.init(config: config, initializer: &initializer, streams: rng.split())
     }
 
-    /// A model whose parameters are uninitialised placeholders, to be overwritten by a checkpoint.
-    convenience init(placeholderFor config: DINOv3Config) {
+    /// A model whose parameters are uninitialised placeholders, to be overwritten by a checkpoint or by another
+    /// model's weights (`Module.shareWeights(of:)`): nothing is drawn, and the large tensors take no memory until
+    /// written. The buffers are not zeroed: read them only after overwriting every parameter.
+    /// - Precondition: the configuration is valid (``DINOv3Config/problem`` is nil).
+    public convenience init(placeholderFor config: DINOv3Config) {
         var initializer = DINOv3Initializer(rng: nil, std: config.initializerRange)
         self.init(config: config, initializer: &initializer, streams: RandomGenerator(seed: 0))
     }
@@ -405,6 +408,21 @@ public final class DINOv3Model: Module {
         eval()
     }
 
+    /// The model of a checkpoint folder, frozen, with its Linear weights stored in `frozenWeights`: with
+    /// `.bfloat16` the weights of a BF16 file are kept as stored and those of an F32 file rounded one tensor at a
+    /// time, so no float32 copy of those matrices ever exists (half their memory; see
+    /// `Module.storeFrozenWeights(as:)`). Every parameter is frozen (attach LoRA adapters to train); norms,
+    /// LayerScale, the patch embedding and the special tokens stay float32. Returned in evaluation mode.
+    /// - Throws: as ``init(contentsOf:)``.
+    public convenience init(contentsOf folder: URL, frozenWeights: WeightPrecision) throws {
+        let config = try DINOv3Config(contentsOf: folder.appendingPathComponent("config.json"))
+        self.init(placeholderFor: config)
+        freeze()
+        storeFrozenWeights(as: frozenWeights)
+        try loadCheckpoint(fromFile: folder.appendingPathComponent("model.safetensors"))
+        eval()
+    }
+
     /// The model of a Hugging Face checkpoint folder.
     @available(*, deprecated, renamed: "init(contentsOf:)")
     public static func load(from folder: URL) throws -> DINOv3Model { try DINOv3Model(contentsOf: folder) }
@@ -416,14 +434,13 @@ public final class DINOv3Model: Module {
     /// Replaces every parameter by the tensors of one safetensors file, strictly (every key present, no
     /// other key, same shapes). Keys saved from a live `transformers` model (`model.layer.N.…`, its
     /// in-memory layout) are accepted as well as the on-disk `layer.N.…`. The training mode is unchanged.
+    /// Read tensor by tensor from the mapped file (the model plus one tensor in memory); a weight stored in
+    /// bfloat16 takes a `BF16` tensor's bits unwidened.
     /// - Throws: `SafeTensorsError` for a bad file, `StateDictError` naming the offending keys.
     public func loadCheckpoint(fromFile url: URL) throws {
         let file = try SafeTensorsFile(contentsOf: url)
-        var dict: [String: Tensor] = [:]
-        for key in file.keys {
-            let name = key.hasPrefix("model.layer.") ? String(key.dropFirst("model.".count)) : key
-            dict[name] = try file.tensor(key)
+        try loadSafeTensors([file], strict: true, source: url.path) { key in
+            key.hasPrefix("model.layer.") ? String(key.dropFirst("model.".count)) : key
         }
-        try loadStateDict(dict, strict: true, source: url.path)
     }
 }
