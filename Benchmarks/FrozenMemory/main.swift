@@ -6,6 +6,9 @@
 //          writes config.json and model.safetensors (random weights, seeded) in that dtype: a checkpoint to load
 //        prima-frozen-memory <row> <folder…> --frozen-weights <f32|bf16>
 //          rows: load-vision <vits16 folder>, load-text <text folder>   (the loader alone)
+//                load-text-dictionary <text folder>                     (the encoders' loading before tensor-by-tensor
+//                                                                        loading: the whole file as a float32
+//                                                                        dictionary, then loadStateDict; f32 only)
 //                vits16-inference <vits16 folder>                       (ViT-S/16 b8 224², forward without gradients)
 //                modernbert-inference <modernbert folder>               (ModernBERT-base 8×128, forward without gradients)
 //                align-step <vits16 folder> <text folder>               (one stage-2 step: ViT-S/16 LoRA 32 on two
@@ -136,6 +139,15 @@ case "load-vision":
 case "load-text":
     let encoder = try textEncoder(folder(0), precision)
     print("parameters: \(encoder.parameterByteCount / 1_048_576) MiB as stored")
+case "load-text-dictionary":
+    // What the text-encoder loader did before it read tensor by tensor: every tensor of the file in one float32
+    // dictionary (a second copy of the model), then copied into the model.
+    let architecture = try TextEncoderArchitecture.read(from: folder(0))
+    var unused = RandomGenerator(seed: 0)
+    let backbone = architecture.makeBackbone(using: &unused)
+    let file = try SafeTensorsFile(contentsOf: folder(0).appendingPathComponent("model.safetensors"))
+    try backbone.loadStateDict(try file.tensors(), strict: true)
+    print("parameters: \(backbone.parameterByteCount / 1_048_576) MiB as stored")
 case "vits16-inference":
     let model = try DINOv3Model(contentsOf: folder(0), frozenWeights: precision)
     var rng = RandomGenerator(seed: 1)

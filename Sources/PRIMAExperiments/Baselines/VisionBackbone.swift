@@ -79,7 +79,9 @@ public struct VisionBackbone: Sendable {
     /// A fresh model holding the frozen weights (shared with the backbone, stored as ``frozenWeights``), frozen,
     /// in evaluation mode, without adapters.
     public func makeEncoder() -> DINOv3Model {
-        let model = DINOv3Model(placeholderFor: config)
+        // The random streams of the drawn model this replaced, so that training-mode augmentation is unchanged.
+        var unused = RandomGenerator(seed: 0)
+        let model = DINOv3Model(placeholderFor: config, using: &unused)
         model.freeze()
         // The same keys and shapes as the model they came from: a failure here is a programming error.
         do { try model.shareWeights(of: weights.model) } catch { preconditionFailure("DINOv3 weights: \(error)") }

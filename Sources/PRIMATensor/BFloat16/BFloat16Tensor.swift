@@ -57,17 +57,32 @@ public final class BFloat16Storage: @unchecked Sendable {
     /// Number of values in the buffer.
     public let count: Int
 
-    /// Allocates `count` values; contents are uninitialised.
+    /// Allocates `count` values; contents are uninitialised. Large buffers come from the same pool as
+    /// ``TensorStorage``'s: a weight replaced while a checkpoint loads (the placeholder by the file's values) is
+    /// reused by the next tensor of its size instead of staying resident in a fragmented `malloc` heap.
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative element count")
-        var raw: UnsafeMutableRawPointer?
         let bytes = max(count, 1) * MemoryLayout<UInt16>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("PRIMATensor: out of memory allocating \(bytes) bytes")
+        let raw: UnsafeMutableRawPointer
+        if bytes >= LargeBufferPool.threshold {
+            raw = LargeBufferPool.allocate(bytes: bytes)
+        } else {
+            var aligned: UnsafeMutableRawPointer?
+            guard posix_memalign(&aligned, 64, bytes) == 0, let aligned else {
+                fatalError("PRIMATensor: out of memory allocating \(bytes) bytes")
+            }
+            raw = aligned
         }
         self.pointer = raw.bindMemory(to: UInt16.self, capacity: max(count, 1))
         self.count = count
     }
 
-    deinit { free(pointer) }
+    deinit {
+        let bytes = max(count, 1) * MemoryLayout<UInt16>.stride
+        if bytes >= LargeBufferPool.threshold {
+            LargeBufferPool.release(UnsafeMutableRawPointer(pointer), bytes: bytes)
+        } else {
+            free(pointer)
+        }
+    }
 }

@@ -340,13 +340,22 @@ public final class DINOv3Model: Module {
         self.init(config: config, initializer: &initializer, streams: rng.split())
     }
 
-    /// A model whose parameters are uninitialised placeholders, to be overwritten by a checkpoint or by another
-    /// model's weights (`Module.shareWeights(of:)`): nothing is drawn, and the large tensors take no memory until
-    /// written. The buffers are not zeroed: read them only after overwriting every parameter.
-    /// - Precondition: the configuration is valid (``DINOv3Config/problem`` is nil).
-    public convenience init(placeholderFor config: DINOv3Config) {
+    /// A model whose parameters are uninitialised placeholders, to be overwritten by a checkpoint.
+    convenience init(placeholderFor config: DINOv3Config) {
         var initializer = DINOv3Initializer(rng: nil, std: config.initializerRange)
         self.init(config: config, initializer: &initializer, streams: RandomGenerator(seed: 0))
+    }
+
+    /// A model whose parameters are uninitialised placeholders, to be overwritten by another model's weights
+    /// (`Module.shareWeights(of:)`) or a checkpoint: no weight is drawn, and the large tensors take no memory until
+    /// written. The training-mode random streams are those ``init(config:using:)`` would split from `rng`, so a copy
+    /// made this way trains exactly as one drawn and then overwritten. The buffers are not zeroed: read them only
+    /// after overwriting every parameter.
+    /// - Precondition: the configuration is valid (``DINOv3Config/problem`` is nil).
+    public convenience init(placeholderFor config: DINOv3Config, using rng: inout RandomGenerator) {
+        _ = rng.split()   // the weights' stream in init(config:using:)
+        var initializer = DINOv3Initializer(rng: nil, std: config.initializerRange)
+        self.init(config: config, initializer: &initializer, streams: rng.split())
     }
 
     init(config: DINOv3Config, initializer: inout DINOv3Initializer, streams: RandomGenerator) {
