@@ -26,17 +26,20 @@ extension Tensor {
                                             weight: weight.storage.pointer, c: po, ldc: outFeatures,
                                             beta: bias == nil ? 0 : 1)
         }
+        // The backward needs W (and the shapes), never the input: capture those only, so the tape does not keep every
+        // frozen layer's input activations alive (as the float32 op does for a frozen weight).
+        let inputShape = input.shape, needsInput = input.requiresGrad, hasBias = bias != nil, needsBias = bias?.requiresGrad ?? false
         var inputs = [input]
         if let bias { inputs.append(bias) }
         return record(out, inputs: inputs) { g in
             var grads: [Tensor?] = [nil]
-            if input.requiresGrad {
-                let gradInput = Tensor(uninitializedShape: input.shape)
+            if needsInput {
+                let gradInput = Tensor(uninitializedShape: inputShape)
                 BFloat16GEMM.multiply(m: rows, n: outFeatures, k: inFeatures, g: g.storage.pointer,
                                       weight: weight.storage.pointer, c: gradInput.storage.pointer)
                 grads[0] = gradInput
             }
-            if let bias { grads.append(bias.requiresGrad ? g.reshaped([rows, outFeatures]).sum(axes: [0]) : nil) }
+            if hasBias { grads.append(needsBias ? g.reshaped([rows, outFeatures]).sum(axes: [0]) : nil) }
             return grads
         }
     }
