@@ -58,8 +58,7 @@ public final class BFloat16Storage: @unchecked Sendable {
     public let count: Int
 
     /// Allocates `count` values; contents are uninitialised. Large buffers come from the same pool as
-    /// ``TensorStorage``'s: a weight replaced while a checkpoint loads (the placeholder by the file's values) is
-    /// reused by the next tensor of its size instead of staying resident in a fragmented `malloc` heap.
+    /// ``TensorStorage``'s (page-aligned, reused by size, handed back by `TensorMemory.releaseCachedBuffers()`).
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative element count")
         let bytes = max(count, 1) * MemoryLayout<UInt16>.stride
