@@ -19,6 +19,9 @@ public struct VisionBackbone: Sendable {
     public let origin: String
     /// The frozen weights by checkpoint key (copy-on-write tensors, shared by every fold).
     let weights: [String: Tensor]
+    /// The photos decoded for this backbone's pipelines (at ``imageSide``'s decode size), shared by every fold and
+    /// experiment that uses it, so a run decodes each file once.
+    let decodedPhotos: DecodedImageCache
 
     /// **[ours]** The built-in default: a DINOv3 of the real architecture (patch 16, 4 register tokens, RoPE,
     /// LayerScale) cut down to 3 layers of width 96 with 3 heads, on 96 × 96 photos (a 6 × 6 patch grid), so that
@@ -43,6 +46,7 @@ public struct VisionBackbone: Sendable {
         imageSide = DINOv3Preprocessing.imageSize
         origin = "checkpoint:" + folder.standardizedFileURL.path
         weights = model.stateDict()
+        decodedPhotos = Self.photoCache(imageSide: imageSide)
     }
 
     /// A backbone of `config` with `transformers`' initialisation drawn from `seed` (no pretrained knowledge:
@@ -56,6 +60,7 @@ public struct VisionBackbone: Sendable {
         imageSide = config.imageSize.height
         origin = "random:\(seed):\(config.hiddenSize)x\(config.numHiddenLayers)"
         weights = model.stateDict()
+        decodedPhotos = Self.photoCache(imageSide: imageSide)
     }
 
     /// A fresh model holding the frozen weights, in evaluation mode, without adapters.
@@ -71,11 +76,16 @@ public struct VisionBackbone: Sendable {
 
     /// Batches for this backbone: DINOv3's training augmentations and evaluation resize at ``imageSide``.
     /// Photos may be PNG or JPEG (told apart by their first bytes, not their names) and are decoded at no less than twice ``imageSide`` a side (a large photo is reduced by 2, 4 or 8
-    /// while it is decoded, so its memory and time follow what the resize keeps).
+    /// while it is decoded, so its memory and time follow what the resize keeps), and kept decoded in memory
+    /// (up to 512 MiB of pixels, see `DecodedImageCache`) for the later epochs and folds.
     public func pipeline(schema: MetadataSchema) -> BatchPipeline {
         BatchPipeline(schema: schema,
                       trainTransform: DINOv3Preprocessing.trainingTransform(height: imageSide, width: imageSide),
                       evaluationTransform: DINOv3Preprocessing.evaluationTransform(height: imageSide, width: imageSide),
-                      decode: ImageDecoder.reader(options: ImageDecodingOptions(minimumSide: 2 * imageSide)))
+                      decode: decodedPhotos.reader)
+    }
+
+    private static func photoCache(imageSide: Int) -> DecodedImageCache {
+        DecodedImageCache(decode: ImageDecoder.reader(options: ImageDecodingOptions(minimumSide: 2 * imageSide)))
     }
 }

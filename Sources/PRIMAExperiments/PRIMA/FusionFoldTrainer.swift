@@ -72,7 +72,7 @@ enum FusionFeatures {
                         pipeline: BatchPipeline) throws -> FusionFeatureSet {
         model.eval()
         var parts: [FusionFeatureSet] = []
-        var batches = pipeline.loader(samples, batchSize: 32, training: false, seed: 0).epoch(0)
+        var batches = pipeline.loader(samples, batchSize: 32, training: false, seed: 0, views: views).epoch(0)
         do {
             while let batch = try batches.next() {
                 let picked = batch.sampleIndices.map { samples[$0] }
