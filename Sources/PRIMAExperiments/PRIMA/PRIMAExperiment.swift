@@ -48,13 +48,14 @@ public struct PRIMAExperiment: StagedFoldExperiment {
     /// - Parameters:
     ///   - variant: the whole method (default) or an ablation row.
     ///   - knowledge: stage 1's refinement settings (``KnowledgeStage/smallEncoderSettings`` for the built-in encoders).
-    ///   - knowledgeTexts: the corpus texts stage 1 refines on (``KnowledgeStage/corpusTexts(_:classNames:source:)``).
-    ///   - knowledgeSource: where the texts come from, for the run's fingerprint.
+    ///   - knowledgeTexts: the corpus texts stage 1 refines on (``KnowledgeStage/startingCorpusTexts(classNames:)``, or
+    ///     ``KnowledgeStage/corpusTexts(contentsOf:classNames:)`` for a corpus file).
+    ///   - knowledgeSource: where the texts come from, for the run's fingerprint (the file's absolute path).
     ///   - fusion: stage 3's settings (``FusionSettings/small`` for the built-in Qwen3); nil ends with a linear head
     ///     on the aligned image encoder instead.
     public init(vision: VisionBackbone, text: TextBackbone, schema: MetadataSchema, lora: LoRA.Configuration = .dinov3(),
                 alignment: AlignmentSettings, training: TrainingSettings, variant: PRIMAVariant = .full,
-                knowledge: KnowledgeRefinement.Settings, knowledgeTexts: [String], knowledgeSource: String = "the shipped starting corpus",
+                knowledge: KnowledgeRefinement.Settings, knowledgeTexts: [String], knowledgeSource: String = KnowledgeStage.shippedCorpusSource,
                 fusion: FusionSettings?) {
         self.fusion = fusion
         self.variant = variant
