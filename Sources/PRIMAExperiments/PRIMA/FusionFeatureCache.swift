@@ -9,7 +9,7 @@ import PRIMAText
 /// text of its training, validation and test samples.
 ///
 /// The file records the ``key`` of what produced it (PRIMAExperiment's `fusionFeatureKey`: the earlier stages'
-/// settings and the contents of their output folders, the number of views, and every sample's id, label, photos
+/// settings and the contents of their output folders, the number of views, and every sample's id, label, photo paths
 /// and metadata text). A file with another key, or one that cannot be read, is not used: the features are
 /// computed again and the file replaced. Tensors are stored as float32, so a read gives the computed bits. The
 /// harness deletes the file when the fold is finished (``FoldTrainer/scratchFiles``).
