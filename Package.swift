@@ -154,7 +154,10 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMAKnowledgeTests", dependencies: ["PRIMAKnowledge", "PRIMAText", "PRIMAData", "PRIMANN", "PRIMATensor", "PRIMATestSupport", "prima-knowledge"], path: "Tests/PRIMAKnowledgeTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "PRIMAFusionTests", dependencies: ["PRIMAFusion", "PRIMATestSupport"], path: "Tests/PRIMAFusionTests", resources: [.copy("Fixtures")]),
+        // Tiny stage-3 models and random features, shared by PRIMAFusionTests and the MPI checks.
+        .target(name: "PRIMAFusionTestSupport", dependencies: ["PRIMAFusion"], path: "Tests/PRIMAFusionTestSupport"),
+        .testTarget(name: "PRIMAFusionTests", dependencies: ["PRIMAFusion", "PRIMAFusionTestSupport", "PRIMATestSupport"], path: "Tests/PRIMAFusionTests",
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMATextTests", dependencies: ["PRIMAText", "PRIMATestSupport"], path: "Tests/PRIMATextTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PRIMADataTests", dependencies: ["PRIMAData", "PRIMATestSupport"], path: "Tests/PRIMADataTests",
@@ -176,7 +179,8 @@ if withMPI {
         .target(name: "PRIMADistributed", dependencies: ["CMPI", "PRIMANN"], path: "Sources/PRIMADistributed"),
         // The multi-process checks Scripts/test-mpi.sh runs under mpirun (data-parallel parity, bad input).
         .executableTarget(name: "prima-mpi-checks",
-                          dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAExperiments", "PRIMAFusion", "PRIMAData", "PRIMANN", "PRIMATensor", "PRIMAText"],
+                          dependencies: ["PRIMADistributed", "PRIMAAlign", "PRIMAExperiments", "PRIMAFusion", "PRIMAFusionTestSupport", "PRIMAData",
+                                         "PRIMANN", "PRIMATensor", "PRIMAText"],
                           path: "Tests/MPI"),
         // Data-parallel scaling of one stage-2 step (Benchmarks/mpi-scaling.sh).
         .executableTarget(name: "prima-mpi-bench",

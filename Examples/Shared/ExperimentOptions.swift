@@ -100,7 +100,7 @@ public struct ExperimentOptions: ParsableArguments {
             textCheckpoint: textCheckpoint.map { URL(fileURLWithPath: $0, isDirectory: true) },
             seed: seed, appendMetadataVector: appendMetadataVector,
             alignment: try alignment.settings(usingCheckpoints: visionCheckpoint != nil),
-            knowledge: knowledge.settings(usingCheckpoint: textCheckpoint != nil),
+            knowledge: knowledge.settings(usingCheckpoint: textCheckpoint != nil), knowledgeCorpus: knowledge.corpusURL,
             fusion: fusion.settings(seed: seed, frozenWeights: frozenWeightPrecision),
             ablations: ablation ? PRIMAVariant.ablations : [], frozenWeights: frozenWeightPrecision)
         let fields = schema.fields.filter { $0.text != nil || $0.inVector != false }.map(\.name)
@@ -146,8 +146,9 @@ extension ExperimentOptions {
     public static let methodsOverview = """
         Baselines: image-only is DINOv3 with LoRA (rank 32 on q/k/v/o) and a linear head on the CLS token; \
         image-metadata adds the frozen text encoder's CLS of the metadata text and an MLP head. prima runs \
-        the whole method: stage 1 once per run (the text encoder refined on the shipped knowledge corpus), \
-        then per fold stage 2 (alignment and supervised step) on the training split and stage 3 (the aligned \
+        the whole method: stage 1 once per run (the text encoder refined on the shipped knowledge corpus, or \
+        on --knowledge-corpus), then per fold stage 2 (alignment and supervised step) on the training split and \
+        stage 3 (the aligned \
         image and metadata features fused in a Qwen3 with LoRA that names the class); --ablation adds the rows \
         of the paper's ablation table. Without --vision-checkpoint / --text-checkpoint / --llm-checkpoint, small \
         DINOv3, BERT and Qwen3 configurations with seeded random weights are used (and tokenizers made in \

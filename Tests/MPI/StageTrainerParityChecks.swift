@@ -1,6 +1,7 @@
 import Foundation
 import PRIMAAlign
 import PRIMAFusion
+import PRIMAFusionTestSupport
 import PRIMANN
 import PRIMAText
 import PRIMATensor
@@ -11,40 +12,18 @@ import PRIMATensor
 /// number of ranks refused. 12 training samples in batches of 5: global batches of 5, 5 and 2, so slices of 2 and 3
 /// (uneven) and of 1 and 1.
 enum FusionParityCheck {
-    static let classNames = ["alpha", "beta", "gamma"]
-    static let imageWidth = 8, textWidth = 6, hiddenSize = 32
-
-    /// A 2-layer Qwen3 of width 32 with the same random weights on every rank (the frozen language model comes from
-    /// one checkpoint in a real run); `seed` initialises the adapters, projectors and markers, and differs per rank.
+    /// The fusion tests' 2-layer Qwen3 of width 32 (``FusionTestSupport``), with the same random weights on every rank
+    /// (the frozen language model comes from one checkpoint in a real run); `seed` initialises the adapters, projectors
+    /// and markers, and differs per rank.
     static func classifier(seed: UInt64) throws -> FusionClassifier {
-        let tokenizer = try BuiltInFusionTokenizer.make(classWords: classNames)
-        var config = Qwen3Config.smallFusion(vocabularySize: tokenizer.vocabularySize)
-        config.hiddenSize = hiddenSize
-        config.intermediateSize = 64
-        config.headDim = 8
-        config.initializerRange = 0.1
-        var rng = RandomGenerator(seed: seed)
-        return try FusionClassifier(languageModel: Qwen3ForCausalLM(config: config, initialization: .random(seed: 1)), tokenizer: tokenizer,
-                                    classNames: classNames,
-                                    projectors: FusionProjectorConfiguration(imageFeatureWidth: imageWidth, textFeatureWidth: textWidth, hiddenSize: hiddenSize),
-                                    lora: .qwen3Fusion, using: &rng)
+        try FusionTestSupport.classifier(seed: seed)
     }
 
     /// Random stage-2 features of `count` samples (texts of 1–4 tokens, right-padded), with an unbalanced label mix
     /// so that the class weights matter.
     static func features(count: Int, seed: UInt64) throws -> FusionFeatureSet {
-        var rng = RandomGenerator(seed: seed)
-        let grid = PatchGrid(height: 3, width: 3), lengths = (0..<count).map { 1 + $0 % 4 }, l = 4
-        let view = ImageFeatures(global: Tensor.randomNormal([count, imageWidth], using: &rng),
-                                 tokens: Tensor.randomNormal([count, grid.count, imageWidth], using: &rng), grid: grid)
-        var mask = [Float](repeating: 0, count: count * l)
-        for (i, length) in lengths.enumerated() { for j in 0..<length { mask[i * l + j] = 1 } }
-        let maskTensor = Tensor(shape: [count, l], scalars: mask)
-        let text = TextFeatures(cls: Tensor.randomNormal([count, textWidth], using: &rng),
-                                tokens: Tensor.randomNormal([count, l, textWidth], using: &rng) * maskTensor.unsqueezed(-1),
-                                mask: maskTensor, wordMask: maskTensor)
-        return try FusionFeatureSet(ids: (0..<count).map { "f\(seed)-\($0)" }, labels: (0..<count).map { [0, 0, 1, 2, 0][$0 % 5] },
-                                    views: [view], text: text)
+        try FusionTestSupport.features(textLengths: (0..<count).map { 1 + $0 % 4 }, labels: (0..<count).map { [0, 0, 1, 2, 0][$0 % 5] },
+                                       seed: seed, idPrefix: "f\(seed)-")
     }
 
     static func settings() -> FusionTrainingSettings {

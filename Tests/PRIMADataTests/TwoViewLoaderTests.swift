@@ -164,4 +164,30 @@ private final class Probe: @unchecked Sendable {
         #expect(batches.allSatisfy { $0.view1.shape == [$0.count, 3, 8, 8] && $0.view1.scalars.allSatisfy { (0...1).contains($0) } })
         withExtendedLifetime(dir) {}
     }
+
+    @Test func oneViewGivesTheSameFirstViewAndSkipsTheSecondPhoto() throws {
+        let samples = Self.samples(photoCounts: [1, 3, 2, 1, 4, 2])
+        // A random transform, so that a second view would differ and every transform call is counted.
+        let probe = Probe()
+        let transform: ImageTransform = { image, rng in
+            probe.record()
+            return image.tensor + Tensor(shape: [1, 1, 1], scalars: [Float(rng.nextDouble())])
+        }
+        func make(views: Int) -> TwoViewLoader {
+            TwoViewLoader(samples: samples, transform: transform, renderer: MetadataTextRenderer(schema: PADUFES.schema),
+                          encoder: MetadataVectorEncoder(schema: PADUFES.schema),
+                          configuration: .init(batchSize: 4, seed: 5, workerCount: 2, viewCount: views), decode: Self.decodeVirtual)
+        }
+        let two = try Self.collect(make(views: 2), epoch: 3)
+        let callsForTwo = probe.callCount
+        let one = try Self.collect(make(views: 1), epoch: 3)
+        #expect(callsForTwo == 2 * samples.count && probe.callCount - callsForTwo == samples.count)
+        #expect(two.count == one.count)
+        for (a, b) in zip(two, one) {
+            #expect(a.sampleIndices == b.sampleIndices && a.texts == b.texts)
+            #expect(a.view1.scalars == b.view1.scalars)
+            #expect(b.view2.scalars == b.view1.scalars)
+            #expect(a.view2.scalars != a.view1.scalars)
+        }
+    }
 }

@@ -67,6 +67,7 @@ struct CommandLineTests {
         ("prima-padufes", ["--knowledge-epochs", "0"], "--knowledge-epochs must be at least 1, got 0"),
         ("prima-padufes", ["--fusion-epochs", "0"], "--fusion-epochs must be at least 1, got 0"),
         ("prima-padufes", ["--fusion-class-words", "carcinoma,,keratosis"], "--fusion-class-words: word 2 is empty"),
+        ("prima-aqua", ["--knowledge-corpus", "/nonexistent/corpus.jsonl"], "--knowledge-corpus /nonexistent/corpus.jsonl: no such file"),
         ("prima-aqua", ["--llm-checkpoint", "/nonexistent/qwen3"], "--llm-checkpoint /nonexistent/qwen3: no such folder"),
         ("prima-padufes", ["--epochs", "ten"], "ten"),
         ("prima-aqua", ["--batch-size", "0"], "--batch-size must be between 1 and 65536, got 0"),
@@ -188,22 +189,43 @@ struct CommandLineTests {
         #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
     }
 
-    @Test("--baseline prima runs the three stages end to end and leaves each stage's files")
+    @Test("--baseline prima runs the three stages end to end on a --knowledge-corpus file and leaves each stage's files")
     func primaEndToEnd() throws {
         let folder = TemporaryDirectory()
         let output = folder.url.appendingPathComponent("out")
+        let corpus = try KnowledgeCorpusFileTests.writeCorpus(in: folder) { $0[0].summary = "A clinic's own wording." }
         let run = try Self.runCapturingOutput("prima-padufes", [
             "--quiet", "--output", output.path, "--synthetic-images", "40", "--folds", "2", "--epochs", "1", "--baseline", "prima",
-            "--knowledge-epochs", "1", "--align-epochs", "1", "--supervised-epochs", "1", "--fusion-epochs", "1"], cache: folder.url)
+            "--knowledge-epochs", "1", "--align-epochs", "1", "--supervised-epochs", "1", "--fusion-epochs", "1",
+            "--knowledge-corpus", corpus.path], cache: folder.url)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("PRIMA"), "\(run.stdout)")
         let shared = try FileManager.default.contentsOfDirectory(atPath: output.appendingPathComponent("shared-stages").path)
         #expect(shared.count == 1 && shared[0].hasPrefix("knowledge-"), "\(shared)")
+        let settings = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: output.appendingPathComponent("prima/run.json")))
+        #expect(settings["run_stage.knowledge.corpus"] == corpus.standardizedFileURL.path, "\(settings)")
         for fold in 1...2 {
             for file in ["stage-alignment/stage.json", "stage-supervised/stage.json", "result.json"] {
                 #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("prima/fold-\(fold)/\(file)").path), "fold \(fold): \(file)")
             }
         }
+    }
+
+    @Test("a --knowledge-corpus file with a bad entry ends with one error line naming the file and the line, before any data is made")
+    func badKnowledgeCorpus() throws {
+        let folder = TemporaryDirectory()
+        let corpus = try KnowledgeCorpusFileTests.writeCorpus(in: folder)
+        var lines = try String(contentsOf: corpus, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[1] = "{\"id\": 7}"
+        try lines.joined(separator: "\n").write(to: corpus, atomically: true, encoding: .utf8)
+        for tool in ["prima-padufes", "prima-aqua"] {
+            let (status, stderr) = try Self.run(tool, ["--quiet", "--output", folder.url.appendingPathComponent("out").path,
+                                                       "--knowledge-corpus", corpus.path], cache: folder.url)
+            #expect(status != 0)
+            #expect(stderr.hasPrefix("error: --knowledge-corpus: \(corpus.path), line 2: not a knowledge entry"), "\(tool): \(stderr)")
+            #expect(stderr.split(separator: "\n").count == 1, "\(tool): \(stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["corpus.jsonl"])
     }
 
     @Test("the removed colour-statistics stand-in is refused as an unknown --baseline")

@@ -21,10 +21,16 @@ final class CountingRunStage: RunStage, @unchecked Sendable {
     }
 }
 
-/// PRIMA with its run stage counted.
+/// The trainers an experiment made, in order.
+final class TrainerLog: @unchecked Sendable {
+    var trainers: [any FoldTrainer] = []
+}
+
+/// PRIMA with its run stage counted and the fold trainers it made recorded.
 struct CountedPRIMA: StagedFoldExperiment {
     let inner: PRIMAExperiment
     let knowledge: CountingRunStage?
+    let made = TrainerLog()
     init(_ inner: PRIMAExperiment) {
         self.inner = inner
         knowledge = inner.runStages.first.map(CountingRunStage.init)
@@ -35,8 +41,12 @@ struct CountedPRIMA: StagedFoldExperiment {
     var runStages: [any RunStage] { knowledge.map { [$0] } ?? [] }
     var stages: [any FoldStage] { inner.stages }
     func makeTrainer(for context: FoldContext, stageOutputs: [String: URL]) throws -> any FoldTrainer {
-        try inner.makeTrainer(for: context, stageOutputs: stageOutputs)
+        let trainer = try inner.makeTrainer(for: context, stageOutputs: stageOutputs)
+        made.trainers.append(trainer)
+        return trainer
     }
+    /// Whether each stage-3 trainer made read its features from the fold folder.
+    var featuresReadBack: [Bool] { made.trainers.compactMap { ($0 as? FusionFoldTrainer)?.featuresWereCached } }
 }
 
 enum TinyMethod {
@@ -157,10 +167,12 @@ enum TinyMethod {
         #expect(recordA.history == recordB.history && recordA.heldOutAfter == recordB.heldOutAfter && recordA.heldOutBefore == recordB.heldOutBefore)
     }
 
-    @Test("a run killed after stage 1, between stage 2's steps and inside stage 3 resumes to the results of an uninterrupted run")
+    @Test("a run killed after stage 1, between stage 2's steps and inside stage 3 resumes to the results of an uninterrupted run; the resumed stage 3 reads its features from the fold folder")
     func resumeBetweenStages() throws {
         let (whole, stopped) = (TemporaryDirectory(), TemporaryDirectory())
-        let reference = try TinyPADUFES.harness(output: whole.url, epochs: 1, folds: 2).run(try TinyMethod.experiment())
+        let uninterrupted = CountedPRIMA(try TinyMethod.experiment())
+        let reference = try TinyPADUFES.harness(output: whole.url, epochs: 1, folds: 2).run(uninterrupted)
+        #expect(uninterrupted.featuresReadBack == [false, false])
 
         var harness = try TinyPADUFES.harness(output: stopped.url, epochs: 1, folds: 2)
         let stops: [(ProgressEvent) -> Bool] = [
@@ -175,9 +187,20 @@ enum TinyMethod {
             #expect(throws: ExperimentError.self) { try harness.run(try TinyMethod.experiment()) }
         }
         harness.interruption = nil
+        // Fold 2 stopped inside stage 3 keeps its features; finished fold 1 no longer does.
+        let folds = RunDirectory(root: stopped.url, experiment: "prima")
+        let features = folds.foldDirectory(1).appendingPathComponent(FusionFeatureCache.fileName)
+        #expect(FileManager.default.fileExists(atPath: features.path))
+        #expect(!FileManager.default.fileExists(atPath: folds.foldDirectory(0).appendingPathComponent(FusionFeatureCache.fileName).path))
+        let featureFile = try SafeTensorsFile(contentsOf: features)
+        try checkFeatureKey(of: try TinyMethod.experiment(), harness: harness, folds: folds, saved: featureFile.metadata["key"])
+
         let log = EventLog()
         harness.observer = log.record
-        let resumed = try harness.run(try TinyMethod.experiment())
+        let resumedExperiment = CountedPRIMA(try TinyMethod.experiment())
+        let resumed = try harness.run(resumedExperiment)
+        #expect(resumedExperiment.featuresReadBack == [true])
+        #expect(!FileManager.default.fileExists(atPath: features.path))
         let skipped = log.events.compactMap { event -> String? in
             switch event {
             case let .runStageFinished(_, record, true): "run:\(record.stage)"
@@ -189,6 +212,55 @@ enum TinyMethod {
         #expect(TinyMethod.probabilities(resumed) == TinyMethod.probabilities(reference))
         #expect(resumed.folds.map(\.report) == reference.folds.map(\.report))
         #expect(resumed.folds.map { $0.stages?.map(\.history) } == reference.folds.map { $0.stages?.map(\.history) })
+    }
+
+    /// The key of fold 2's stage-3 features is the one saved with them, and changes with what makes them: the views,
+    /// a sample's metadata, a byte of an earlier stage's output. A file under another key is not read.
+    private func checkFeatureKey(of experiment: PRIMAExperiment, harness: CrossValidation, folds: RunDirectory, saved: String?) throws {
+        let context = try harness.foldContext(1, assignment: try harness.foldAssignment(), directory: folds)
+        let folder = folds.foldDirectory(1)
+        let knowledge = try #require(experiment.runStages.first)
+        var outputs = [KnowledgeStage.outputName: RunStageRunner.outputFolder(of: knowledge, in: folds.root)]
+        for stage in experiment.stages { outputs[stage.name] = StageRunner.outputFolder(stage.name, in: folder) }
+        let splits = [context.train, context.validation, context.test]
+        let key = try experiment.fusionFeatureKey(views: 2, splits: splits, stageOutputs: outputs)
+        #expect(key == saved)
+        let ids = splits.map { $0.map(\.id) }
+        #expect(FusionFeatureCache(folder: folder, key: key).load(ids: ids)?.map(\.count) == splits.map(\.count))
+
+        var others = [try experiment.fusionFeatureKey(views: 1, splits: splits, stageOutputs: outputs)]
+        var altered = splits
+        altered[2][0] = MissingMetadataAnalysis.removing(["age"], from: altered[2][0])
+        others.append(try experiment.fusionFeatureKey(views: 2, splits: altered, stageOutputs: outputs))
+        let copy = TemporaryDirectory()
+        let supervised = copy.url.appendingPathComponent("stage-supervised")
+        try FileManager.default.copyItem(at: outputs["supervised"]!, to: supervised)
+        let adapters = supervised.appendingPathComponent(AlignmentStage.adaptersFile)
+        var bytes = try Data(contentsOf: adapters)
+        bytes[bytes.count - 1] ^= 1
+        try bytes.write(to: adapters)
+        var changedOutputs = outputs
+        changedOutputs["supervised"] = supervised
+        others.append(try experiment.fusionFeatureKey(views: 2, splits: splits, stageOutputs: changedOutputs))
+        #expect(Set(others + [key]).count == 4)
+        for other in others { #expect(FusionFeatureCache(folder: folder, key: other).load(ids: ids) == nil) }
+        // Samples other than the saved ones are not read under the saved key either.
+        #expect(FusionFeatureCache(folder: folder, key: key).load(ids: [ids[0], ids[1], Array(ids[2].dropLast())]) == nil)
+
+        // Written again elsewhere, the features read back bit for bit; a damaged file is not read.
+        let loaded = try #require(FusionFeatureCache(folder: folder, key: key).load(ids: ids))
+        let cache = FusionFeatureCache(folder: copy.url, key: key)
+        try cache.store(loaded)
+        let again = try #require(cache.load(ids: ids))
+        for (a, b) in zip(loaded, again) {
+            #expect(a.labels == b.labels && a.views.map(\.grid) == b.views.map(\.grid) && a.views.count == 2)
+            #expect(zip(a.views, b.views).allSatisfy { $0.global.scalars == $1.global.scalars && $0.tokens?.scalars == $1.tokens?.scalars })
+            #expect(a.text.cls.scalars == b.text.cls.scalars && a.text.tokens.scalars == b.text.tokens.scalars
+                    && a.text.mask.scalars == b.text.mask.scalars && a.text.wordMask.scalars == b.text.wordMask.scalars)
+        }
+        let written = try Data(contentsOf: cache.url)
+        try written.prefix(written.count / 2).write(to: cache.url)
+        #expect(cache.load(ids: ids) == nil)
     }
 
     @Test("stage 1 finds the shipped corpus's entries for both datasets' classes, and names the classes when none fit")

@@ -1,5 +1,6 @@
 import Foundation
 import PRIMAFusion
+import PRIMAFusionTestSupport
 import PRIMANN
 import PRIMAText
 import PRIMATensor

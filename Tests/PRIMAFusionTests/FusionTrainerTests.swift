@@ -1,6 +1,7 @@
 import Foundation
 import PRIMAAlign
 import PRIMAFusion
+import PRIMAFusionTestSupport
 import PRIMANN
 import PRIMAText
 import PRIMATensor

@@ -67,6 +67,40 @@ import PRIMATestSupport
         }
     }
 
+    /// Backward keeps only what the needed gradients read, as `linear` does: a kernel trained on inputs that need
+    /// no gradient (pixels) does not keep the kernel, a frozen kernel does not keep its input. Each kept-or-not
+    /// tensor is an intermediate (`2 · leaf`) that only the convolution could keep alive; the gradient that is
+    /// needed is still the PyTorch fixture's (times 2).
+    @Test(arguments: ["conv2d_stride_padding", "conv2d_patch_embed", "conv2d_grouped", "conv1d_stride_padding"])
+    func savesOnlyWhatBackwardReads(_ name: String) {
+        let c = Self.fixtures.named(name)
+        let bias = c.inputs["bias"]?.tensor, probe = c.input("probe")
+
+        weak var keptKernel: TensorStorage?
+        let weight = c.input("weight").requiringGrad()
+        var loss: Tensor
+        do {
+            let kernel = weight * 2
+            keptKernel = kernel.storage
+            loss = (Self.convolve(c, input: c.input("input"), weight: kernel, bias: bias) * probe).sum()
+        }
+        #expect(keptKernel == nil, "only the weight needs a gradient, yet the convolution keeps its weight for backward")
+        loss.backward()
+        #expect(maxRelativeError(weight.grad!, c.grad("weight") * 2) < Tolerance.gradient)
+
+        weak var keptInput: TensorStorage?
+        let input = c.input("input").requiringGrad()
+        do {
+            let activation = input * 2
+            keptInput = activation.storage
+            loss = (Self.convolve(c, input: activation, weight: c.input("weight"), bias: bias) * probe).sum()
+        }
+        #expect(keptInput == nil, "the kernel is frozen, yet the convolution keeps its input for backward")
+        loss.backward()
+        #expect(maxRelativeError(input.grad!, c.grad("input") * 2) < Tolerance.gradient)
+        loss = Tensor(0)
+    }
+
     @Test func conv1dGradientsMatchFiniteDifferences() {
         var rng = RandomGenerator(seed: 4)
         let input = Tensor.randomNormal([2, 2, 7], using: &rng), weight = Tensor.randomNormal([3, 2, 3], using: &rng)

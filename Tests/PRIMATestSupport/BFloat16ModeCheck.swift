@@ -36,6 +36,13 @@ public struct BFloat16ModeErrors: CustomStringConvertible {
         outputVsExact <= autocastOutputVsExact && gradientVsExact <= autocastGradientVsExact
     }
 
+    /// The checks every bf16 model test asserts, by name, that do not hold: empty when the mode matches the
+    /// rounded-weight reference, stays within the bf16 bound and is no worse than autocast.
+    public var unmetChecks: [String] {
+        [("matches the rounded-weight reference", matchesRoundedReference), ("within the bf16 bound", withinBFloat16Bound),
+         ("no worse than PyTorch's bf16 autocast", noWorseThanAutocast)].filter { !$0.1 }.map(\.0)
+    }
+
     /// One line with every error.
     public var description: String {
         "vs rounded-weight reference: output \(outputVsRounded), gradient \(gradientVsRounded); "

@@ -23,8 +23,6 @@ import Testing
         (out * fixture.input("probe")).sum().backward()
         let errors = BFloat16ModeErrors(output: out, gradient: try #require(pixels.grad), fixture: fixture)
         print("DINOv3 bf16 weights: \(errors)")
-        #expect(errors.matchesRoundedReference, "\(errors)")
-        #expect(errors.withinBFloat16Bound, "\(errors)")
-        #expect(errors.noWorseThanAutocast, "\(errors)")
+        #expect(errors.unmetChecks.isEmpty, "\(errors.unmetChecks): \(errors)")
     }
 }

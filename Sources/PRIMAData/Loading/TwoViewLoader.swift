@@ -27,16 +27,21 @@ public final class TwoViewLoader: Sendable {
         public var prefetchDepth: Int
         /// Threads decoding and augmenting the samples of one batch.
         public var workerCount: Int
+        /// Views made per sample: 2, or 1 for a consumer that reads ``TwoViewBatch/view1`` only; then `view2` is
+        /// the same tensor as `view1` and no second photo is decoded or augmented. `view1` is the same either way.
+        public var viewCount: Int
 
-        /// Options; by default shuffled, two batches prefetched, one decoding thread per core.
+        /// Options; by default shuffled, two batches prefetched, one decoding thread per core, two views.
         public init(batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false,
-                    prefetchDepth: Int = 2, workerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
+                    prefetchDepth: Int = 2, workerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+                    viewCount: Int = 2) {
             self.batchSize = batchSize
             self.shuffle = shuffle
             self.seed = seed
             self.dropLast = dropLast
             self.prefetchDepth = prefetchDepth
             self.workerCount = workerCount
+            self.viewCount = viewCount
         }
     }
 
@@ -61,6 +66,7 @@ public final class TwoViewLoader: Sendable {
                 decode: @escaping @Sendable (URL) throws -> RGBImage = ImageDecoder.decode(contentsOf:)) {
         precondition(configuration.batchSize > 0 && configuration.prefetchDepth > 0 && configuration.workerCount > 0,
                      "batch size, prefetch depth and worker count must be positive")
+        precondition(configuration.viewCount == 1 || configuration.viewCount == 2, "view count must be 1 or 2, got \(configuration.viewCount)")
         self.samples = samples
         self.transform = transform
         self.renderer = renderer
@@ -130,7 +136,8 @@ public final class TwoViewLoader: Sendable {
         views.value.initialize(repeating: nil, count: n)
         defer { views.value.deinitialize(count: n); views.value.deallocate() }
         let chunks = min(configuration.workerCount, n)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        // Each worker counts as inside a parallel region, so the image kernels it calls do not split again.
+        Parallel.forEachChunk(chunks) { chunk in
             for i in (n * chunk / chunks)..<(n * (chunk + 1) / chunks) {
                 views.value[i] = Result { try self.views(of: indices[i], epoch: epoch) }
             }
@@ -146,8 +153,9 @@ public final class TwoViewLoader: Sendable {
             throw DataError(.invalidArgument, "sample '\(samples[indices[i]].id)': the transform gave views of shapes \(a.shape) and \(b.shape); the batch expects \(shape)")
         }
         let chosen = indices.map { samples[$0] }
+        let view1 = Self.stack(first)
         return TwoViewBatch(
-            sampleIndices: indices, view1: Self.stack(first), view2: Self.stack(second),
+            sampleIndices: indices, view1: view1, view2: configuration.viewCount == 1 ? view1 : Self.stack(second),
             texts: chosen.map { renderer.render($0.metadata) },
             metadataVectors: encoder.encodeBatch(chosen.map(\.metadata), labels: chosen.map(\.label)),
             labels: Tensor(shape: [n], scalars: chosen.map { Float($0.label) }))
@@ -166,8 +174,10 @@ public final class TwoViewLoader: Sendable {
         }
         var rng1 = rng.split(), rng2 = rng.split()
         let imageA = try decode(paths[a])
+        let viewA = try transform(imageA, &rng1)
+        guard configuration.viewCount == 2 else { return (viewA, viewA) }
         let imageB = b == a ? imageA : try decode(paths[b])
-        return (try transform(imageA, &rng1), try transform(imageB, &rng2))
+        return (viewA, try transform(imageB, &rng2))
     }
 
     /// Stacks equal-shaped tensors along a new first axis.

@@ -29,6 +29,8 @@ public final class DINOv3Classifier: Module, BatchClassifier {
         head(DINOv3Classifier.imageFeatures(encoder, batch, averagesViews: averagesViews))
     }
 
+    public var viewsPerSample: Int { averagesViews ? 2 : 1 }
+
     /// The CLS features [B, hidden] of a batch (view 1, or the mean over both views).
     static func imageFeatures(_ encoder: DINOv3Model, _ batch: TwoViewBatch, averagesViews: Bool) -> Tensor {
         let first = encoder(batch.view1).cls
@@ -75,4 +77,6 @@ public final class DINOv3MetadataClassifier: Module, BatchClassifier {
         if metadataVectorWidth != nil { parts.append(batch.metadataFeatures(classCount: classCount)) }
         return head(Tensor.concat(parts, axis: 1))
     }
+
+    public var viewsPerSample: Int { averagesViews ? 2 : 1 }
 }

@@ -24,6 +24,9 @@ public struct VisionBackbone: Sendable {
     /// The frozen weights, held by a model that every fold's copy shares them with (copy-on-write tensors, and
     /// bfloat16 storage shared as is).
     let weights: SharedModel<DINOv3Model>
+    /// The photos decoded for this backbone's pipelines (at ``imageSide``'s decode size), shared by every fold and
+    /// experiment that uses it, so a run decodes each file once.
+    let decodedPhotos: DecodedImageCache
 
     /// **[ours]** The built-in default: a DINOv3 of the real architecture (patch 16, 4 register tokens, RoPE,
     /// LayerScale) cut down to 3 layers of width 96 with 3 heads, on 96 × 96 photos (a 6 × 6 patch grid), so that
@@ -51,6 +54,7 @@ public struct VisionBackbone: Sendable {
         origin = "checkpoint:" + folder.standardizedFileURL.path + Self.originSuffix(frozenWeights)
         self.frozenWeights = frozenWeights
         weights = SharedModel(model)
+        decodedPhotos = Self.photoCache(imageSide: imageSide)
     }
 
     /// A backbone of `config` with `transformers`' initialisation drawn from `seed` (no pretrained knowledge:
@@ -68,6 +72,7 @@ public struct VisionBackbone: Sendable {
         origin = "random:\(seed):\(config.hiddenSize)x\(config.numHiddenLayers)" + Self.originSuffix(frozenWeights)
         self.frozenWeights = frozenWeights
         weights = SharedModel(model)
+        decodedPhotos = Self.photoCache(imageSide: imageSide)
     }
 
     /// What ``origin`` adds for a storage: nothing for float32, so that runs made before the setting existed keep
@@ -91,12 +96,17 @@ public struct VisionBackbone: Sendable {
 
     /// Batches for this backbone: DINOv3's training augmentations and evaluation resize at ``imageSide``.
     /// Photos may be PNG or JPEG (told apart by their first bytes, not their names) and are decoded at no less than twice ``imageSide`` a side (a large photo is reduced by 2, 4 or 8
-    /// while it is decoded, so its memory and time follow what the resize keeps).
+    /// while it is decoded, so its memory and time follow what the resize keeps), and kept decoded in memory
+    /// (up to 512 MiB of pixels, see `DecodedImageCache`) for the later epochs and folds.
     public func pipeline(schema: MetadataSchema) -> BatchPipeline {
         BatchPipeline(schema: schema,
                       trainTransform: DINOv3Preprocessing.trainingTransform(height: imageSide, width: imageSide),
                       evaluationTransform: DINOv3Preprocessing.evaluationTransform(height: imageSide, width: imageSide),
-                      decode: ImageDecoder.reader(options: ImageDecodingOptions(minimumSide: 2 * imageSide)))
+                      decode: decodedPhotos.reader)
+    }
+
+    private static func photoCache(imageSide: Int) -> DecodedImageCache {
+        DecodedImageCache(decode: ImageDecoder.reader(options: ImageDecodingOptions(minimumSide: 2 * imageSide)))
     }
 }
 

@@ -308,11 +308,9 @@ public struct CrossValidation {
 
     /// An FNV-1a digest of the samples' ids, patients and labels: detects a run folder of other data.
     static func digest(_ samples: [DatasetSample]) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for s in samples {
-            for byte in "\(s.id)|\(s.patientID)|\(s.label);".utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        }
-        return h
+        var digest = ContentDigest()
+        for s in samples { digest.add("\(s.id)|\(s.patientID)|\(s.label);") }
+        return digest.value
     }
 
     /// A seed from several numbers, so that nearby folds get unrelated streams.

@@ -122,9 +122,14 @@ public protocol FoldTrainer: AnyObject {
     /// The number of epochs this trainer runs, when it sets its own (PRIMA's stage 3 has its own schedule); nil
     /// (the default) for ``FoldContext/epochs``, the run's `--epochs`.
     var epochCount: Int? { get }
+    /// Files the trainer keeps in the fold's folder only while the fold runs (what a resumed fold reads instead of
+    /// computing again, such as PRIMA's stage-3 features); the harness deletes them once the fold's result is saved.
+    /// None by default.
+    var scratchFiles: [URL] { get }
 }
 
 extension FoldTrainer {
     public var lastEpochLosses: [String: Double] { [:] }
     public var epochCount: Int? { nil }
+    public var scratchFiles: [URL] { [] }
 }

@@ -70,6 +70,7 @@ struct FoldRunner<Experiment: FoldExperiment> {
         let result = try evaluateBest(trainer, history: history, stages: stageRecords)
         try RunDirectory.writeJSON(result, to: directory.resultFile(k))
         try? FileManager.default.removeItem(at: directory.checkpointFile(k))
+        for file in trainer.scratchFiles { try? FileManager.default.removeItem(at: file) }
         if !harness.configuration.keepBestWeights { try? FileManager.default.removeItem(at: directory.bestWeightsFile(k)) }
         logger.info("fold finished", metadata: ["experiment": "\(experiment.name)", "fold": "\(k + 1)",
                                                 "macro_f1": "\(result.report.macroF1)", "accuracy": "\(result.report.accuracy)"])

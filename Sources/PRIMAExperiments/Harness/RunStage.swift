@@ -96,10 +96,7 @@ public struct RunStageRunner {
 
     /// Eight hex digits of an FNV-1a hash of the fingerprint's sorted `key=value` lines.
     static func digest(_ fingerprint: [String: String]) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for line in fingerprint.sorted(by: { $0.key < $1.key }).map({ "\($0.key)=\($0.value)\n" }) {
-            for byte in line.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        }
+        let h = ContentDigest.of(fingerprint.sorted(by: { $0.key < $1.key }).map({ "\($0.key)=\($0.value)\n" }).joined()).value
         return String(format: "%08x", UInt32(truncatingIfNeeded: h ^ (h >> 32)))
     }
 }

@@ -24,6 +24,8 @@ final class AlignedImageClassifier: Module, BatchClassifier {
 
     func logits(for batch: TwoViewBatch) -> Tensor { head(encoder.encodeImages(batch.view1).global) }
 
+    var viewsPerSample: Int { 1 }
+
     /// The classifier of a fold from the stages' outputs: the network of `alignment` restored from its folder,
     /// then the supervised step's adapters and head when `supervised` is given (else a new head, drawn from `seed`).
     /// - Throws: ``ExperimentError`` `.io` for a missing or mismatched stage file.

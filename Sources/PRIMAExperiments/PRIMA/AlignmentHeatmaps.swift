@@ -12,7 +12,7 @@ extension AlignmentStage {
     public func attentionFigure(of sample: DatasetSample, trained: URL, renderer: AttentionHeatmap = AttentionHeatmap()) throws -> RGBImage {
         let model = try loadModel(StageInput(fold: 0, train: [], classNames: [], seed: 0), trained: trained).model
         model.eval()
-        let loader = pipeline.loader([sample], batchSize: 1, training: false, seed: 0)
+        let loader = pipeline.loader([sample], batchSize: 1, training: false, seed: 0, views: 1)
         var batches = loader.epoch(0)
         guard let batch = try batches.next(), let path = sample.imagePaths.first else {
             throw ExperimentError(.invalidOption, "sample '\(sample.id)' has no photo")

@@ -164,7 +164,7 @@ public struct AlignmentStage: FoldStage {
 
     /// The projected global embeddings of `samples` (first view, evaluation transform) and of their texts.
     func embeddings(_ model: AlignmentModel, _ samples: [DatasetSample]) throws -> (images: Tensor, texts: Tensor) {
-        let loader = pipeline.loader(samples, batchSize: settings.batchSize, training: false, seed: 0)
+        let loader = pipeline.loader(samples, batchSize: settings.batchSize, training: false, seed: 0, views: 1)
         var batches = loader.epoch(0)
         var images: [Tensor] = [], texts: [Tensor] = []
         while let batch = try batches.next() {

@@ -24,7 +24,7 @@ struct FeatureScaling {
                     pipeline: BatchPipeline) throws -> FeatureScaling {
         precondition(image.scaling == nil && text.scaling == nil, "fit the statistics on unscaled encoders")
         var moments = [Moments](repeating: Moments(), count: 4)
-        var batches = pipeline.loader(samples, batchSize: 32, training: false, seed: 0).epoch(0)
+        var batches = pipeline.loader(samples, batchSize: 32, training: false, seed: 0, views: 1).epoch(0)
         while let batch = try batches.next() {
             let (images, texts) = try noGrad { (image.encodeImages(batch.view1), try text.encodeMetadata(batch.texts)) }
             moments[0].add(images.global, weights: nil)

@@ -9,18 +9,24 @@ import PRIMATensor
 /// features, one epoch per harness epoch, so that the harness validates every epoch, keeps the best one by
 /// validation macro F1, checkpoints (classifier, optimiser, schedule) and resumes exactly as for any classifier.
 ///
-/// The features of the training, validation and test samples are computed once, when the trainer is made
-/// (``FusionFeatures``), and the classifier reads only those.
+/// The features of the training, validation and test samples are computed once per fold (``FusionFeatures``) and
+/// kept in the fold folder (``FusionFeatureCache``), so a resumed fold reads them back; the classifier reads only those.
 final class FusionFoldTrainer: FoldTrainer {
     /// Stage 3's trainer (no validation set of its own: the harness selects).
     let trainer: FusionTrainer
     /// The features of the fold's training, validation and test samples.
     let featureSets: [FusionFeatureSet]
+    /// Whether the features were read from the fold folder rather than computed.
+    let featuresWereCached: Bool
+    /// The fold folder's feature file, deleted by the harness when the fold is finished; none outside a run.
+    let scratchFiles: [URL]
     private var losses: [String: Double] = [:]
 
-    init(trainer: FusionTrainer, featureSets: [FusionFeatureSet]) {
+    init(trainer: FusionTrainer, featureSets: [FusionFeatureSet], featuresWereCached: Bool = false, scratchFiles: [URL] = []) {
         self.trainer = trainer
         self.featureSets = featureSets
+        self.featuresWereCached = featuresWereCached
+        self.scratchFiles = scratchFiles
     }
 
     var model: Module { trainer.classifier }
@@ -72,7 +78,7 @@ enum FusionFeatures {
                         pipeline: BatchPipeline) throws -> FusionFeatureSet {
         model.eval()
         var parts: [FusionFeatureSet] = []
-        var batches = pipeline.loader(samples, batchSize: 32, training: false, seed: 0).epoch(0)
+        var batches = pipeline.loader(samples, batchSize: 32, training: false, seed: 0, views: views).epoch(0)
         do {
             while let batch = try batches.next() {
                 let picked = batch.sampleIndices.map { samples[$0] }

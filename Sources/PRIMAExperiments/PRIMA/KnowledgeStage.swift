@@ -17,9 +17,9 @@ import PRIMAText
 public struct KnowledgeStage: RunStage {
     /// The text encoder to refine (never changed: a copy is refined).
     public let text: TextBackbone
-    /// The texts refined on (``corpusTexts(_:classNames:source:)``).
+    /// The texts refined on (``startingCorpusTexts(classNames:)``, ``corpusTexts(contentsOf:classNames:)``).
     public let texts: [String]
-    /// Where the texts come from, for the fingerprint (a file path or `shipped starting corpus`).
+    /// Where the texts come from, for the fingerprint: a corpus file's absolute path, or ``shippedCorpusSource``.
     public let source: String
     /// Epochs, batch, learning rate, LoRA and masking of the refinement.
     public let settings: KnowledgeRefinement.Settings
@@ -30,6 +30,8 @@ public struct KnowledgeStage: RunStage {
     public static let adaptersFile = "text-adapters.safetensors"
     /// The adapters' LoRA configuration file.
     public static let loraFile = "lora.json"
+    /// The ``source`` of the shipped starting corpus's texts.
+    public static let shippedCorpusSource = "the shipped starting corpus"
     static let checkpointFile = "checkpoint.safetensors"
     static let historyFile = "history.json"
 
@@ -55,13 +57,29 @@ public struct KnowledgeStage: RunStage {
         KnowledgeRefinement.Settings(epochs: 20, batchSize: 8, maxLength: 256, heldOutFraction: 0.1, seed: 0)
     }
 
-    /// The refinement texts of the approved entries of `corpus` that describe exactly the dataset's classes
-    /// (diagnosis names compared without case): the PAD-UFES-20 entries for its six classes, the keratitis
-    /// entries for fungal and bacterial.
-    /// - Throws: ``ExperimentError`` `.invalidOption` naming `source` when no approved entry fits.
-    public static func corpusTexts(_ corpus: KnowledgeCorpus, classNames: [String], source: String) throws -> [String] {
+    /// The refinement texts of the approved entries of `corpus` about the dataset's classes: those whose diagnoses
+    /// are all among `classNames` (compared without case), such as the PAD-UFES-20 entries for its six classes or
+    /// the keratitis entries for fungal and bacterial. Entries about none of the classes (another dataset's) and
+    /// entries waiting for review or rejected are not used.
+    /// - Parameter lines: each entry's line in the file, by id, for the error messages.
+    /// - Throws: ``ExperimentError`` `.invalidOption` naming `source` (and the entry's line) for an approved entry
+    ///   that mixes the dataset's classes with diagnoses it does not have (a misspelt class would otherwise drop the
+    ///   entry silently), or when no approved entry fits.
+    public static func corpusTexts(_ corpus: KnowledgeCorpus, classNames: [String], source: String,
+                                   lines: [String: Int] = [:]) throws -> [String] {
         let wanted = Set(classNames.map { $0.lowercased() })
-        let entries = corpus.approvedEntries.filter { Set($0.diagnoses.map { $0.diagnosis.lowercased() }) == wanted }
+        var entries: [KnowledgeEntry] = []
+        for entry in corpus.approvedEntries {
+            let diagnoses = entry.diagnoses.map(\.diagnosis)
+            let unknown = diagnoses.filter { !wanted.contains($0.lowercased()) }
+            if unknown.isEmpty, !diagnoses.isEmpty {
+                entries.append(entry)
+            } else if unknown.count < diagnoses.count {
+                let place = lines[entry.id].map { "\(source), line \($0)" } ?? source
+                throw ExperimentError(.invalidOption, "stage 1: \(place): entry \"\(entry.id)\" describes \(unknown.joined(separator: ", ")), which "
+                                      + "\(unknown.count == 1 ? "is not a class" : "are not classes") of the dataset (\(classNames.joined(separator: ", ")))")
+            }
+        }
         guard !entries.isEmpty else {
             throw ExperimentError(.invalidOption, "stage 1: \(source) has no approved entry whose diagnoses are the dataset's classes (\(classNames.joined(separator: ", "))); give a corpus about them, or run PRIMA without knowledge injection")
         }
@@ -75,14 +93,35 @@ public struct KnowledgeStage: RunStage {
         do { corpus = try StartingCorpus.load() } catch {
             throw ExperimentError(.io, "stage 1: cannot read the shipped knowledge corpus: \(ExperimentError.describe(error))")
         }
-        return try corpusTexts(corpus, classNames: classNames, source: "the shipped starting corpus")
+        return try corpusTexts(corpus, classNames: classNames, source: shippedCorpusSource)
+    }
+
+    /// The texts of a knowledge corpus file (JSON Lines, the schema of PRIMAKnowledge's `KnowledgeEntry`, as
+    /// `prima-knowledge generate` and `review` write it) for the dataset's classes; see
+    /// ``corpusTexts(_:classNames:source:lines:)`` for which entries are used.
+    /// - Throws: ``ExperimentError`` `.invalidOption` naming the file, and the line where one is at fault: unreadable
+    ///   file, a line that is not a valid entry, a duplicate id, an entry that mixes the classes with unknown
+    ///   diagnoses, or no approved entry about the classes.
+    public static func corpusTexts(contentsOf url: URL, classNames: [String]) throws -> [String] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ExperimentError(.invalidOption, "stage 1: cannot read the knowledge corpus \(url.path): \(error.localizedDescription)")
+        }
+        let corpus: KnowledgeCorpus
+        do { corpus = try KnowledgeCorpus(jsonLines: text, source: url.path) } catch {
+            throw ExperimentError(.invalidOption, "stage 1: \(ExperimentError.describe(error))")
+        }
+        // The corpus reads one entry per non-blank line, in order: the n-th entry is on the n-th such line.
+        let entryLines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .filter { !$0.element.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.map { $0.offset + 1 }
+        let lines = Dictionary(zip(corpus.entries.map(\.id), entryLines), uniquingKeysWith: { first, _ in first })
+        return try corpusTexts(corpus, classNames: classNames, source: url.path, lines: lines)
     }
 
     public var name: String { Self.outputName }
 
     public var fingerprint: [String: String] {
-        var digest: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in texts.joined(separator: "\n").utf8 { digest = (digest ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        let digest = ContentDigest.of(texts.joined(separator: "\n")).value
         return ["text": text.origin, "corpus": source, "texts": String(texts.count), "texts_digest": String(digest, radix: 16),
                 "epochs": String(settings.epochs), "batch_size": String(settings.batchSize), "max_length": String(settings.maxLength),
                 "held_out_fraction": String(settings.heldOutFraction), "seed": String(settings.seed),

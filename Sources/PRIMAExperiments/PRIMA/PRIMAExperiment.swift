@@ -48,13 +48,14 @@ public struct PRIMAExperiment: StagedFoldExperiment {
     /// - Parameters:
     ///   - variant: the whole method (default) or an ablation row.
     ///   - knowledge: stage 1's refinement settings (``KnowledgeStage/smallEncoderSettings`` for the built-in encoders).
-    ///   - knowledgeTexts: the corpus texts stage 1 refines on (``KnowledgeStage/corpusTexts(_:classNames:source:)``).
-    ///   - knowledgeSource: where the texts come from, for the run's fingerprint.
+    ///   - knowledgeTexts: the corpus texts stage 1 refines on (``KnowledgeStage/startingCorpusTexts(classNames:)``, or
+    ///     ``KnowledgeStage/corpusTexts(contentsOf:classNames:)`` for a corpus file).
+    ///   - knowledgeSource: where the texts come from, for the run's fingerprint (the file's absolute path).
     ///   - fusion: stage 3's settings (``FusionSettings/small`` for the built-in Qwen3); nil ends with a linear head
     ///     on the aligned image encoder instead.
     public init(vision: VisionBackbone, text: TextBackbone, schema: MetadataSchema, lora: LoRA.Configuration = .dinov3(),
                 alignment: AlignmentSettings, training: TrainingSettings, variant: PRIMAVariant = .full,
-                knowledge: KnowledgeRefinement.Settings, knowledgeTexts: [String], knowledgeSource: String = "the shipped starting corpus",
+                knowledge: KnowledgeRefinement.Settings, knowledgeTexts: [String], knowledgeSource: String = KnowledgeStage.shippedCorpusSource,
                 fusion: FusionSettings?) {
         self.fusion = fusion
         self.variant = variant
@@ -118,19 +119,31 @@ public struct PRIMAExperiment: StagedFoldExperiment {
         return try makeFusionTrainer(fusion, context: context, aligned: aligned, stageOutputs: stageOutputs)
     }
 
-    /// Stage 3 of a fold: the stage-2 network (the supervised step's adapters when it ran), the features of the
-    /// fold's three splits computed once, and a fusion classifier over them.
+    /// Stage 3 of a fold: the features of the fold's three splits under the stage-2 network (the supervised step's
+    /// adapters when it ran), read from the fold folder's ``FusionFeatureCache`` when it holds them for these stages
+    /// and samples, else computed once and saved there; then a fusion classifier over them.
     private func makeFusionTrainer(_ fusion: FusionSettings, context: FoldContext, aligned: URL,
                                    stageOutputs: [String: URL]) throws -> any FoldTrainer {
         try fusion.validate()
-        let input = StageInput(fold: context.fold, train: context.train, classNames: context.classNames, seed: context.seed,
-                               previousOutputs: stageOutputs)
-        let (model, image, _) = try alignmentStage.loadModel(input, trained: aligned)
-        if let supervised = stageOutputs["supervised"] {
-            try AlignedEncoder.loadAdapters(into: image.backbone, from: supervised.appendingPathComponent(AlignmentStage.adaptersFile))
+        let splits = [context.train, context.validation, context.test]
+        let cache = try context.directory.map {
+            FusionFeatureCache(folder: $0, key: try fusionFeatureKey(views: fusion.views, splits: splits, stageOutputs: stageOutputs))
         }
-        let sets = try [context.train, context.validation, context.test].map {
-            try FusionFeatures.compute($0, model: model, image: image, views: fusion.views, pipeline: pipeline)
+        let sets: [FusionFeatureSet]
+        let cached: Bool
+        if let saved = cache?.load(ids: splits.map { $0.map(\.id) }) {
+            sets = saved
+            cached = true
+        } else {
+            let input = StageInput(fold: context.fold, train: context.train, classNames: context.classNames, seed: context.seed,
+                                   previousOutputs: stageOutputs)
+            let (model, image, _) = try alignmentStage.loadModel(input, trained: aligned)
+            if let supervised = stageOutputs["supervised"] {
+                try AlignedEncoder.loadAdapters(into: image.backbone, from: supervised.appendingPathComponent(AlignmentStage.adaptersFile))
+            }
+            sets = try splits.map { try FusionFeatures.compute($0, model: model, image: image, views: fusion.views, pipeline: pipeline) }
+            try cache?.store(sets)
+            cached = false
         }
         let (languageModel, tokenizer) = try fusion.makeLanguageModel(classNames: context.classNames)
         var rng = RandomGenerator(seed: context.seed)
@@ -138,16 +151,51 @@ public struct PRIMAExperiment: StagedFoldExperiment {
         settings.shuffleSeed = context.seed
         settings.balancesClasses = training.classWeighting != .none
         do {
-            let projectors = FusionProjectorConfiguration(imageFeatureWidth: image.featureWidth,
-                                                          textFeatureWidth: model.metadataEncoder.featureWidth,
+            // The encoders' widths, read off the features (the same whether computed or read back).
+            let projectors = FusionProjectorConfiguration(imageFeatureWidth: sets[0].views[0].global.shape[1],
+                                                          textFeatureWidth: sets[0].text.cls.shape[1],
                                                           hiddenSize: languageModel.config.hiddenSize)
             let classifier = try FusionClassifier(languageModel: languageModel, tokenizer: tokenizer, classNames: context.classNames,
                                                   classWords: try fusion.classWords(for: context.classNames), projectors: projectors, lora: fusion.lora, using: &rng)
             classifier.languageModel.storeFrozenWeights(as: fusion.frozenWeights)
             return FusionFoldTrainer(trainer: try FusionTrainer(classifier: classifier, training: sets[0], settings: settings),
-                                     featureSets: sets)
+                                     featureSets: sets, featuresWereCached: cached, scratchFiles: cache.map { [$0.url] } ?? [])
         } catch let error as FusionError {
             throw ExperimentError(.invalidOption, "stage 3: \(error)")
         }
+    }
+
+    /// The key of a fold's stage-3 features (``FusionFeatureCache``): everything that makes them — the settings of
+    /// the stages before stage 3 and the bytes of their output folders, the image side and views, and each sample's
+    /// id, label, photo paths and metadata text as the text encoder reads it.
+    func fusionFeatureKey(views: Int, splits: [[DatasetSample]], stageOutputs: [String: URL]) throws -> String {
+        var digest = ContentDigest()
+        digest.add("views=\(views)\nimage_side=\(vision.imageSide)\nvision=\(vision.origin)\n")
+        let settings = runStages.map { ($0.name, $0.fingerprint) } + stages.map { ($0.name, $0.fingerprint) }
+        for (name, fingerprint) in settings {
+            for (key, value) in fingerprint.sorted(by: { $0.key < $1.key }) { digest.add("\(name).\(key)=\(value)\n") }
+        }
+        let manager = FileManager.default
+        for (name, folder) in stageOutputs.sorted(by: { $0.key < $1.key }) {
+            let files: [String]
+            do { files = try manager.contentsOfDirectory(atPath: folder.path).sorted() } catch {
+                throw ExperimentError(.io, "cannot list the stage output \(folder.path): \(error.localizedDescription)")
+            }
+            for file in files {
+                let url = folder.appendingPathComponent(file)
+                var isDirectory: ObjCBool = false
+                guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+                digest.add("output \(name)/\(file)\n")
+                try digest.add(contentsOf: url)
+            }
+        }
+        let renderer = MetadataTextRenderer(schema: pipeline.schema)
+        for (index, split) in splits.enumerated() {
+            digest.add("split \(index)\n")
+            for sample in split {
+                digest.add("\(sample.id)|\(sample.label)|\(sample.imagePaths.map(\.path).joined(separator: ","))|\(renderer.render(sample.metadata))\n")
+            }
+        }
+        return digest.hex
     }
 }

@@ -15,7 +15,7 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     /// supervised refinement on each fold's training split, then the aligned encoder with a linear head.
     case primaAlignment = "prima-alignment"
     /// The whole method ("PRIMA"), ``PRIMAExperiment``: stage 1 once per run (the text encoder refined on the
-    /// shipped knowledge corpus), then per fold stage 2 (alignment and supervised step) on the training split and
+    /// shipped knowledge corpus, or a corpus file), then per fold stage 2 (alignment and supervised step) on the training split and
     /// the aligned encoder with a linear head.
     case prima = "prima"
 
@@ -38,6 +38,10 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     ///     when a vision checkpoint is given, else ``AlignmentSettings/smallEncoders``.
     ///   - knowledge: stage 1's settings of ``prima``; nil for ``KnowledgeStage/paperSettings`` when a text
     ///     checkpoint is given, else ``KnowledgeStage/smallEncoderSettings``.
+    ///   - knowledgeCorpus: a knowledge corpus file (JSON Lines) whose approved entries about the dataset's classes
+    ///     stage 1 refines on (``KnowledgeStage/corpusTexts(contentsOf:classNames:)``); nil for the shipped starting
+    ///     corpus. The built-in tokenizer's vocabulary still comes from the metadata and the shipped corpus, so that
+    ///     the baselines never depend on it (words it lacks are split into characters).
     ///   - fusion: stage 3's settings of ``prima``; nil for ``FusionSettings/small`` (the built-in Qwen3, seeded from `seed`)
     ///     with its frozen weights stored as `frozenWeights`.
     ///   - ablations: also run these variants of ``prima`` (Table 3's rows: ``PRIMAVariant/ablations``), each its
@@ -45,23 +49,32 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
     ///   - frozenWeights: storage of the frozen Linear weights of DINOv3 and the text encoder in every experiment
     ///     (`Module.storeFrozenWeights(as:)`: `.bfloat16` halves them; adapters and heads stay float32). Stage 3's
     ///     Qwen3 follows `fusion`'s own ``FusionSettings/frozenWeights``.
-    /// - Throws: ``ExperimentError`` `.invalidOption` for a checkpoint folder that cannot be used.
+    /// - Throws: ``ExperimentError`` `.invalidOption` for a checkpoint folder that cannot be used, or a knowledge
+    ///   corpus that cannot be read or has no approved entry about the classes (naming the file and line).
     public static func experiments(_ choices: [BaselineChoice], schema: MetadataSchema, samples: [DatasetSample],
                                    settings: TrainingSettings, visionCheckpoint: URL? = nil, textCheckpoint: URL? = nil,
                                    seed: UInt64, appendMetadataVector: Bool = false,
                                    alignment: AlignmentSettings? = nil, knowledge: KnowledgeRefinement.Settings? = nil,
+                                   knowledgeCorpus: URL? = nil,
                                    fusion: FusionSettings? = nil, ablations: [PRIMAVariant] = [],
                                    frozenWeights: WeightPrecision = .float32) throws -> [any FoldExperiment] {
         let classNames = schema.label.classes
         let needsText = choices.contains(.imageMetadata) || choices.contains(.primaAlignment) || choices.contains(.prima) || !ablations.isEmpty
         let needsKnowledge = choices.contains(.prima) || ablations.contains(where: \.usesKnowledge)
-        // The shipped corpus about the dataset's classes: stage 1's texts, and words of the built-in tokenizer.
-        // (The same texts whichever experiments run, so that the baselines' tokenizer never depends on the choice.)
+        // The shipped corpus about the dataset's classes: stage 1's texts (without a corpus file), and words of the
+        // built-in tokenizer. (The same texts whichever experiments run and whichever corpus stage 1 reads, so that
+        // the baselines' tokenizer never depends on either.)
         let corpusTexts: [String]?
-        if needsKnowledge {
+        if needsKnowledge && knowledgeCorpus == nil {
             corpusTexts = try KnowledgeStage.startingCorpusTexts(classNames: classNames)
         } else {
             corpusTexts = textCheckpoint == nil ? try? KnowledgeStage.startingCorpusTexts(classNames: classNames) : nil
+        }
+        // A corpus file is read only when stage 1 runs; its absolute path names it in the stage's fingerprint.
+        let knowledgeFile = knowledgeCorpus?.standardizedFileURL
+        var knowledgeTexts = corpusTexts ?? []
+        if let knowledgeFile, needsKnowledge {
+            knowledgeTexts = try KnowledgeStage.corpusTexts(contentsOf: knowledgeFile, classNames: classNames)
         }
         var encoders: EncoderBaselines?
         func loadEncoders() throws -> EncoderBaselines {
@@ -91,7 +104,7 @@ public enum BaselineChoice: String, Sendable, CaseIterable, Codable {
                                    alignment: alignment ?? (visionCheckpoint == nil ? .smallEncoders : .paper), training: settings,
                                    variant: variant,
                                    knowledge: knowledge ?? (textCheckpoint == nil ? KnowledgeStage.smallEncoderSettings : KnowledgeStage.paperSettings),
-                                   knowledgeTexts: corpusTexts ?? [],
+                                   knowledgeTexts: knowledgeTexts, knowledgeSource: knowledgeFile?.path ?? KnowledgeStage.shippedCorpusSource,
                                    fusion: fusion ?? {
                                        var small = FusionSettings(training: .small, languageModelSeed: seed &+ 2)
                                        small.frozenWeights = frozenWeights

@@ -11,6 +11,14 @@ import PRIMATensor
 public protocol BatchClassifier: Module {
     /// Class logits [B, K] of the batch's samples.
     func logits(for batch: TwoViewBatch) -> Tensor
+
+    /// The views of each sample ``logits(for:)`` reads: 2, or 1 when it reads `view1` only (the loaders then
+    /// skip the second photo's decoding and augmentation). Default 2.
+    var viewsPerSample: Int { get }
+}
+
+extension BatchClassifier {
+    public var viewsPerSample: Int { 2 }
 }
 
 extension TwoViewBatch {
@@ -49,11 +57,12 @@ public struct BatchPipeline: Sendable {
     }
 
     /// A loader over `samples`: shuffled, augmented batches with `training`, else in order through the
-    /// evaluation transform.
-    public func loader(_ samples: [DatasetSample], batchSize: Int, training: Bool, seed: UInt64) -> TwoViewLoader {
+    /// evaluation transform; `views` 1 for a consumer of `view1` alone (see `TwoViewLoader.Configuration.viewCount`).
+    public func loader(_ samples: [DatasetSample], batchSize: Int, training: Bool, seed: UInt64, views: Int = 2) -> TwoViewLoader {
         TwoViewLoader(samples: samples, transform: training ? trainTransform : evaluationTransform,
                       renderer: MetadataTextRenderer(schema: schema), encoder: MetadataVectorEncoder(schema: schema),
-                      configuration: .init(batchSize: batchSize, shuffle: training, seed: seed, workerCount: workerCount),
+                      configuration: .init(batchSize: batchSize, shuffle: training, seed: seed, workerCount: workerCount,
+                                           viewCount: views),
                       decode: decode)
     }
 }

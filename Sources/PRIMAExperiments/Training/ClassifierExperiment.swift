@@ -101,7 +101,8 @@ public final class ClassifierTrainer: FoldTrainer {
         self.settings = settings
         self.pipeline = pipeline
         seed = context.seed
-        trainLoader = pipeline.loader(context.train, batchSize: settings.batchSize, training: true, seed: context.seed)
+        trainLoader = pipeline.loader(context.train, batchSize: settings.batchSize, training: true, seed: context.seed,
+                                      views: model.viewsPerSample)
         adamW = AdamW(model, learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         let totalSteps = trainLoader.batchCount * context.epochs
         let warmup = LearningRateSchedule.warmupSteps(ratio: settings.warmupRatio, totalSteps: totalSteps)
@@ -162,7 +163,8 @@ public final class ClassifierTrainer: FoldTrainer {
     public func predict(_ samples: [DatasetSample]) throws -> Tensor {
         classifier.eval()
         defer { classifier.train() }
-        let loader = pipeline.loader(samples, batchSize: settings.batchSize, training: false, seed: seed)
+        let loader = pipeline.loader(samples, batchSize: settings.batchSize, training: false, seed: seed,
+                                     views: classifier.viewsPerSample)
         var batches = loader.epoch(0)
         var parts: [Tensor] = []
         while let batch = try batches.next() {

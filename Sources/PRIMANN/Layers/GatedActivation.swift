@@ -47,8 +47,9 @@ extension ActivationFunction {
         }
     }
 
-    /// The C kernels (value, and derivative times an incoming gradient) of the activations that have them.
-    private var vectorisedKernels: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+    /// The C kernels (value, and derivative times an incoming gradient) of the activations that have them; nil
+    /// for the others. Shared with the fused gated units of the models (DINOv3's `act(gate) · up`).
+    package var vectorisedKernels: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
                                     (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
         switch self {
         case .silu: return ({ prima_silu_f32($0, $1, $2) }, { prima_silu_backward_f32($0, $1, $2, $3) })

@@ -43,9 +43,11 @@ public final class Linear: Module, Layer {
     }
 
     /// The projection of `input` (`[…, inputSize]` → `[…, outputSize]`), plus the adapter's output when one is attached and not merged.
+    /// With enough input rows the two are computed together through the merged weight (see
+    /// `Tensor.lowRankAdaptedLinear`), which gives the same values and gradients up to float rounding.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let out = baseForward(input)
-        guard let lora, !lora.isMerged else { return out }
-        return out + lora(input)
+        guard let lora, !lora.isMerged else { return baseForward(input) }
+        if let fused = lora.mergedForward(input, base: self) { return fused }
+        return baseForward(input) + lora(input)
     }
 }

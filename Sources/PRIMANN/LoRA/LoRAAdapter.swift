@@ -45,6 +45,22 @@ public final class LoRAAdapter: Module {
         return up(down(x)) * scaling
     }
 
+    /// The adapted layer's output through the merged weight `W + scaling · B A` (one large product forward
+    /// and one backward instead of the base product, two thin ones, a scaling and an addition), or nil where
+    /// that does not apply or would cost more: dropout active on the adapter's input, a bfloat16 base weight,
+    /// biases on the adapter, or too few input rows to pay for building the merged weight.
+    func mergedForward(_ input: Tensor, base: Linear) -> Tensor? {
+        guard dropout.map({ !$0.isTraining }) ?? true, base.weight.bfloat16Value == nil,
+              down.bias == nil, up.bias == nil, down.lora == nil, up.lora == nil,
+              Tensor.mergedLowRankIsCheaper(rows: input.count / Swift.max(base.inputSize, 1),
+                                            inFeatures: base.inputSize, outFeatures: base.outputSize)
+        else { return nil }
+        precondition(input.rank >= 1 && input.shape[input.rank - 1] == base.inputSize,
+                     "Linear(\(base.inputSize)→\(base.outputSize)) applied to \(input.shape)")
+        return Tensor.lowRankAdaptedLinear(input, weight: base.weight.value, bias: base.bias?.value,
+                                           down: down.weight.value, up: up.weight.value, scaling: scaling)
+    }
+
     /// `scaling · B A`, shape `[out, in]`.
     public func delta() -> Tensor {
         noGrad { Tensor.matmul(up.weight.value, down.weight.value) * scaling }

@@ -24,11 +24,16 @@ extension Tensor {
             precondition(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape), expected [\(weight.shape[0])]")
         }
         let out = ConvolutionKernel.forward(geometry, input: input, weight: weight, bias: bias)
+        guard input.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true, GradMode.isEnabled else { return out }
+        // Save only what the needed gradients read, as `linear` does: the input for the weight's gradient, the
+        // weight for the input's. A frozen kernel keeps no activation alive for backward, and a kernel trained on
+        // inputs that need no gradient (pixels) is not kept either.
+        let savedInput = weight.requiresGrad ? input.detached() : nil
+        let savedWeight = input.requiresGrad ? weight.detached() : nil
+        let needsBias = bias?.requiresGrad == true
         return record(out, inputs: [input, weight, bias ?? Tensor(0)]) { g in
-            let grads = ConvolutionKernel.backward(geometry, outputGradient: g, input: input, weight: weight,
-                                                   needsInput: input.requiresGrad, needsWeight: weight.requiresGrad)
-            let gradBias = bias?.requiresGrad == true ? ConvolutionKernel.biasGradient(geometry, g) : nil
-            return [grads.input, grads.weight, gradBias]
+            let grads = ConvolutionKernel.backward(geometry, outputGradient: g, input: savedInput, weight: savedWeight)
+            return [grads.input, grads.weight, needsBias ? ConvolutionKernel.biasGradient(geometry, g) : nil]
         }
     }
 }
@@ -109,12 +114,13 @@ enum ConvolutionKernel {
         return out
     }
 
-    static func backward(_ g: ConvolutionGeometry, outputGradient: Tensor, input: Tensor, weight: Tensor,
-                         needsInput: Bool, needsWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
-        let gradInput = needsInput ? Tensor.zeros(input.shape) : nil
-        let gradWeight = needsWeight ? Tensor.zeros(weight.shape) : nil
-        guard needsInput || needsWeight else { return (nil, nil) }
-        let x = input.storage.pointer, w = weight.storage.pointer, dOut = outputGradient.storage.pointer
+    /// The input's gradient when `weight` is given (it reads the kernel) and the weight's when `input` is given
+    /// (it reads the input): pass only what the needed gradients read.
+    static func backward(_ g: ConvolutionGeometry, outputGradient: Tensor, input: Tensor?, weight: Tensor?) -> (input: Tensor?, weight: Tensor?) {
+        let gradInput = weight == nil ? nil : Tensor.zeros([g.batch, g.inChannels, g.height, g.width])
+        let gradWeight = input == nil ? nil : Tensor.zeros([g.outChannels, g.inChannels / g.groups, g.kernelHeight, g.kernelWidth])
+        guard gradInput != nil || gradWeight != nil else { return (nil, nil) }
+        let x = input?.storage.pointer, w = weight?.storage.pointer, dOut = outputGradient.storage.pointer
         let inputSize = g.inChannels * g.height * g.width, outputSize = g.outChannels * g.positions
         if g.isPatchEmbedding {
             let rowLength = g.inChannels * g.kernelArea
@@ -122,13 +128,13 @@ enum ConvolutionKernel {
             defer { patches.deallocate() }
             for b in 0..<g.batch {
                 let dOutB = dOut + b * outputSize
-                if let gradWeight {  // dW += dOut_b · patches_b
+                if let gradWeight, let x {  // dW += dOut_b · patches_b
                     copyPatches(g, image: x + b * inputSize, patches: patches, toPatches: true)
                     Tensor.sgemm(m: g.outChannels, n: rowLength, k: g.positions, a: dOutB, lda: g.positions, transposeA: false,
                                  b: patches, ldb: rowLength, transposeB: false,
                                  c: gradWeight.storage.pointer, ldc: rowLength, beta: 1)
                 }
-                if let gradInput {  // dPatches = dOut_bᵀ · W, copied back (patches do not overlap)
+                if let gradInput, let w {  // dPatches = dOut_bᵀ · W, copied back (patches do not overlap)
                     Tensor.sgemm(m: g.positions, n: rowLength, k: g.outChannels, a: dOutB, lda: g.positions, transposeA: true,
                                  b: w, ldb: rowLength, transposeB: false, c: patches, ldc: rowLength, beta: 0)
                     copyPatches(g, image: gradInput.storage.pointer + b * inputSize, patches: patches, toPatches: false)
@@ -141,7 +147,7 @@ enum ConvolutionKernel {
         let (rows, outG) = (g.groupColumnRows, g.groupOutChannels)
         for b in 0..<g.batch {
             let dOutB = dOut + b * outputSize
-            if let gradWeight {  // dW_g += dOut_{b,g} · columns_gᵀ
+            if let gradWeight, let x {  // dW_g += dOut_{b,g} · columns_gᵀ
                 imageToColumns(g, image: x + b * inputSize, columns: columns)
                 for group in 0..<g.groups {
                     Tensor.sgemm(m: outG, n: rows, k: g.positions,
@@ -150,7 +156,7 @@ enum ConvolutionKernel {
                                  c: gradWeight.storage.pointer + group * outG * rows, ldc: rows, beta: 1)
                 }
             }
-            if let gradInput {  // dColumns_g = W_gᵀ · dOut_{b,g}, folded back onto the image
+            if let gradInput, let w {  // dColumns_g = W_gᵀ · dOut_{b,g}, folded back onto the image
                 for group in 0..<g.groups {
                     Tensor.sgemm(m: rows, n: g.positions, k: outG,
                                  a: w + group * outG * rows, lda: rows, transposeA: true,

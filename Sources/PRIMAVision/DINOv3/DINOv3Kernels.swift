@@ -1,4 +1,3 @@
-import CPRIMAKernels
 import PRIMANN
 import PRIMATensor
 
@@ -141,24 +140,11 @@ enum DINOv3Kernels {
 }
 
 extension DINOv3Kernels {
-    /// The activations the gated MLP fuses with its gate (vectorised C kernels, value and derivative).
-    typealias ElementwiseKernel = (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
-    typealias DerivativeKernel = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
-
-    static func fusedKernels(_ activation: ActivationFunction) -> (ElementwiseKernel, DerivativeKernel)? {
-        switch activation {
-        case .silu: return ({ prima_silu_f32($0, $1, $2) }, { prima_silu_backward_f32($0, $1, $2, $3) })
-        case .gelu: return ({ prima_gelu_f32($0, $1, $2) }, { prima_gelu_backward_f32($0, $1, $2, $3) })
-        case .geluTanh: return ({ prima_gelu_tanh_f32($0, $1, $2) }, { prima_gelu_tanh_backward_f32($0, $1, $2, $3) })
-        default: return nil
-        }
-    }
-
     /// The gated MLP's hidden activation `act(gate) · up` (SwiGLU for SiLU) in one pass forward and one
     /// backward, block by block so that each block stays in cache; saves only `gate` and `up`.
     static func gatedActivation(_ gate: Tensor, _ up: Tensor, _ activation: ActivationFunction) -> Tensor {
         precondition(gate.shape == up.shape, "gated activation: gate \(gate.shape) and up \(up.shape) differ")
-        guard let (forward, derivative) = fusedKernels(activation) else { return activation(gate) * up }
+        guard let (forward, derivative) = activation.vectorisedKernels else { return activation(gate) * up }
         let n = gate.count, block = 4096
         let out = Tensor(uninitializedShape: gate.shape)
         let pg = UnsafePointer(gate.storage.pointer), pu = UnsafePointer(up.storage.pointer), po = out.storage.pointer

@@ -52,8 +52,10 @@ extension ImageOps {
         for i in 0..<plane {
             let r = src[i], g = src[plane + i], b = src[2 * plane + i]
             var (h, s, v) = rgbToHSV(r, g, b)
-            h = (h + factor).truncatingRemainder(dividingBy: 1)
-            if h < 0 { h += 1 }
+            // (h + factor) mod 1 for h + factor in [-0.5, 1.5): the subtraction is exact there (Sterbenz), so this
+            // equals `truncatingRemainder(dividingBy: 1)` bit for bit without a call to fmodf per pixel.
+            h += factor
+            if h >= 1 { h -= 1 } else if h < 0 { h += 1 }
             let rgb = hsvToRGB(h, s, v)
             dst[i] = rgb.0
             dst[plane + i] = rgb.1
@@ -81,15 +83,15 @@ extension ImageOps {
         let rc = (maxc - r) / range, gc = (maxc - g) / range, bc = (maxc - b) / range
         let h: Float
         if maxc == r { h = bc - gc } else if maxc == g { h = 2 + rc - bc } else { h = 4 + gc - rc }
-        var hue = (h * (1 / 6) + 1).truncatingRemainder(dividingBy: 1)
-        if hue < 0 { hue += 1 }
-        return (hue, s, maxc)
+        // h/6 + 1 lies in [5/6, 11/6], where `mod 1` is one exact subtraction.
+        let shifted = h * (1 / 6) + 1
+        return (shifted >= 1 ? shifted - 1 : shifted, s, maxc)
     }
 
     /// RGB from hue, saturation, value — torchvision's `_hsv_to_rgb` (sector by sector, p/q/t clamped to [0, 1]).
     private static func hsvToRGB(_ h: Float, _ s: Float, _ v: Float) -> (Float, Float, Float) {
         let h6 = h * 6
-        let sector = h6.rounded(.down)
+        let sector = Float(Int(h6))  // floor, as h6 >= 0; a conversion instead of a call to floorf per pixel
         let f = h6 - sector
         let q = min(max((1 - s * f) * v, 0), 1)
         let t = min(max((s * f + (1 - s)) * v, 0), 1)

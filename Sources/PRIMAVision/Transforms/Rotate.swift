@@ -26,38 +26,60 @@ extension ImageOps {
         let plane = height * width
         let output = Tensor(uninitializedShape: image.shape)
         let src = image.storage.pointer, dst = output.storage.pointer
+        let fills = (0..<channels).map { fill.count == 1 ? fill[0] : fill[$0] }
         Parallel.forEachRange(height, costPerItem: width * (channels + 1) * 4) { rows in
-            for y in rows {
-                let yc = Float(y) + 0.5 - halfHeight
-                for x in 0..<width {
-                    let xc = Float(x) + 0.5 - halfWidth
-                    let sx = cosine * xc - sine * yc + halfWidth - 0.5
-                    let sy = sine * xc + cosine * yc + halfHeight - 0.5
-                    let x0 = Int(sx.rounded(.down)), y0 = Int(sy.rounded(.down))
-                    let fx = sx - Float(x0), fy = sy - Float(y0)
-                    // The 4 bilinear taps; taps outside the image contribute 0 and are missing from the mask.
-                    var offsets = (0, 0, 0, 0), weights: (Float, Float, Float, Float) = (0, 0, 0, 0)
-                    var mask: Float = 0
-                    func tap(_ tx: Int, _ ty: Int, _ w: Float) -> (Int, Float) {
-                        guard tx >= 0 && tx < width && ty >= 0 && ty < height else { return (0, 0) }
-                        mask += w
-                        return (ty * width + tx, w)
-                    }
-                    (offsets.0, weights.0) = tap(x0, y0, (1 - fx) * (1 - fy))
-                    (offsets.1, weights.1) = tap(x0 + 1, y0, fx * (1 - fy))
-                    (offsets.2, weights.2) = tap(x0, y0 + 1, (1 - fx) * fy)
-                    (offsets.3, weights.3) = tap(x0 + 1, y0 + 1, fx * fy)
-                    for c in 0..<channels {
-                        let p = src + c * plane
-                        let sample = weights.0 * p[offsets.0] + weights.1 * p[offsets.1]
-                            + weights.2 * p[offsets.2] + weights.3 * p[offsets.3]
-                        let f = fill.count == 1 ? fill[0] : fill[c]
-                        dst[c * plane + y * width + x] = mask * (sample - f) + f
+            fills.withUnsafeBufferPointer { fills in
+                for y in rows {
+                    let yc = Float(y) + 0.5 - halfHeight
+                    for x in 0..<width {
+                        let xc = Float(x) + 0.5 - halfWidth
+                        let sx = cosine * xc - sine * yc + halfWidth - 0.5
+                        let sy = sine * xc + cosine * yc + halfHeight - 0.5
+                        let x0 = floorToInt(sx), y0 = floorToInt(sy)
+                        let fx = sx - Float(x0), fy = sy - Float(y0)
+                        let w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy
+                        // The 4 bilinear taps; taps outside the image contribute 0 and are missing from the mask.
+                        // (The sums keep the tap order, so every pixel is bit for bit what it always was.)
+                        let o00: Int, o10: Int, o01: Int, o11: Int
+                        let t00: Float, t10: Float, t01: Float, t11: Float, mask: Float
+                        if x0 >= 0 && x0 + 1 < width && y0 >= 0 && y0 + 1 < height {
+                            o00 = y0 * width + x0; o10 = o00 + 1; o01 = o00 + width; o11 = o01 + 1
+                            (t00, t10, t01, t11) = (w00, w10, w01, w11)
+                            mask = w00 + w10 + w01 + w11
+                        } else {
+                            func inside(_ tx: Int, _ ty: Int) -> Bool { tx >= 0 && tx < width && ty >= 0 && ty < height }
+                            let in00 = inside(x0, y0), in10 = inside(x0 + 1, y0)
+                            let in01 = inside(x0, y0 + 1), in11 = inside(x0 + 1, y0 + 1)
+                            o00 = in00 ? y0 * width + x0 : 0; t00 = in00 ? w00 : 0
+                            o10 = in10 ? y0 * width + x0 + 1 : 0; t10 = in10 ? w10 : 0
+                            o01 = in01 ? (y0 + 1) * width + x0 : 0; t01 = in01 ? w01 : 0
+                            o11 = in11 ? (y0 + 1) * width + x0 + 1 : 0; t11 = in11 ? w11 : 0
+                            var m: Float = 0
+                            if in00 { m += w00 }
+                            if in10 { m += w10 }
+                            if in01 { m += w01 }
+                            if in11 { m += w11 }
+                            mask = m
+                        }
+                        for c in 0..<channels {
+                            let p = src + c * plane
+                            let sample = t00 * p[o00] + t10 * p[o10] + t01 * p[o01] + t11 * p[o11]
+                            let f = fills[c]
+                            dst[c * plane + y * width + x] = mask * (sample - f) + f
+                        }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// `Int(value.rounded(.down))` without a call to floorf (this module is built for baseline x86-64, where
+    /// rounding down is a library call); `value` is a pixel coordinate, far inside Int's range.
+    @inline(__always)
+    private static func floorToInt(_ value: Float) -> Int {
+        let truncated = Int(value)
+        return Float(truncated) > value ? truncated - 1 : truncated
     }
 
     /// A square image turned by a quarter turn.
