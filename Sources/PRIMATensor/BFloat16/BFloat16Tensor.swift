@@ -62,26 +62,13 @@ public final class BFloat16Storage: @unchecked Sendable {
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative element count")
         let bytes = max(count, 1) * MemoryLayout<UInt16>.stride
-        let raw: UnsafeMutableRawPointer
-        if bytes >= LargeBufferPool.threshold {
-            raw = LargeBufferPool.allocate(bytes: bytes)
-        } else {
-            var aligned: UnsafeMutableRawPointer?
-            guard posix_memalign(&aligned, 64, bytes) == 0, let aligned else {
-                fatalError("PRIMATensor: out of memory allocating \(bytes) bytes")
-            }
-            raw = aligned
-        }
+        let raw = LargeBufferPool.allocateBuffer(bytes: bytes)
         self.pointer = raw.bindMemory(to: UInt16.self, capacity: max(count, 1))
         self.count = count
     }
 
     deinit {
         let bytes = max(count, 1) * MemoryLayout<UInt16>.stride
-        if bytes >= LargeBufferPool.threshold {
-            LargeBufferPool.release(UnsafeMutableRawPointer(pointer), bytes: bytes)
-        } else {
-            free(pointer)
-        }
+        LargeBufferPool.releaseBuffer(UnsafeMutableRawPointer(pointer), bytes: bytes)
     }
 }

@@ -38,6 +38,22 @@ enum LargeBufferPool {
     /// The mapped size of a buffer of `bytes` bytes.
     static func roundedSize(_ bytes: Int) -> Int { (bytes + pageSize - 1) / pageSize * pageSize }
 
+    /// A tensor buffer of `bytes` bytes (uninitialised): from the pool when large, else 64-byte aligned from malloc.
+    /// The one allocation rule of float32 and bfloat16 storage; free it with ``releaseBuffer(_:bytes:)``.
+    static func allocateBuffer(bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes >= threshold { return allocate(bytes: bytes) }   // page-aligned, reused by size (see above why)
+        var aligned: UnsafeMutableRawPointer?
+        guard posix_memalign(&aligned, 64, bytes) == 0, let aligned else {
+            fatalError("PRIMATensor: out of memory allocating \(bytes) bytes")
+        }
+        return aligned
+    }
+
+    /// Frees a buffer of ``allocateBuffer(bytes:)`` (`bytes` as allocated).
+    static func releaseBuffer(_ address: UnsafeMutableRawPointer, bytes: Int) {
+        if bytes >= threshold { release(address, bytes: bytes) } else { free(address) }
+    }
+
     /// A page-aligned buffer of at least `bytes` bytes (uninitialised).
     static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
         let size = roundedSize(bytes)

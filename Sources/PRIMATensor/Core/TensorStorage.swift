@@ -13,16 +13,7 @@ public final class TensorStorage: @unchecked Sendable {
     public init(uninitializedCount count: Int) {
         precondition(count >= 0, "negative element count")
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw: UnsafeMutableRawPointer
-        if bytes >= LargeBufferPool.threshold {
-            raw = LargeBufferPool.allocate(bytes: bytes)   // page-aligned, reused by size (see there why)
-        } else {
-            var aligned: UnsafeMutableRawPointer?
-            guard posix_memalign(&aligned, 64, bytes) == 0, let aligned else {
-                fatalError("PRIMATensor: out of memory allocating \(bytes) bytes")
-            }
-            raw = aligned
-        }
+        let raw = LargeBufferPool.allocateBuffer(bytes: bytes)
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
     }
@@ -46,10 +37,6 @@ public final class TensorStorage: @unchecked Sendable {
 
     deinit {
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        if bytes >= LargeBufferPool.threshold {
-            LargeBufferPool.release(UnsafeMutableRawPointer(pointer), bytes: bytes)
-        } else {
-            free(pointer)
-        }
+        LargeBufferPool.releaseBuffer(UnsafeMutableRawPointer(pointer), bytes: bytes)
     }
 }
