@@ -59,7 +59,7 @@ extension Tensor {
     /// seed is 1. Gradients add up in the leaves across calls until cleared. The pass frees the graph:
     /// saved activations are released as soon as they have been used.
     public func backward(_ gradient: Tensor? = nil) {
-        guard let root = node else {
+        guard node != nil else {
             preconditionFailure("backward() on a tensor that does not require gradients")
         }
         let seed: Tensor
@@ -70,9 +70,26 @@ extension Tensor {
             precondition(count == 1, "backward() without a seed needs a one-element tensor, got \(shape)")
             seed = Tensor(repeating: 1, shape: shape)
         }
+        Self.backward([(self, seed)])
+    }
+
+    /// Back-propagates from several tensors at once, each with its own seed gradient (the shape of its
+    /// tensor): one pass over the union of their graphs, as if the sum of `⟨tensor, seed⟩` had been
+    /// differentiated, without building that sum. Tensors that do not require gradients are skipped.
+    ///
+    /// Passes over graphs that share no interior node may run at the same time on different threads
+    /// (see ``Parallel/branches(_:)``): leaves shared by both (parameters) add their gradients under a lock.
+    public static func backward(_ roots: [(tensor: Tensor, gradient: Tensor)]) {
+        let seeded = roots.compactMap { root -> (GradNode, Tensor)? in
+            guard let node = root.tensor.node else { return nil }
+            precondition(root.gradient.shape == root.tensor.shape,
+                         "seed gradient shape \(root.gradient.shape) for \(root.tensor.shape)")
+            return (node, root.gradient.detached())
+        }
+        guard !seeded.isEmpty else { return }
         noGrad {
-            let order = Self.topologicalOrder(from: root)
-            root.accumulate(seed)
+            let order = topologicalOrder(from: seeded.map(\.0))
+            for (node, seed) in seeded { node.accumulate(seed) }
             for node in order.reversed() where !node.isLeaf {
                 // As in PyTorch, a second pass through freed nodes is an error, not a silent zero.
                 precondition(!(node.wasConsumed && node.grad != nil),
@@ -88,11 +105,11 @@ extension Tensor {
         }
     }
 
-    /// Nodes reachable from `root`, each after all of its inputs (iterative DFS; graphs can be deep).
-    static func topologicalOrder(from root: GradNode) -> [GradNode] {
+    /// Nodes reachable from `roots`, each after all of its inputs (iterative DFS; graphs can be deep).
+    static func topologicalOrder(from roots: [GradNode]) -> [GradNode] {
         var order: [GradNode] = []
         var visited = Set<ObjectIdentifier>()
-        var stack: [(GradNode, Bool)] = [(root, false)]
+        var stack: [(GradNode, Bool)] = roots.reversed().map { ($0, false) }
         while let (node, expanded) = stack.popLast() {
             if expanded { order.append(node); continue }
             let id = ObjectIdentifier(node)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One recorded operation on the autodiff tape (or a leaf that collects a gradient).
 ///
 /// Interior nodes keep their inputs' nodes and a closure that maps the output gradient to the input
@@ -28,9 +30,23 @@ public final class GradNode: @unchecked Sendable {
         self.shape = shape
     }
 
+    /// Serialises gradient accumulation into leaves: concurrent backward passes over disjoint graphs
+    /// (``Parallel/branches(_:)``) share only their leaves, the parameters.
+    private static let leafLock = NSLock()
+
     /// Adds `g` to the gradient, in place when no other tensor shares the accumulated buffer.
     func accumulate(_ g: Tensor) {
         precondition(g.shape == shape, "gradient of shape \(g.shape) for a tensor of shape \(shape)")
+        if isLeaf {
+            Self.leafLock.lock()
+            defer { Self.leafLock.unlock() }
+            add(g)
+        } else {
+            add(g)
+        }
+    }
+
+    private func add(_ g: Tensor) {
         guard var existing = grad else {
             grad = g.detached()
             return
