@@ -9,7 +9,8 @@ import PRIMAVision
 /// batch of 16; the frozen text encoder (ModernBERT-base, or all-MiniLM-L6-v2's BERT shape) encodes 16 × 64
 /// tokens without gradients; linear projection heads into a 256-wide shared space; PRIMA's four losses
 /// (0.2/0.3/0.2/0.3, τ = 0.07, metadata vectors of width 64); backward; AdamW (lr 3e-5, weight decay 1e-3).
-/// Word mask: every token but the first and last.
+/// Word mask: every token but the first and last. The two views are encoded side by side, one core each
+/// (`Tensor.concurrentBranches`), as `AlignmentModel` does; the text encoder runs after them on both cores.
 extension BenchmarkRows {
     static func align() -> [Row] {
         [
@@ -67,8 +68,15 @@ extension BenchmarkRows {
             let raw = noGrad { text(ids) }
             let projected = TextFeatures(cls: model.textProjection(raw.cls), tokens: model.textProjection(raw.tokens), mask: raw.mask,
                                          wordMask: words)
-            let inputs = AlignmentInputs(view1: model.image(view1), view2: model.image(view2), text: projected,
-                                         metadataVectors: vectors, temperature: temperature)
+            // The two views side by side, as AlignmentModel encodes them (Tensor.concurrentBranches).
+            guard let views = try? Tensor.concurrentBranches(2, { branch in
+                let features = model.image(branch == 0 ? view1 : view2)
+                return [features.global, features.tokens!]
+            }) else { fatalError("unreachable: the branches do not throw") }
+            let grid = PatchGrid(height: 14, width: 14)
+            let inputs = AlignmentInputs(view1: ImageFeatures(global: views[0][0], tokens: views[0][1], grid: grid),
+                                         view2: ImageFeatures(global: views[1][0], tokens: views[1][1], grid: grid),
+                                         text: projected, metadataVectors: vectors, temperature: temperature)
             guard let value = try? objective.evaluate(inputs) else { fatalError("the alignment objective refused the benchmark batch") }
             value.total.backward()
             optimizer.step()

@@ -50,4 +50,27 @@ import Testing
         let again = try noGrad { try model.projectTexts(texts) }
         #expect(again.tokens.scalars == cached.tokens.scalars)
     }
+
+    @Test func viewsEncodedSideBySideGiveTheOneBatchLossesAndGradients() throws {
+        let samples = AlignFixtures.samples(count: 4)
+        let model = try AlignFixtures.model(samples: samples)
+        var epoch = AlignFixtures.loader(samples).epoch(0)
+        let batch = try #require(try epoch.next())
+        let objective = AlignmentObjective.prima()
+        func run(concurrently: Bool) throws -> (total: Float, gradients: [String: Tensor]) {
+            model.encodesViewsConcurrently = concurrently
+            let value = try objective.evaluate(try model.inputs(for: batch))
+            value.total.backward()
+            let trainable = model.namedParameters().filter { !$0.parameter.isFrozen }
+            defer { for entry in trainable { entry.parameter.zeroGrad() } }
+            return (value.total.item, Dictionary(uniqueKeysWithValues: trainable.map { ($0.key, $0.parameter.grad!) }))
+        }
+        let oneBatch = try run(concurrently: false), sideBySide = try run(concurrently: true)
+        #expect(abs(sideBySide.total - oneBatch.total) <= Tolerance.forward * max(1, abs(oneBatch.total)))
+        #expect(sideBySide.gradients.keys.sorted() == oneBatch.gradients.keys.sorted())
+        #expect(sideBySide.gradients.keys.contains { $0.hasPrefix("image_encoder.") })
+        for (key, gradient) in oneBatch.gradients {
+            #expect(maxScaledError(sideBySide.gradients[key]!, gradient) <= Tolerance.gradient, "\(key)")
+        }
+    }
 }

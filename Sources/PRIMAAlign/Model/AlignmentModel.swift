@@ -67,6 +67,14 @@ public final class AlignmentModel: Module {
     public var cachesTextFeatures = false {
         didSet { if !cachesTextFeatures { textCache = [:] } }
     }
+    /// Whether ``inputs(view1:view2:texts:metadataVectors:labels:)`` encodes and projects the two views side by
+    /// side (`Tensor.concurrentBranches`, one core each, backward too) instead of as one batch of both.
+    /// On by default; it applies only while the image encoder draws no random numbers in its forward pass
+    /// (`Module.drawsRandomNumbersInForward`: no active dropout, stochastic depth or RoPE augmentation).
+    /// Turn it off for an encoder of your own that keeps other state its forward pass writes (a cache).
+    /// Results equal the one-batch pass's up to the order of floating-point additions.
+    public var encodesViewsConcurrently = true
+
     /// Raw features `[1, …]` of each text seen while ``cachesTextFeatures`` was on.
     private var textCache: [String: TextFeatures] = [:]
 
@@ -165,19 +173,39 @@ public final class AlignmentModel: Module {
                             wordMask: Tensor.concat(rows.map { padded($0.wordMask) }, axis: 0))
     }
 
-    /// The losses' inputs for one batch: both views go through the image encoder in one pass.
+    /// The losses' inputs for one batch: the two views side by side (``encodesViewsConcurrently``) or as one
+    /// batch through the image encoder, the texts after them.
     public func inputs(view1: Tensor, view2: Tensor, texts: [String], metadataVectors: Tensor? = nil,
                        labels: Tensor? = nil) throws -> AlignmentInputs {
         guard view1.shape == view2.shape, view1.rank == 4, view1.shape[0] == texts.count else {
             throw AlignmentError("alignment model", "views of shapes \(view1.shape) and \(view2.shape) for \(texts.count) texts; expected two [\(texts.count), C, H, W]")
         }
-        let n = texts.count
-        let both = try projectImages(Tensor.concat([view1, view2], axis: 0))
-        func half(_ t: Tensor, _ start: Int) -> Tensor { t.narrowed(axis: 0, start: start, length: n) }
-        let first = ImageFeatures(global: half(both.global, 0), tokens: both.tokens.map { half($0, 0) }, grid: both.grid)
-        let second = ImageFeatures(global: half(both.global, n), tokens: both.tokens.map { half($0, n) }, grid: both.grid)
+        let (first, second) = try projectViews(view1, view2)
         return AlignmentInputs(view1: first, view2: second, text: try projectTexts(texts), metadataVectors: metadataVectors,
                                labels: labels, temperature: temperature.value)
+    }
+
+    /// Both views in the shared space.
+    private func projectViews(_ view1: Tensor, _ view2: Tensor) throws -> (ImageFeatures, ImageFeatures) {
+        if encodesViewsConcurrently, ![imageEncoder, imageGlobalHead, imageLocalHead].contains(where: \.drawsRandomNumbersInForward) {
+            // One slot object per branch: the branches write no shared variable.
+            let grids = [GridSlot(), GridSlot()]
+            let outputs = try Tensor.concurrentBranches(2) { branch in
+                let features = try projectImages(branch == 0 ? view1 : view2)
+                grids[branch].grid = features.grid
+                return [features.global] + (features.tokens.map { [$0] } ?? [])
+            }
+            func features(_ branch: Int) -> ImageFeatures {
+                ImageFeatures(global: outputs[branch][0], tokens: outputs[branch].count > 1 ? outputs[branch][1] : nil,
+                              grid: grids[branch].grid)
+            }
+            return (features(0), features(1))
+        }
+        let n = view1.shape[0]
+        let both = try projectImages(Tensor.concat([view1, view2], axis: 0))
+        func half(_ t: Tensor, _ start: Int) -> Tensor { t.narrowed(axis: 0, start: start, length: n) }
+        return (ImageFeatures(global: half(both.global, 0), tokens: both.tokens.map { half($0, 0) }, grid: both.grid),
+                ImageFeatures(global: half(both.global, n), tokens: both.tokens.map { half($0, n) }, grid: both.grid))
     }
 
     /// The losses' inputs for a `TwoViewBatch` of the `TwoViewLoader`.
@@ -185,4 +213,9 @@ public final class AlignmentModel: Module {
         try inputs(view1: batch.view1, view2: batch.view2, texts: batch.texts, metadataVectors: batch.metadataVectors,
                    labels: batch.labels)
     }
+}
+
+/// The patch grid one branch of ``AlignmentModel``'s concurrent view encoding reports.
+private final class GridSlot {
+    var grid: PatchGrid?
 }

@@ -5,6 +5,24 @@ import PRIMATensor
 public protocol RandomStateHolder: Module {
     /// The module's random stream.
     var generator: RandomGenerator { get set }
+    /// Whether a forward pass in the module's current mode draws from ``generator`` (for dropout: training
+    /// mode with a positive probability). Code that runs a model on several threads at once
+    /// (`Tensor.concurrentBranches`) must not while any module draws. Defaults to `true`.
+    var drawsRandomNumbers: Bool { get }
+}
+
+extension RandomStateHolder {
+    /// `true`: a holder that does not say otherwise is assumed to draw.
+    public var drawsRandomNumbers: Bool { true }
+}
+
+extension Module {
+    /// Whether a forward pass in the current modes draws random numbers anywhere in this module's tree
+    /// (some ``RandomStateHolder`` says it ``RandomStateHolder/drawsRandomNumbers``).
+    public var drawsRandomNumbersInForward: Bool {
+        if let holder = self as? any RandomStateHolder, holder.drawsRandomNumbers { return true }
+        return namedModules().contains { ($0.module as? any RandomStateHolder)?.drawsRandomNumbers ?? false }
+    }
 }
 
 /// Inverted dropout, as `torch.nn.Dropout`: in training mode each element is zeroed with probability
@@ -24,6 +42,9 @@ public final class Dropout: Module, Layer, RandomStateHolder {
         self.generator = generator
         super.init()
     }
+
+    /// True in training mode with a positive probability.
+    public var drawsRandomNumbers: Bool { isTraining && probability > 0 }
 
     /// Applies dropout in training mode; the identity in evaluation mode.
     public func callAsFunction(_ input: Tensor) -> Tensor {

@@ -49,7 +49,7 @@ extension Tensor {
         attach(result, inputs: [a.node, b.node], backward: .binary(backward))
     }
 
-    private static func attach(_ result: Tensor, inputs: [GradNode?], backward: BackwardFunction) -> Tensor {
+    static func attach(_ result: Tensor, inputs: [GradNode?], backward: BackwardFunction) -> Tensor {
         var out = result
         out.node = GradNode(shape: result.shape, inputs: inputs, backward: backward)
         return out

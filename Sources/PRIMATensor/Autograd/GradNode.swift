@@ -31,22 +31,28 @@ public final class GradNode: @unchecked Sendable {
     }
 
     /// Serialises gradient accumulation into leaves: concurrent backward passes over disjoint graphs
-    /// (``Parallel/branches(_:)``) share only their leaves, the parameters.
+    /// (``Parallel/branches(_:_:)``) share only their leaves, the parameters.
     private static let leafLock = NSLock()
+
+    /// Where the leaf gradients of the backward pass running on this thread go instead of into the leaves
+    /// (set by `Tensor.concurrentBranches`, which adds each branch's collection in branch order afterwards,
+    /// so the sums do not depend on which branch finished first).
+    @TaskLocal static var leafGradientSink: LeafGradientSink?
 
     /// Adds `g` to the gradient, in place when no other tensor shares the accumulated buffer.
     func accumulate(_ g: Tensor) {
         precondition(g.shape == shape, "gradient of shape \(g.shape) for a tensor of shape \(shape)")
-        if isLeaf {
-            Self.leafLock.lock()
-            defer { Self.leafLock.unlock() }
-            add(g)
-        } else {
-            add(g)
+        guard isLeaf else { return add(g) }
+        if let sink = Self.leafGradientSink {
+            sink.collect(g, for: self)
+            return
         }
+        Self.leafLock.lock()
+        defer { Self.leafLock.unlock() }
+        add(g)
     }
 
-    private func add(_ g: Tensor) {
+    func add(_ g: Tensor) {
         guard var existing = grad else {
             grad = g.detached()
             return
@@ -107,5 +113,36 @@ enum BackwardFunction {
         case .general(let f):
             for (i, gi) in f(g).enumerated() { if let gi { body(i, gi) } }
         }
+    }
+}
+
+/// Leaf gradients collected by one branch of a concurrent backward pass, in the order the leaves were first
+/// reached; used by one thread at a time.
+final class LeafGradientSink: @unchecked Sendable {
+    private var leaves: [GradNode] = []
+    private var positions: [ObjectIdentifier: Int] = [:]
+    private var gradients: [GradNode] = []
+
+    /// Adds `g` to what this branch has for `leaf` (a scratch node does the in-place addition).
+    func collect(_ g: Tensor, for leaf: GradNode) {
+        if let position = positions[ObjectIdentifier(leaf)] {
+            gradients[position].add(g)
+        } else {
+            positions[ObjectIdentifier(leaf)] = leaves.count
+            leaves.append(leaf)
+            let scratch = GradNode(leafWithShape: leaf.shape)
+            scratch.add(g)
+            gradients.append(scratch)
+        }
+    }
+
+    /// Adds everything collected into the leaves themselves.
+    func flush() {
+        for (leaf, collected) in zip(leaves, gradients) {
+            if let g = collected.grad { leaf.accumulate(g) }
+        }
+        leaves = []
+        positions = [:]
+        gradients = []
     }
 }

@@ -179,6 +179,8 @@ final class DINOv3RotaryEmbedding: Module, RandomStateHolder {
         return Tensor.rotaryEmbedding(angles: Tensor(shape: [count, 2 * quarter], scalars: angles))
     }
 
+    var drawsRandomNumbers: Bool { isTraining && augmentsInTraining && (shift != nil || jitter != nil || rescale != nil) }
+
     /// The tables for an `height × width` patch grid (augmented in training mode when configured).
     func callAsFunction(height: Int, width: Int) -> (cos: Tensor, sin: Tensor) {
         var coordinates = Self.patchCoordinates(height: height, width: width)
@@ -217,6 +219,8 @@ final class DINOv3Attention: Module, RandomStateHolder {
         queryProjection = initializer.linear(d, d, bias: config.queryBias)
         outputProjection = initializer.linear(d, d, bias: config.projBias)
     }
+
+    var drawsRandomNumbers: Bool { isTraining && dropout > 0 }
 
     func callAsFunction(_ x: Tensor, rotary: RotaryTables) -> Tensor {
         let q = DINOv3Kernels.splitHeads(queryProjection(x), heads: heads, rotary: rotary)
@@ -294,6 +298,8 @@ final class DINOv3Layer: Module, RandomStateHolder {
         layerScale1 = DINOv3LayerScale(config, initializer)
         layerScale2 = DINOv3LayerScale(config, initializer)
     }
+
+    var drawsRandomNumbers: Bool { isTraining && dropPath > 0 }
 
     func callAsFunction(_ x: Tensor, rotary: RotaryTables) -> Tensor {
         let h = DINOv3Kernels.scaledResidual(x, dropped(attention(norm1(x), rotary: rotary)), scale: layerScale1.lambda1.value)
