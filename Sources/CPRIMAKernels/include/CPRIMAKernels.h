@@ -5,6 +5,7 @@
 // large buffers (or row ranges) across cores. Elementwise and softmax outputs may alias their inputs
 // (in-place); the norm kernels need distinct buffers.
 #include <stddef.h>
+#include <stdint.h>
 
 #pragma clang assume_nonnull begin
 
@@ -79,6 +80,11 @@ int prima_parallel_depth(void);
 void prima_parallel_enter(void);
 /// Leaves the innermost parallel region of the calling thread.
 void prima_parallel_exit(void);
+
+/// float32 → bfloat16 bit patterns, round to nearest even (NaNs stay quiet NaNs).
+void prima_f32_to_bf16(const float *x, uint16_t *y, size_t n);
+/// bfloat16 bit patterns → float32 (exact).
+void prima_bf16_to_f32(const uint16_t *x, float *y, size_t n);
 
 #pragma clang assume_nonnull end
 

@@ -13,6 +13,10 @@ public final class Linear: Module, Layer {
     /// The low-rank adapter added to the output, if one is attached (inlined: its keys sit beside `weight`).
     @Key("") public internal(set) var lora: LoRAAdapter? = nil
 
+    /// How products with a bfloat16 ``weight`` round their other operand (``BFloat16Products``; no effect
+    /// on a Float32 weight). Set for a whole model by ``Module/storeFrozenWeights(as:products:)``.
+    public var bfloat16Products: BFloat16Products = .float32
+
     /// The size of the last input axis.
     public var inputSize: Int { weight.shape[1] }
     /// The size of the last output axis.
@@ -38,7 +42,9 @@ public final class Linear: Module, Layer {
     public func baseForward(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
                      "Linear(\(inputSize)→\(outputSize)) applied to \(input.shape)")
-        if let stored = weight.bfloat16Value { return Tensor.linear(input, weight: stored, bias: bias?.value) }
+        if let stored = weight.bfloat16Value {
+            return Tensor.linear(input, weight: stored, bias: bias?.value, products: bfloat16Products)
+        }
         return Tensor.linear(input, weight: weight.value, bias: bias?.value)
     }
 

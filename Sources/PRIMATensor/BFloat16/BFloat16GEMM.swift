@@ -2,10 +2,12 @@ import Foundation
 
 /// Products of Float32 activations with a bfloat16 weight, accumulated in Float32.
 ///
-/// The one place a native bfloat16 GEMM (bf16 inputs, f32 accumulation) plugs in. Today the weight is
-/// widened to Float32 a block of rows at a time into a reused scratch buffer (at most ``tileElements``
-/// floats, never a full-size copy) and each block goes through the package's `sgemm`; the widening is
-/// exact, so the result equals a Float32 product with the bf16-rounded weight up to summation order.
+/// With ``BFloat16Products/float32`` (the default) the weight is widened to Float32 a block of rows at a time
+/// into a reused scratch buffer (at most ``tileElements`` floats, never a full-size copy) and each block goes
+/// through the package's `sgemm`; the widening is exact, so the result equals a Float32 product with the
+/// bf16-rounded weight up to summation order. With ``BFloat16Products/bfloat16`` the Float32 operand is
+/// rounded to bf16 as well and the product runs on oneDNN's native bf16 kernel where the CPU has one
+/// (``runsNatively``).
 public enum BFloat16GEMM {
     /// Floats in one widened block of weight rows (16 MiB): large enough that each block is an efficient
     /// GEMM, small next to any weight worth storing in bfloat16.
@@ -17,8 +19,13 @@ public enum BFloat16GEMM {
     public static func multiplyTransposed(m: Int, n: Int, k: Int, a: UnsafePointer<Float>,
                                           weight: UnsafePointer<UInt16>,
                                           c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float,
+                                          products: BFloat16Products = .float32,
                                           tileElements: Int = BFloat16GEMM.tileElements) {
         guard m > 0, n > 0 else { return }
+        if products == .bfloat16, k > 0 {
+            return multiplyTransposedRoundingInputs(m: m, n: n, k: k, a: a, weight: weight, c: c, ldc: ldc, beta: beta,
+                                                    native: runsNatively, tileElements: tileElements)
+        }
         let rowsPerTile = max(1, min(n, tileElements / max(k, 1)))
         ScratchPool.shared.withBuffer(count: rowsPerTile * k) { scratch in
             var start = 0
@@ -36,9 +43,14 @@ public enum BFloat16GEMM {
     /// `G` is dense with leading dimension `n`; `C` is dense `m × k` and overwritten.
     public static func multiply(m: Int, n: Int, k: Int, g: UnsafePointer<Float>,
                                 weight: UnsafePointer<UInt16>, c: UnsafeMutablePointer<Float>,
+                                products: BFloat16Products = .float32,
                                 tileElements: Int = BFloat16GEMM.tileElements) {
         guard m > 0, k > 0 else { return }
         if n == 0 { c.update(repeating: 0, count: m * k); return }
+        if products == .bfloat16 {
+            return multiplyRoundingInputs(m: m, n: n, k: k, g: g, weight: weight, c: c, native: runsNatively,
+                                          tileElements: tileElements)
+        }
         let rowsPerTile = max(1, min(n, tileElements / k))
         ScratchPool.shared.withBuffer(count: rowsPerTile * k) { scratch in
             var start = 0

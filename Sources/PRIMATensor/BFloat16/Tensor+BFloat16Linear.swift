@@ -2,9 +2,10 @@
 extension Tensor {
     /// `input` `[…, in]`, a frozen bfloat16 `weight` `[out, in]`, optional Float32 `bias` `[out]` → `[…, out]`.
     ///
-    /// Gradients flow to `input` (`dX = dY · W` with `W` widened a block at a time) and to `bias`; the
-    /// weight is a constant and gets none.
-    public static func linear(_ input: Tensor, weight: BFloat16Tensor, bias: Tensor? = nil) -> Tensor {
+    /// Gradients flow to `input` (`dX = dY · W`) and to `bias`; the weight is a constant and gets none.
+    /// `products` says whether the input (and, backward, `dY`) is rounded to bf16 too (``BFloat16Products``).
+    public static func linear(_ input: Tensor, weight: BFloat16Tensor, bias: Tensor? = nil,
+                              products: BFloat16Products = .float32) -> Tensor {
         precondition(weight.shape.count == 2, "linear: weight must be [out, in], got \(weight.shape)")
         let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
@@ -24,7 +25,7 @@ extension Tensor {
         if inFeatures > 0 {
             BFloat16GEMM.multiplyTransposed(m: rows, n: outFeatures, k: inFeatures, a: input.storage.pointer,
                                             weight: weight.storage.pointer, c: po, ldc: outFeatures,
-                                            beta: bias == nil ? 0 : 1)
+                                            beta: bias == nil ? 0 : 1, products: products)
         }
         // The backward needs W (and the shapes), never the input: capture those only, so the tape does not keep every
         // frozen layer's input activations alive (as the float32 op does for a frozen weight).
@@ -36,7 +37,7 @@ extension Tensor {
             if needsInput {
                 let gradInput = Tensor(uninitializedShape: inputShape)
                 BFloat16GEMM.multiply(m: rows, n: outFeatures, k: inFeatures, g: g.storage.pointer,
-                                      weight: weight.storage.pointer, c: gradInput.storage.pointer)
+                                      weight: weight.storage.pointer, c: gradInput.storage.pointer, products: products)
                 grads[0] = gradInput
             }
             if hasBias { grads.append(needsBias ? g.reshaped([rows, outFeatures]).sum(axes: [0]) : nil) }

@@ -1,3 +1,4 @@
+import CPRIMAKernels
 /// Conversions between Float32 and the two 16-bit floating-point storage formats of checkpoints:
 /// IEEE 754 half precision (binary16, safetensors `F16`) and bfloat16 (safetensors `BF16`).
 ///
@@ -92,28 +93,14 @@ public enum HalfPrecision {
     /// Converts `count` bfloat16 bit patterns to Float32.
     public static func convert(bfloat16Bits source: UnsafePointer<UInt16>, to destination: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.forEachRange(count) { range in
-            var i = range.lowerBound
-            while i + 8 <= range.upperBound {
-                let b = SIMD8<UInt32>(truncatingIfNeeded: UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<UInt16>.self))
-                UnsafeMutableRawPointer(destination + i).storeBytes(of: b &<< 16, as: SIMD8<UInt32>.self)
-                i += 8
-            }
-            while i < range.upperBound { destination[i] = float(fromBFloat16Bits: source[i]); i += 1 }
+            prima_bf16_to_f32(source + range.lowerBound, destination + range.lowerBound, range.count)
         }
     }
 
     /// Converts `count` floats to bfloat16 bit patterns (round to nearest even).
     public static func convert(floats source: UnsafePointer<Float>, toBFloat16Bits destination: UnsafeMutablePointer<UInt16>, count: Int) {
         Parallel.forEachRange(count) { range in
-            var i = range.lowerBound
-            while i + 8 <= range.upperBound {
-                let u = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<UInt32>.self)
-                var rounded = (u &+ 0x7FFF &+ ((u &>> 16) & 1)) &>> 16
-                rounded.replace(with: (u &>> 16) | 0x0040, where: (u & 0x7FFF_FFFF) .> 0x7F80_0000)
-                UnsafeMutableRawPointer(destination + i).storeBytes(of: SIMD8<UInt16>(truncatingIfNeeded: rounded), as: SIMD8<UInt16>.self)
-                i += 8
-            }
-            while i < range.upperBound { destination[i] = bfloat16Bits(from: source[i]); i += 1 }
+            prima_f32_to_bf16(source + range.lowerBound, destination + range.lowerBound, range.count)
         }
     }
 
