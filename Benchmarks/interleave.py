@@ -142,7 +142,8 @@ def main():
     lines.append("")
     lines.append("Process peak RSS over all selected rows (MiB): " +
                  ", ".join(f"{side} {value:.0f}" for side, value in peaks.items()) +
-                 " (per-row peaks in fresh processes: Benchmarks/peak-memory.sh).")
+                 " (rows that measure their own peak, the DINOv3 rows, reset the high-water mark, so this is the"
+                 " peak since the last of them; per-row peaks in fresh processes: Benchmarks/peak-memory.sh).")
     table = "\n".join(lines)
     print(table)
     if args.markdown:
