@@ -43,7 +43,7 @@ struct Refine: ParsableCommand {
                 throw KnowledgeError("--text-checkpoint \(textCheckpoint): no such folder")
             }
             let folder = URL(fileURLWithPath: textCheckpoint)
-            let model = try TextEncoderArchitecture.loadMaskedLanguageModel(from: folder)
+            let model = try TextEncoderArchitecture.loadMaskedLanguageModel(contentsOf: folder)
             let tokenizer = try Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json"))
             var settings = KnowledgeRefinement.Settings(epochs: epochs, batchSize: batchSize, maxLength: maxLength,
                                                         heldOutFraction: heldOutFraction, seed: seed)

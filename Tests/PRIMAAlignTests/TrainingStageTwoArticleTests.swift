@@ -14,7 +14,7 @@ import Testing
 func trainStageTwo(training samples: [DatasetSample], classCount: Int, dinov3Folder: URL, textFolder: URL,
                    stageOneAdapters: URL?, objective: AlignmentObjective, output: URL) throws -> AlignedEncoderManifest {
     var rng = RandomGenerator(seed: 42)
-    let image = try DINOv3Model.load(from: dinov3Folder)
+    let image = try DINOv3Model(contentsOf: dinov3Folder)
     let text = try TextEncoder(contentsOf: textFolder)
     try StageTwoSetup.prepareTextEncoder(text, stageOneAdapters: stageOneAdapters)   // merged, then frozen
 

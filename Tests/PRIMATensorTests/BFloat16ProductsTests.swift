@@ -87,6 +87,31 @@ import Testing
         #expect(normwiseError(bias.grad!.scalars, biasGrad) <= 1e-6)
     }
 
+    /// Two branches multiplying at the same time (as the two views of a stage-2 step do) share the cached
+    /// primitives but not their scratch: each gets its own exact product.
+    @Test(arguments: paths)
+    func concurrentProductsDoNotInterfere(native: Bool) {
+        let (m, n, k) = (96, 64, 80)
+        var rng = RandomGenerator(seed: 23)
+        let inputs = (0..<2).map { _ in Tensor.randomNormal([m, k], using: &rng) }
+        let w = Tensor.randomNormal([n, k], using: &rng)
+        let weight = BFloat16Tensor(rounding: w)
+        for _ in 0..<3 {
+            let outputs = Parallel.branches(2) { branch -> [Float] in
+                let c = Tensor(uninitializedShape: [m, n])
+                BFloat16GEMM.multiplyTransposedRoundingInputs(m: m, n: n, k: k, a: inputs[branch].storage.pointer,
+                                                              weight: weight.storage.pointer, c: c.storage.pointer,
+                                                              ldc: n, beta: 0, native: native,
+                                                              tileElements: BFloat16GEMM.tileElements)
+                return c.scalars
+            }
+            for branch in 0..<2 {
+                let want = reference(inputs[branch].scalars, w.scalars, m: m, n: n, k: k, weightTransposed: true)
+                #expect(normwiseError(outputs[branch], want) <= 1e-6)
+            }
+        }
+    }
+
     /// The C entry point refuses what it cannot do (and writes nothing), which the Swift side answers by
     /// widening; only meaningful where the native kernel exists.
     @Test(.enabled(if: prima_bf16_gemm_is_native() != 0))

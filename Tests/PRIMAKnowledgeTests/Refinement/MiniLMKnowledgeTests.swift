@@ -84,7 +84,7 @@ import Testing
         let (before, after) = try await offCooperativePool { () -> ((linked: Float, unlinked: Float), (linked: Float, unlinked: Float)) in
             let scratch = ScratchDirectory()
             try Self.miniLMWithHead(in: scratch.url)
-            let model = try TextEncoderArchitecture.loadMaskedLanguageModel(from: scratch.url)
+            let model = try TextEncoderArchitecture.loadMaskedLanguageModel(contentsOf: scratch.url)
             let tokenizer = try Tokenizer(contentsOf: scratch.file("tokenizer.json"))
             let entries = Self.links.map { link in
                 KnowledgeEntry(dataset: "test", riskFactor: link.factor, summary: link.text,
