@@ -53,9 +53,10 @@ extension BenchmarkRows {
         var rng = RandomGenerator(seed: 0)
         let encoder = DINOv3Model(config: .vitSmall16, using: &rng)
         _ = try? encoder.applyLoRA(.dinov3(rank: 32), using: &rng)
-        applyFrozenWeightMode(encoder)
-        applyFrozenWeightMode(text)
+        applyPrecisionMode(encoder)
+        applyPrecisionMode(text)
         let model = Stage2(encoder: encoder, textWidth: text.hiddenSize, using: &rng)
+        applyPrecisionMode(model)   // the projection heads too
         let optimizer = AdamW(model, learningRate: 3e-5, weightDecay: 1e-3)
         let objective = AlignmentObjective.prima()
         var data = RandomGenerator(seed: 1)

@@ -38,7 +38,7 @@ extension BenchmarkRows {
                 if LoRA.adapters(in: qwen3Bench).isEmpty {
                     try! LoRA.apply(to: qwen3Bench, LoRA.Configuration(rank: 16, alpha: 32, targets: Qwen3ForCausalLM.loraTargets),
                                     using: &rng)
-                    applyFrozenWeightMode(qwen3Bench)
+                    applyPrecisionMode(qwen3Bench)
                 }
                 let ids = Tensor.randomInt([4, 64], in: 0..<vocabulary, using: &rng)
                 let labels = Tensor([0, 1, 0, 1])

@@ -27,6 +27,7 @@ extension BenchmarkRows {
                                         intermediateSize: 1536)
                 let encoder = TextEncoder(backbone: BERTModel(config: config, pooler: false, using: &rng), tokenizer: nil)
                 encoder.eval()
+                applyPrecisionMode(encoder)
                 let ids = Tensor.randomInt([64, 32], in: 0..<30522, using: &rng)
                 return Timing.median(minRuns: 5) {
                     _ = noGrad { encoder(ids).meanPooled().l2Normalized(axis: 1) }
@@ -39,6 +40,7 @@ extension BenchmarkRows {
         var rng = RandomGenerator(seed: 1)
         let model = ModernBERTModel(config: ModernBERTConfig(), using: &rng)
         model.eval()
+        applyPrecisionMode(model)
         return (model, Tensor.randomInt([8, 128], in: 0..<50368, using: &rng))
     }
 }

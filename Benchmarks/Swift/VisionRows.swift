@@ -25,12 +25,14 @@ extension BenchmarkRows {
                 measuringPeakMemory("dinov3_vits16_b8_inference") {
                     let encoder = model(), x = pixels()
                     encoder.eval()
+                    applyPrecisionMode(encoder)
                     return Timing.median(warmup: 1, minRuns: 5) { _ = noGrad { encoder(x) } }
                 }
             },
             Row(name: "dinov3_vits16_b8_train_full") {
                 measuringPeakMemory("dinov3_vits16_b8_train_full") {
                     let encoder = model(), x = pixels()
+                    applyPrecisionMode(encoder)
                     return Timing.median(warmup: 1, minRuns: 5) {
                         encoder(x).lastHiddenState.mean().backward()
                         encoder.zeroGrad()
@@ -42,7 +44,7 @@ extension BenchmarkRows {
                     let encoder = model(), x = pixels()
                     var rng = RandomGenerator(seed: 2)
                     _ = try? encoder.applyLoRA(.dinov3(rank: 32), using: &rng)
-                    applyFrozenWeightMode(encoder)
+                    applyPrecisionMode(encoder)
                     return Timing.median(warmup: 1, minRuns: 5) {
                         encoder(x).lastHiddenState.mean().backward()
                         encoder.zeroGrad()

@@ -27,6 +27,22 @@ import Testing
         #expect(errors.unmetChecks.isEmpty, "\(errors.unmetChecks): \(errors)")
     }
 
+    /// `computeLinearProducts(in: .bfloat16)` on a Float32, trainable model: the rounded-inputs reference too.
+    @Test func trainableFloat32WeightsWithBFloat16ProductsMatchTheRoundedInputsReference() throws {
+        let fixture = try FixtureFile.load("bf16_qwen3", in: .module).cases[0]
+        let model = try Qwen3Fixtures.model(fixture.param("folder").string)
+        #expect(model.computeLinearProducts(in: .bfloat16) == fixture.param("linear_weights").strings.count)
+
+        let ids = fixture.input("ids"), mask = fixture.input("mask")
+        let embeddings = noGrad { model.embed(ids) }.requiringGrad()
+        let logits = try #require(model(inputEmbeddings: embeddings, attentionMask: mask).logits)
+        (logits * fixture.input("probe")).sum().backward()
+        let errors = BFloat16ModeErrors(output: logits * mask.reshaped(mask.shape + [1]), gradient: try #require(embeddings.grad),
+                                        fixture: fixture, products: .bfloat16)
+        print("Qwen3 Float32 weights, bf16 products: \(errors)")
+        #expect(errors.unmetChecks.isEmpty, "\(errors.unmetChecks): \(errors)")
+    }
+
     /// A bf16 checkpoint folder loads into bfloat16 weights as stored: the bits in memory are the file's.
     @Test func bf16CheckpointLoadsUnwidened() throws {
         let folder = Qwen3Fixtures.folder("qwen3_bf16")

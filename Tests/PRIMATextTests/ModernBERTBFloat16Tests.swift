@@ -27,4 +27,19 @@ import Testing
         print("ModernBERT bf16 weights, \(products) products: \(errors)")
         #expect(errors.unmetChecks.isEmpty, "\(errors.unmetChecks): \(errors)")
     }
+
+    /// `computeLinearProducts(in: .bfloat16)` on a Float32, trainable model: the rounded-inputs reference too.
+    @Test func trainableFloat32WeightsWithBFloat16ProductsMatchTheRoundedInputsReference() throws {
+        let fixture = try FixtureFile.load("bf16_modernbert", in: .module).cases[0]
+        let model = try ModernBERTModel(contentsOf: EncoderFixtures.folder(fixture.param("folder").string))
+        model.eval()
+        #expect(model.computeLinearProducts(in: .bfloat16) == fixture.param("linear_weights").strings.count)
+        let table = try #require(model.namedParameters().first { $0.key == "embeddings.tok_embeddings.weight" }).parameter
+
+        let out = model(fixture.input("ids"), mask: fixture.input("mask"))
+        (out * fixture.input("probe")).sum().backward()
+        let errors = BFloat16ModeErrors(output: out, gradient: try #require(table.grad), fixture: fixture, products: .bfloat16)
+        print("ModernBERT Float32 weights, bf16 products: \(errors)")
+        #expect(errors.unmetChecks.isEmpty, "\(errors.unmetChecks): \(errors)")
+    }
 }

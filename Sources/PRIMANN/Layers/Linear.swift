@@ -13,8 +13,12 @@ public final class Linear: Module, Layer {
     /// The low-rank adapter added to the output, if one is attached (inlined: its keys sit beside `weight`).
     @Key("") public internal(set) var lora: LoRAAdapter? = nil
 
-    /// How products with a bfloat16 ``weight`` round their other operand (``BFloat16Products``; no effect
-    /// on a Float32 weight). Set for a whole model by ``Module/storeFrozenWeights(as:products:)``.
+    /// The precision of this layer's products (``BFloat16Products``). `.float32` (the default): exact Float32
+    /// operands (a bfloat16 ``weight`` widened exactly). `.bfloat16`: the input, the output gradient and a
+    /// Float32 weight are rounded to bf16 for the products, which accumulate in Float32, as under PyTorch's
+    /// CPU autocast; a Float32 weight stays the master copy and gets a Float32 gradient. Set for a whole
+    /// model by ``Module/computeLinearProducts(in:)`` (every Linear) or ``Module/storeFrozenWeights(as:products:)``
+    /// (the frozen ones).
     public var bfloat16Products: BFloat16Products = .float32
 
     /// The size of the last input axis.
@@ -45,7 +49,7 @@ public final class Linear: Module, Layer {
         if let stored = weight.bfloat16Value {
             return Tensor.linear(input, weight: stored, bias: bias?.value, products: bfloat16Products)
         }
-        return Tensor.linear(input, weight: weight.value, bias: bias?.value)
+        return Tensor.linear(input, weight: weight.value, bias: bias?.value, products: bfloat16Products)
     }
 
     /// The projection of `input` (`[…, inputSize]` → `[…, outputSize]`), plus the adapter's output when one is attached and not merged.

@@ -47,16 +47,23 @@ public final class LoRAAdapter: Module {
 
     /// The adapted layer's output through the merged weight `W + scaling · B A` (one large product forward
     /// and one backward instead of the base product, two thin ones, a scaling and an addition), or nil where
-    /// that does not apply or would cost more: dropout active on the adapter's input, a bfloat16 base weight,
-    /// biases on the adapter, or too few input rows to pay for building the merged weight.
+    /// that does not apply or would cost more: dropout active on the adapter's input, biases on the adapter,
+    /// or too few input rows to pay for building the merged weight, and bf16 products: rounding `W'` would
+    /// quantise the adapter's update on the scale of the base weight's bf16 spacing (an update smaller than
+    /// half of it vanishes from the output), where separate products round it on its own scale, as autocast
+    /// does. A bfloat16 base weight with Float32 products merges exactly (`W'` formed from its exact values).
     func mergedForward(_ input: Tensor, base: Linear) -> Tensor? {
-        guard dropout.map({ !$0.isTraining }) ?? true, base.weight.bfloat16Value == nil,
+        guard dropout.map({ !$0.isTraining }) ?? true, base.bfloat16Products == .float32,
               down.bias == nil, up.bias == nil, down.lora == nil, up.lora == nil,
               Tensor.mergedLowRankIsCheaper(rows: input.count / Swift.max(base.inputSize, 1),
                                             inFeatures: base.inputSize, outFeatures: base.outputSize)
         else { return nil }
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == base.inputSize,
                      "Linear(\(base.inputSize)→\(base.outputSize)) applied to \(input.shape)")
+        if let stored = base.weight.bfloat16Value {
+            return Tensor.lowRankAdaptedLinear(input, weight: stored, bias: base.bias?.value, down: down.weight.value,
+                                               up: up.weight.value, scaling: scaling)
+        }
         return Tensor.lowRankAdaptedLinear(input, weight: base.weight.value, bias: base.bias?.value,
                                            down: down.weight.value, up: up.weight.value, scaling: scaling)
     }

@@ -16,11 +16,13 @@ extension Module {
     ///
     /// `products` is the speed switch, as autocast is PyTorch's: ``BFloat16Products/bfloat16`` rounds the
     /// activations entering those layers' products to bf16 too and runs them on oneDNN's native bf16 kernels
-    /// where the CPU has them (about twice Float32 GEMM throughput); ``BFloat16Products/float32`` (the
-    /// default) keeps the activations exact. It is set on every Linear whose weight is stored in bf16.
+    /// where the CPU has them (about twice Float32 GEMM throughput); ``BFloat16Products/float32``
+    /// keeps the activations exact. It is set on every Linear whose weight is stored in bf16; nil (the default)
+    /// leaves each layer's setting as it is (``Linear/bfloat16Products``, `.float32` unless set, e.g. by
+    /// ``computeLinearProducts(in:)``, the switch for every Linear, trainable ones included).
     /// - Returns: the number of parameters whose storage changed.
     @discardableResult
-    public func storeFrozenWeights(as precision: WeightPrecision, products: BFloat16Products = .float32) -> Int {
+    public func storeFrozenWeights(as precision: WeightPrecision, products: BFloat16Products? = nil) -> Int {
         var changed = 0
         switch precision {
         case .bfloat16:
@@ -30,7 +32,7 @@ extension Module {
                     linear.weight.storeInBFloat16()
                     changed += 1
                 }
-                linear.bfloat16Products = products
+                if let products { linear.bfloat16Products = products }
             }
         case .float32:
             for p in parameters where p.precision == .bfloat16 {

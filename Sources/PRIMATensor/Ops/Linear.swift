@@ -2,12 +2,18 @@
 /// `beta = 1`, saving a separate pass and allocation).
 extension Tensor {
     /// `input` `[…, in]`, `weight` `[out, in]` (PyTorch layout), optional `bias` `[out]` → `[…, out]`.
-    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    ///
+    /// With `products` ``BFloat16Products/bfloat16`` the products round their operands (input, weight and,
+    /// backward, the output gradient) to bfloat16 and accumulate in Float32, as PyTorch's CPU autocast does;
+    /// the weight itself stays Float32 and gets a Float32 gradient.
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
+                              products: BFloat16Products = .float32) -> Tensor {
         precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
         let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
                      "linear: input \(input.shape) does not end in \(inFeatures)")
         if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) for \(outFeatures) outputs") }
+        if products == .bfloat16 { return roundedLinear(input, weight: weight, bias: bias) }
         let rows = input.count / Swift.max(inFeatures, 1)
         let outShape = Array(input.shape.dropLast()) + [outFeatures]
         let out = Tensor(uninitializedShape: outShape)
