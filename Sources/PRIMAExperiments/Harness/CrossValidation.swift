@@ -45,6 +45,11 @@ public struct CrossValidation {
         /// Training starts near ln K; a mean of 10 × ln K (the default) gives the true class a probability of
         /// K⁻¹⁰ on average, which no healthy run reaches.
         public var divergenceLossFactor: Double? = 10
+        /// The precision of every linear layer's products while the run trains and evaluates
+        /// (`withLinearProducts(_:_:)`): `.bfloat16` is the package's counterpart of PyTorch's bf16 autocast,
+        /// `.float32` exact; nil (the default) leaves each layer's own setting. A choice other than nil is part of
+        /// the run's settings (`run.linear_products`), so a run resumes only with the same one.
+        public var linearProducts: BFloat16Products? = nil
 
         /// Five folds, 20% validation, patient grouping.
         public init(folds: Int = 5, epochs: Int, seed: UInt64 = 0, validationFraction: Double = 0.2,
@@ -145,6 +150,16 @@ public struct CrossValidation {
     /// - Throws: ``ExperimentError`` (bad settings, a run folder of another run or in use by another process,
     ///   divergence, interruption), or the trainer's errors (unreadable images, for example).
     public func run(_ experiment: some FoldExperiment) throws -> CrossValidationResult {
+        try inProductsScope { try runInScope(experiment) }
+    }
+
+    /// `body` inside the configuration's ``Configuration/linearProducts`` scope, if it sets one.
+    func inProductsScope<R>(_ body: () throws -> R) rethrows -> R {
+        guard let products = configuration.linearProducts else { return try body() }
+        return try withLinearProducts(products, body)
+    }
+
+    private func runInScope(_ experiment: some FoldExperiment) throws -> CrossValidationResult {
         let group = processGroup
         let folderExisted = FileManager.default.fileExists(atPath: configuration.outputDirectory.path)
         var lock: RunLock?
@@ -288,6 +303,7 @@ public struct CrossValidation {
         settings["run.samples"] = String(samples.count)
         settings["run.data_digest"] = String(Self.digest(samples), radix: 16)
         settings["run.classes"] = classNames.joined(separator: ",")
+        if let products = configuration.linearProducts { settings["run.linear_products"] = products.rawValue }
         return settings
     }
 

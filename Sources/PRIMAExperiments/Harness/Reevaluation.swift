@@ -46,6 +46,11 @@ extension CrossValidation {
     ///   that changes more than inputs, `.io` for an unfinished fold or missing weights or stages, and the
     ///   experiment's own errors.
     public func reevaluate(_ experiment: some FoldExperiment, variants: [TestVariant]) throws -> [[VariantScores]] {
+        // The products the folds were trained and scored with, so the saved probabilities are reproduced.
+        try inProductsScope { try reevaluateInScope(experiment, variants: variants) }
+    }
+
+    private func reevaluateInScope(_ experiment: some FoldExperiment, variants: [TestVariant]) throws -> [[VariantScores]] {
         guard experiment.testTimeReevaluation == .rebuildTrainer else {
             throw ExperimentError(.invalidOption, "'\(experiment.name)' cannot be re-scored on altered test samples (\(experiment.testTimeReevaluation.rawValue))")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import PRIMATensor
 
 /// A stage that runs once per run, before any fold, and sees no fold's samples (PRIMA's stage 1: refining the
 /// text encoder on a knowledge corpus, which needs no labels). Its output folder is shared by every fold — and by
@@ -45,12 +46,12 @@ public struct RunStageRunner {
 
     /// The complete output folder of `stage` under `root`.
     public static func outputFolder(of stage: any RunStage, in root: URL) -> URL {
-        sharedFolder(in: root).appendingPathComponent("\(stage.name)-\(digest(stage.fingerprint))", isDirectory: true)
+        sharedFolder(in: root).appendingPathComponent("\(stage.name)-\(digest(settings(of: stage)))", isDirectory: true)
     }
 
     /// The work folder of `stage` while it runs.
     public static func workFolder(of stage: any RunStage, in root: URL) -> URL {
-        sharedFolder(in: root).appendingPathComponent(".\(stage.name)-\(digest(stage.fingerprint)).partial", isDirectory: true)
+        sharedFolder(in: root).appendingPathComponent(".\(stage.name)-\(digest(settings(of: stage))).partial", isDirectory: true)
     }
 
     /// Runs (or skips) each stage.
@@ -77,7 +78,7 @@ public struct RunStageRunner {
             try onStart(stage.name)
             let work = Self.workFolder(of: stage, in: root)
             try RunDirectory.createDirectory(work)
-            try RunDirectory.writeJSON(stage.fingerprint, to: work.appendingPathComponent("settings.json"))
+            try RunDirectory.writeJSON(Self.settings(of: stage), to: work.appendingPathComponent("settings.json"))
             let start = Date()
             let made = try stage.run(work: work) { try onEpoch(stage.name, $0) }
             let record = StageRecord(stage: made.stage, trainCount: made.trainCount, history: made.history,
@@ -92,6 +93,14 @@ public struct RunStageRunner {
             try onFinish(record, false)
         }
         return outputs
+    }
+
+    /// The stage's fingerprint plus the linear layers' products when a scope sets them
+    /// (`withLinearProducts(_:_:)`, e.g. ``CrossValidation/Configuration/linearProducts``): a stage trained in
+    /// bf16 is not the Float32 one, and runs of either precision sharing an output folder must not reuse each other's.
+    static func settings(of stage: any RunStage) -> [String: String] {
+        guard let products = LinearProductsScope.current else { return stage.fingerprint }
+        return stage.fingerprint.merging(["linear_products": products.rawValue]) { $1 }
     }
 
     /// Eight hex digits of an FNV-1a hash of the fingerprint's sorted `key=value` lines.

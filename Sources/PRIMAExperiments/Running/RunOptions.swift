@@ -1,5 +1,6 @@
 import Foundation
 import PRIMAData
+import PRIMATensor
 
 /// The options every example executable shares, validated in one place so that a bad value gets the same
 /// clear message everywhere. Messages name the command-line option.
@@ -24,6 +25,9 @@ public struct RunOptions: Sendable, Equatable {
     public var seed: UInt64
     /// The output folder (`--output`).
     public var outputDirectory: URL
+    /// The precision of every linear layer's products (`--linear-products`; nil: each layer's own, Float32 unless
+    /// set). See ``CrossValidation/Configuration/linearProducts``.
+    public var linearProducts: BFloat16Products? = nil
 
     /// Options with the executables' defaults.
     public init(folds: Int = 5, epochs: Int = 30, batchSize: Int = 32, learningRate: Double = 3e-3, weightDecay: Double = 1e-2,
@@ -73,8 +77,10 @@ public struct RunOptions: Sendable, Equatable {
 
     /// The harness configuration these options give.
     public var crossValidation: CrossValidation.Configuration {
-        CrossValidation.Configuration(folds: folds, epochs: epochs, seed: seed, validationFraction: validationFraction,
-                                      outputDirectory: outputDirectory)
+        var configuration = CrossValidation.Configuration(folds: folds, epochs: epochs, seed: seed,
+                                                          validationFraction: validationFraction, outputDirectory: outputDirectory)
+        configuration.linearProducts = linearProducts
+        return configuration
     }
 
     /// Checks that a dataset folder given by `option` exists.

@@ -18,8 +18,12 @@ public final class Linear: Module, Layer {
     /// Float32 weight are rounded to bf16 for the products, which accumulate in Float32, as under PyTorch's
     /// CPU autocast; a Float32 weight stays the master copy and gets a Float32 gradient. Set for a whole
     /// model by ``Module/computeLinearProducts(in:)`` (every Linear) or ``Module/storeFrozenWeights(as:products:)``
-    /// (the frozen ones).
+    /// (the frozen ones); a ``withLinearProducts(_:_:)`` scope overrides it (``productsInEffect``).
     public var bfloat16Products: BFloat16Products = .float32
+
+    /// The products this layer computes now: those of an enclosing ``withLinearProducts(_:_:)`` scope, else
+    /// ``bfloat16Products``.
+    public var productsInEffect: BFloat16Products { LinearProductsScope.current ?? bfloat16Products }
 
     /// The size of the last input axis.
     public var inputSize: Int { weight.shape[1] }
@@ -47,9 +51,9 @@ public final class Linear: Module, Layer {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
                      "Linear(\(inputSize)→\(outputSize)) applied to \(input.shape)")
         if let stored = weight.bfloat16Value {
-            return Tensor.linear(input, weight: stored, bias: bias?.value, products: bfloat16Products)
+            return Tensor.linear(input, weight: stored, bias: bias?.value, products: productsInEffect)
         }
-        return Tensor.linear(input, weight: weight.value, bias: bias?.value, products: bfloat16Products)
+        return Tensor.linear(input, weight: weight.value, bias: bias?.value, products: productsInEffect)
     }
 
     /// The projection of `input` (`[…, inputSize]` → `[…, outputSize]`), plus the adapter's output when one is attached and not merged.

@@ -53,7 +53,7 @@ public final class LoRAAdapter: Module {
     /// half of it vanishes from the output), where separate products round it on its own scale, as autocast
     /// does. A bfloat16 base weight with Float32 products merges exactly (`W'` formed from its exact values).
     func mergedForward(_ input: Tensor, base: Linear) -> Tensor? {
-        guard dropout.map({ !$0.isTraining }) ?? true, base.bfloat16Products == .float32,
+        guard dropout.map({ !$0.isTraining }) ?? true, base.productsInEffect == .float32,
               down.bias == nil, up.bias == nil, down.lora == nil, up.lora == nil,
               Tensor.mergedLowRankIsCheaper(rows: input.count / Swift.max(base.inputSize, 1),
                                             inFeatures: base.inputSize, outFeatures: base.outputSize)

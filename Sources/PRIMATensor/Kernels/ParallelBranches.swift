@@ -11,7 +11,8 @@ extension Parallel {
     /// kernels too small to split still run side by side, and each thread's matrix products keep their
     /// packed panels to themselves.
     ///
-    /// Branches may record on the autodiff tape (the caller's ``GradMode`` holds in every branch) and may run
+    /// Branches may record on the autodiff tape (the caller's ``GradMode`` and ``LinearProductsScope`` hold in
+    /// every branch) and may run
     /// ``Tensor/backward(_:)-swift.type.method`` over their own graphs; the graphs must share no interior node
     /// (they may share leaves: parameters collect the gradients of both under a lock). Branches must not
     /// touch shared mutable state (a module's random generator, for example: turn dropout off).
@@ -25,10 +26,12 @@ extension Parallel {
             return (0..<count).map(body)
         }
         let results = BranchResults<Result>(count: count)
-        let recording = GradMode.isEnabled
+        let recording = GradMode.isEnabled, products = LinearProductsScope.current
         // Each branch sits in the region for its whole run: nothing inside it splits again.
         forEachChunk(count) { index in
-            GradMode.$isEnabled.withValue(recording) { results.store(body(index), at: index) }
+            GradMode.$isEnabled.withValue(recording) {
+                LinearProductsScope.$current.withValue(products) { results.store(body(index), at: index) }
+            }
         }
         return results.values
     }
