@@ -17,6 +17,18 @@ import Testing
         return model
     }
 
+    /// Runs both models forward and backward on the same ids and probe; the outputs' scaled difference.
+    static func outputDifferenceAfterBackward(_ a: TinyModel, _ b: TinyModel) -> Float {
+        let ids = Tensor(shape: [2, 3], scalars: [1, 4, 2, 7, 0, 9])
+        let probe = probeWeights([2, 3, 3])
+        let outputs = [a, b].map { model -> Tensor in
+            let out = model(ids)
+            (out * probe).sum().backward()
+            return out
+        }
+        return maxScaledError(outputs[0], outputs[1])
+    }
+
     @Test func onlyFrozenLinearWeightsChangeStorage() throws {
         let model = try Self.loraModel()
         let before = model.parameterByteCount
@@ -74,14 +86,7 @@ import Testing
         #expect(linears.allSatisfy { $0.bfloat16Products == .float32 })
         fast.storeFrozenWeights(as: .bfloat16, products: .bfloat16)
 
-        let ids = Tensor(shape: [2, 3], scalars: [1, 4, 2, 7, 0, 9])
-        let probe = probeWeights([2, 3, 3])
-        let outputs = [fast, exact].map { model -> Tensor in
-            let out = model(ids)
-            (out * probe).sum().backward()
-            return out
-        }
-        let difference = maxScaledError(outputs[0], outputs[1])
+        let difference = Self.outputDifferenceAfterBackward(fast, exact)
         #expect(difference > 0 && difference <= Tolerance.bfloat16Weights)
         for ((key, p), (_, q)) in zip(fast.namedParameters(), exact.namedParameters()) where !p.isFrozen {
             #expect(maxNormwiseRelativeError(try #require(p.grad), try #require(q.grad)) <= Tolerance.bfloat16Weights, "\(key)")
@@ -105,18 +110,11 @@ import Testing
             for (key, p) in model.namedParameters() where key.hasPrefix("head.") { p.isFrozen = false }
         }
 
-        let ids = Tensor(shape: [2, 3], scalars: [1, 4, 2, 7, 0, 9])
-        let probe = probeWeights([2, 3, 3])
-        let outputs = [fast, exact].map { model -> Tensor in
-            let out = model(ids)
-            (out * probe).sum().backward()
-            return out
-        }
-        let difference = maxScaledError(outputs[0], outputs[1])
+        let difference = Self.outputDifferenceAfterBackward(fast, exact)
         #expect(difference > 0 && difference <= Tolerance.bfloat16Weights)
         // Products over 4 features do not average rounding errors out as a model's do (the adapters' gradients
-        // here differ by up to 2 % normwise, cosine 0.99997; the model fixtures check precision against PyTorch): this asserts
-        // that every trainable parameter's gradient keeps its direction.
+        // here differ by up to 2 % normwise, cosine 0.99997; the model fixtures check precision against
+        // PyTorch): this asserts that every trainable parameter's gradient keeps its direction.
         var compared = 0
         for ((key, p), (_, q)) in zip(fast.namedParameters(), exact.namedParameters()) where !p.isFrozen {
             let (a, b) = (try #require(p.grad).scalars, try #require(q.grad).scalars)

@@ -12,23 +12,11 @@ import Testing
 
     /// `Σ_p A[i, p] · B(p, j)` in Float64 over bf16-rounded operands (B(p, j) = W[j, p] or W[p, j]).
     private func reference(_ a: [Float], _ w: [Float], m: Int, n: Int, k: Int, weightTransposed: Bool) -> [Double] {
-        let ra = a.map { Double(HalfPrecision.float(fromBFloat16Bits: HalfPrecision.bfloat16Bits(from: $0))) }
-        let rw = w.map { Double(HalfPrecision.float(fromBFloat16Bits: HalfPrecision.bfloat16Bits(from: $0))) }
-        var c = [Double](repeating: 0, count: m * n)
-        for i in 0..<m {
-            for j in 0..<n {
-                var sum = 0.0
-                for p in 0..<k { sum += ra[i * k + p] * (weightTransposed ? rw[j * k + p] : rw[p * n + j]) }
-                c[i * n + j] = sum
-            }
-        }
-        return c
+        BFloat16Reference.product(BFloat16Reference.rounded(a), BFloat16Reference.rounded(w), m: m, n: n, k: k,
+                                  transposeB: weightTransposed)
     }
 
-    private func normwiseError(_ got: [Float], _ want: [Double]) -> Double {
-        let scale = want.map(abs).max() ?? 1
-        return zip(got, want).map { abs(Double($0) - $1) }.max()! / max(scale, 1e-30)
-    }
+    private func normwiseError(_ got: [Float], _ want: [Double]) -> Double { BFloat16Reference.normwiseError(got, want) }
 
     /// Shapes: small (one call, no split), tall (C split by rows), wide with few rows (split by columns).
     @Test(arguments: [(5, 7, 9), (200, 96, 128), (32, 512, 160)], paths)

@@ -9,29 +9,14 @@ import Testing
 @Suite struct BFloat16TrainableProductsTests {
     static let paths: [Bool] = prima_bf16_gemm_is_native() != 0 ? [false, true] : [false]
 
-    private func rounded(_ values: [Float]) -> [Double] {
-        values.map { Double(HalfPrecision.float(fromBFloat16Bits: HalfPrecision.bfloat16Bits(from: $0))) }
-    }
+    private func rounded(_ values: [Float]) -> [Double] { BFloat16Reference.rounded(values) }
 
-    /// `op(A) · op(B)` in Float64 over `a` `[m, k]` (stored `[k, m]` when `transposeA`) and `b` `[k, n]`
-    /// (stored `[n, k]` when `transposeB`).
     private func product(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int,
                          transposeA: Bool = false, transposeB: Bool = false) -> [Double] {
-        var c = [Double](repeating: 0, count: m * n)
-        for i in 0..<m {
-            for j in 0..<n {
-                var sum = 0.0
-                for p in 0..<k { sum += (transposeA ? a[p * m + i] : a[i * k + p]) * (transposeB ? b[j * k + p] : b[p * n + j]) }
-                c[i * n + j] = sum
-            }
-        }
-        return c
+        BFloat16Reference.product(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
     }
 
-    private func error(_ got: [Float], _ want: [Double]) -> Double {
-        let scale = want.map(abs).max() ?? 1
-        return zip(got, want).map { abs(Double($0) - $1) }.max()! / max(scale, 1e-30)
-    }
+    private func error(_ got: [Float], _ want: [Double]) -> Double { BFloat16Reference.normwiseError(got, want) }
 
     /// Shapes `(outputs m, inputs n, batch rows k)`: one call; more inputs than outputs (C split by columns);
     /// more outputs than inputs (split by rows).

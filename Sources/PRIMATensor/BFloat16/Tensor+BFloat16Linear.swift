@@ -12,14 +12,9 @@ extension Tensor {
                      "linear: input \(input.shape) does not end in \(inFeatures)")
         if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) for \(outFeatures) outputs") }
         let rows = input.count / Swift.max(inFeatures, 1)
-        let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures])
+        let out = linearOutput(input, outFeatures: outFeatures, bias: bias)
         let po = out.storage.pointer
-        if let bias {
-            let pb = bias.storage.pointer
-            Parallel.forEachRange(rows, costPerItem: outFeatures) { r in
-                for i in r { (po + i * outFeatures).update(from: pb, count: outFeatures) }
-            }
-        } else if inFeatures == 0 {
+        if bias == nil && inFeatures == 0 {
             po.update(repeating: 0, count: out.count)
         }
         if inFeatures > 0 {

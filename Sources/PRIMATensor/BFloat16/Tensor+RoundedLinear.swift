@@ -14,14 +14,9 @@ extension Tensor {
         // gradient is needed, else round into scratch for the forward product only.
         let roundedInput = recording && weight.requiresGrad ? BFloat16Tensor(rounding: input) : nil
 
-        let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures])
+        let out = linearOutput(input, outFeatures: outFeatures, bias: bias)
         let po = out.storage.pointer
-        if let bias {
-            let pb = bias.storage.pointer
-            Parallel.forEachRange(rows, costPerItem: outFeatures) { r in
-                for i in r { (po + i * outFeatures).update(from: pb, count: outFeatures) }
-            }
-        } else if inFeatures == 0 {
+        if bias == nil && inFeatures == 0 {
             po.update(repeating: 0, count: out.count)
         }
         // The pointers below are into these buffers: keep them alive across the products.

@@ -15,15 +15,8 @@ extension Tensor {
         if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) for \(outFeatures) outputs") }
         if products == .bfloat16 { return roundedLinear(input, weight: weight, bias: bias) }
         let rows = input.count / Swift.max(inFeatures, 1)
-        let outShape = Array(input.shape.dropLast()) + [outFeatures]
-        let out = Tensor(uninitializedShape: outShape)
+        let out = linearOutput(input, outFeatures: outFeatures, bias: bias)
         let po = out.storage.pointer
-        if let bias {
-            let pb = bias.storage.pointer
-            Parallel.forEachRange(rows, costPerItem: outFeatures) { r in
-                for i in r { (po + i * outFeatures).update(from: pb, count: outFeatures) }
-            }
-        }
         sgemm(m: rows, n: outFeatures, k: inFeatures,
               a: input.storage.pointer, lda: inFeatures, transposeA: false,
               b: weight.storage.pointer, ldb: inFeatures, transposeB: true,
@@ -45,5 +38,20 @@ extension Tensor {
             if hasBias { grads.append(needsBias ? g2.sum(axes: [0]) : nil) }
             return grads
         }
+    }
+}
+
+extension Tensor {
+    /// The output of a linear op, `[…, out]` for `input` `[…, in]`: every row a copy of `bias` (the product is then
+    /// accumulated into it with beta = 1), uninitialised without a bias.
+    static func linearOutput(_ input: Tensor, outFeatures: Int, bias: Tensor?) -> Tensor {
+        let out = Tensor(uninitializedShape: Array(input.shape.dropLast()) + [outFeatures])
+        if let bias {
+            let (po, pb) = (out.storage.pointer, bias.storage.pointer)
+            Parallel.forEachRange(out.count / Swift.max(outFeatures, 1), costPerItem: outFeatures) { r in
+                for i in r { (po + i * outFeatures).update(from: pb, count: outFeatures) }
+            }
+        }
+        return out
     }
 }
