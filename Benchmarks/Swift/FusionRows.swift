@@ -17,6 +17,7 @@ extension BenchmarkRows {
             Row(name: "qwen3_0.6b_forward_4x64") {
                 var rng = RandomGenerator(seed: 1)
                 let ids = Tensor.randomInt([4, 64], in: 0..<vocabulary, using: &rng)
+                applyInferencePrecisionMode(qwen3Bench)   // LoRA (last row) freezes the base anyway
                 return Timing.median(warmup: 1, minRuns: 5, minSeconds: 0) {
                     _ = noGrad { qwen3Bench(tokenIDs: ids, logits: .lastToken) }
                 }

@@ -13,4 +13,11 @@ extension BenchmarkRows {
         model.storeFrozenWeights(as: .bfloat16)
         model.computeLinearProducts(in: .bfloat16)
     }
+
+    /// For the inference rows: freezes `model` (no weight needs a gradient there), so that the bf16 mode stores its
+    /// Linear weights in bf16 once instead of rounding the Float32 weights on every call, then applies the mode.
+    static func applyInferencePrecisionMode(_ model: Module) {
+        model.freeze()
+        applyPrecisionMode(model)
+    }
 }

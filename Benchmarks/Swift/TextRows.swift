@@ -10,7 +10,7 @@ extension BenchmarkRows {
     static func text() -> [Row] {
         [
             Row(name: "modernbert_base_fwd_8x128") {
-                let (model, ids) = modernBERTBase()
+                let (model, ids) = modernBERTBase(inference: true)
                 return Timing.median(minRuns: 3, minSeconds: 3) { _ = noGrad { model(ids) } }
             },
             Row(name: "modernbert_base_fwdbwd_8x128") {
@@ -27,7 +27,7 @@ extension BenchmarkRows {
                                         intermediateSize: 1536)
                 let encoder = TextEncoder(backbone: BERTModel(config: config, pooler: false, using: &rng), tokenizer: nil)
                 encoder.eval()
-                applyPrecisionMode(encoder)
+                applyInferencePrecisionMode(encoder)
                 let ids = Tensor.randomInt([64, 32], in: 0..<30522, using: &rng)
                 return Timing.median(minRuns: 5) {
                     _ = noGrad { encoder(ids).meanPooled().l2Normalized(axis: 1) }
@@ -36,11 +36,11 @@ extension BenchmarkRows {
         ]
     }
 
-    private static func modernBERTBase() -> (ModernBERTModel, Tensor) {
+    private static func modernBERTBase(inference: Bool = false) -> (ModernBERTModel, Tensor) {
         var rng = RandomGenerator(seed: 1)
         let model = ModernBERTModel(config: ModernBERTConfig(), using: &rng)
         model.eval()
-        applyPrecisionMode(model)
+        if inference { applyInferencePrecisionMode(model) } else { applyPrecisionMode(model) }
         return (model, Tensor.randomInt([8, 128], in: 0..<50368, using: &rng))
     }
 }

@@ -25,7 +25,7 @@ extension BenchmarkRows {
                 measuringPeakMemory("dinov3_vits16_b8_inference") {
                     let encoder = model(), x = pixels()
                     encoder.eval()
-                    applyPrecisionMode(encoder)
+                    applyInferencePrecisionMode(encoder)
                     return Timing.median(warmup: 1, minRuns: 5) { _ = noGrad { encoder(x) } }
                 }
             },

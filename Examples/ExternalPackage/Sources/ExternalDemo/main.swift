@@ -1,5 +1,5 @@
 // Uses PRIMA-Swift as another package would: tensors with autodiff, a text encoder loaded from a Hugging Face
-// folder, tokenization, a parameter looked up by its checkpoint key, and the evaluation metrics.
+// folder, tokenization, a parameter looked up by its checkpoint key, bf16 mixed precision, and the evaluation metrics.
 // Usage: external-demo <checkpoint folder with config.json, model.safetensors and tokenizer.json>
 import Foundation
 import PRIMAData
@@ -37,7 +37,17 @@ func run() throws {
     try check(features.cls.shape == [2, encoder.hiddenSize], "CLS features of shape \(features.cls.shape)")
     print("tokens: \(ids.shape), CLS features \(features.cls.shape)")
 
-    // 4. Metrics.
+    // 4. Mixed precision, as autocast: every Linear's products in bf16 inside a scope (Float32 accumulation).
+    let rounded = withLinearProducts(.bfloat16) { noGrad { encoder(ids, mask: mask) } }
+    let scale = features.cls.scalars.map(abs).max() ?? 1
+    let difference = zip(rounded.cls.scalars, features.cls.scalars).map { abs($0 - $1) }.max()! / scale
+    try check(difference > 0 && difference < 0.05, "bf16 products moved the CLS features by \(difference) of their scale")
+    encoder.freeze()
+    let stored = encoder.storeFrozenWeights(as: .bfloat16)   // half the frozen Linear weights' bytes
+    try check(stored > 0, "no frozen Linear weight was stored in bf16")
+    print(String(format: "bf16: products within %.4f of Float32, weights stored in %d bytes", difference, encoder.parameterByteCount))
+
+    // 5. Metrics.
     let report = try ClassificationReport(labels: [0, 1, 2, 1, 0], predictions: [0, 1, 1, 1, 2], numClasses: 3)
     let auc = try ROCAUC.binary(positives: [false, true, true, false], scores: Tensor([0.1, 0.8, 0.6, 0.3]))
     try check(auc == 1, "AUC \(String(describing: auc)) of perfectly ranked scores")
