@@ -2,6 +2,7 @@
 // (Benchmarks/PyTorch/bench.py, same row names) and prints one table with the ratios.
 //
 // Usage: prima-bench [row-name-prefix ...]   (prints "row<TAB>median seconds" lines)
+// PRIMA_BENCH_CACHE_HEADROOM=F sets TensorMemory's cache headroom (default 0.25) for comparing pool settings.
 import COpenBLAS
 import Foundation
 import PRIMATensor
@@ -69,6 +70,18 @@ rows.append(Row(name: "tiny_add_grad_overhead") {
     let a = random([4]).requiringGrad(), b = random([4])
     return Timing.median(minRuns: 5, inner: 10_000) { _ = a + b }
 })
+
+if let headroom = ProcessInfo.processInfo.environment["PRIMA_BENCH_CACHE_HEADROOM"] {
+    do {
+        guard let fraction = Double(headroom) else {
+            throw TensorError.invalidArgument("PRIMA_BENCH_CACHE_HEADROOM is not a number: '\(headroom)'")
+        }
+        try TensorMemory.setCacheHeadroom(fraction)
+    } catch {
+        FileHandle.standardError.write(Data("prima-bench: \(error)\n".utf8))
+        exit(2)
+    }
+}
 
 let filters = Array(CommandLine.arguments.dropFirst())
 for row in rows where filters.isEmpty || filters.contains(where: { row.name.hasPrefix($0) }) {
