@@ -8,7 +8,9 @@ public enum JPEGEncoder {
     public static let defaultQuality = 75
 
     /// Encodes `image` as JPEG bytes.
-    /// - Parameter quality: 1 (smallest file) … 100 (least loss).
+    /// - Parameters:
+    ///   - image: the pixels to encode.
+    ///   - quality: 1 (smallest file) … 100 (least loss).
     /// - Throws: ``DataError`` `.io` with libjpeg's message.
     public static func encode(_ image: RGBImage, quality: Int = defaultQuality) throws -> Data {
         precondition((1...100).contains(quality), "JPEG quality must be in 1…100, got \(quality)")

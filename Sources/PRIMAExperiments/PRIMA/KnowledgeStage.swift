@@ -61,7 +61,11 @@ public struct KnowledgeStage: RunStage {
     /// are all among `classNames` (compared without case), such as the PAD-UFES-20 entries for its six classes or
     /// the keratitis entries for fungal and bacterial. Entries about none of the classes (another dataset's) and
     /// entries waiting for review or rejected are not used.
-    /// - Parameter lines: each entry's line in the file, by id, for the error messages.
+    /// - Parameters:
+    ///   - corpus: the reviewed corpus.
+    ///   - classNames: the dataset's classes.
+    ///   - source: where the corpus comes from (its file's path), for the error messages.
+    ///   - lines: each entry's line in the file, by id, for the error messages.
     /// - Throws: ``ExperimentError`` `.invalidOption` naming `source` (and the entry's line) for an approved entry
     ///   that mixes the dataset's classes with diagnoses it does not have (a misspelt class would otherwise drop the
     ///   entry silently), or when no approved entry fits.
@@ -154,7 +158,8 @@ public struct KnowledgeStage: RunStage {
         if !resuming { try? FileManager.default.removeItem(at: checkpoint) }
         do {
             // The refinement's progress closure is optional, hence escaping; it never outlives this call.
-            try withoutActuallyEscaping(onEpoch) { onEpoch in
+            // The run's report is not needed: the per-epoch history above is what the stage keeps.
+            _ = try withoutActuallyEscaping(onEpoch) { onEpoch in
                 try refinement.run(resume: resuming) { progress in
                     guard let heldOut = progress.heldOutLoss else { return }
                     // Called after the epoch's checkpoint: the history written here matches it.

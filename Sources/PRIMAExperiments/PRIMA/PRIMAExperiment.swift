@@ -46,6 +46,12 @@ public struct PRIMAExperiment: StagedFoldExperiment {
 
     /// The experiment over `vision` and `text` for data of `schema`.
     /// - Parameters:
+    ///   - vision: the frozen image backbone.
+    ///   - text: the text encoder before stage 1.
+    ///   - schema: the dataset's metadata columns.
+    ///   - lora: the image encoder's adapters (the paper: rank 32 on q/k/v/o).
+    ///   - alignment: stage-2 settings (alignment and supervised step).
+    ///   - training: the classifier's optimisation settings.
     ///   - variant: the whole method (default) or an ablation row.
     ///   - knowledge: stage 1's refinement settings (``KnowledgeStage/smallEncoderSettings`` for the built-in encoders).
     ///   - knowledgeTexts: the corpus texts stage 1 refines on (``KnowledgeStage/startingCorpusTexts(classNames:)``, or

@@ -4,7 +4,7 @@ import PRIMATensor
 extension Module {
     /// Loads parameters from safetensors files one tensor at a time, straight from the memory-mapped files:
     /// no whole-checkpoint dictionary, so loading costs the model plus one tensor. A parameter stored in
-    /// bfloat16 (see ``storeFrozenWeights(as:)``) takes a `BF16` tensor's bits as stored, never widened.
+    /// bfloat16 (see ``storeFrozenWeights(as:products:)``) takes a `BF16` tensor's bits as stored, never widened.
     ///
     /// Same rules as ``loadStateDict(_:strict:source:)``: every key and shape is checked against the files'
     /// headers before anything changes; shape mismatches always throw, missing and unexpected keys throw

@@ -13,15 +13,15 @@ public final class Linear: Module, Layer {
     /// The low-rank adapter added to the output, if one is attached (inlined: its keys sit beside `weight`).
     @Key("") public internal(set) var lora: LoRAAdapter? = nil
 
-    /// The precision of this layer's products (``BFloat16Products``). `.float32` (the default): exact Float32
+    /// The precision of this layer's products (`BFloat16Products`). `.float32` (the default): exact Float32
     /// operands (a bfloat16 ``weight`` widened exactly). `.bfloat16`: the input, the output gradient and a
     /// Float32 weight are rounded to bf16 for the products, which accumulate in Float32, as under PyTorch's
     /// CPU autocast; a Float32 weight stays the master copy and gets a Float32 gradient. Set for a whole
     /// model by ``Module/computeLinearProducts(in:)`` (every Linear) or ``Module/storeFrozenWeights(as:products:)``
-    /// (the frozen ones); a ``withLinearProducts(_:_:)`` scope overrides it (``productsInEffect``).
+    /// (the frozen ones); a `withLinearProducts(_:_:)` scope overrides it (``productsInEffect``).
     public var bfloat16Products: BFloat16Products = .float32
 
-    /// The products this layer computes now: those of an enclosing ``withLinearProducts(_:_:)`` scope, else
+    /// The products this layer computes now: those of an enclosing `withLinearProducts(_:_:)` scope, else
     /// ``bfloat16Products``.
     public var productsInEffect: BFloat16Products { LinearProductsScope.current ?? bfloat16Products }
 

@@ -6,7 +6,7 @@ extension Module {
     ///
     /// With `.bfloat16`, each frozen `Linear.weight` (the matrices that hold nearly all of a frozen
     /// backbone's bytes) is rounded to bfloat16 and its Float32 copy freed; those layers then multiply
-    /// through ``BFloat16GEMM`` (Float32 accumulation) and pass gradients on to their inputs. Everything
+    /// through `BFloat16GEMM` (Float32 accumulation) and pass gradients on to their inputs. Everything
     /// else stays Float32: trainable parameters (LoRA adapters, heads), norms and biases (small, and
     /// rounding them costs accuracy for no memory), embeddings read by row lookups and convolution kernels.
     /// Call it after freezing (e.g. after `LoRA.apply` with `freezeBase`); unfreezing a parameter later
@@ -14,9 +14,9 @@ extension Module {
     ///
     /// Checkpoints then load into the bfloat16 weights without widening (``loadSafeTensors(_:strict:ignoring:stripping:source:)``).
     ///
-    /// `products` is the speed switch, as autocast is PyTorch's: ``BFloat16Products/bfloat16`` rounds the
+    /// `products` is the speed switch, as autocast is PyTorch's: `BFloat16Products.bfloat16` rounds the
     /// activations entering those layers' products to bf16 too and runs them on oneDNN's native bf16 kernels
-    /// where the CPU has them (about twice Float32 GEMM throughput); ``BFloat16Products/float32``
+    /// where the CPU has them (about twice Float32 GEMM throughput); `BFloat16Products.float32`
     /// keeps the activations exact. It is set on every Linear whose weight is stored in bf16; nil (the default)
     /// leaves each layer's setting as it is (``Linear/bfloat16Products``, `.float32` unless set, e.g. by
     /// ``computeLinearProducts(in:)``, the switch for every Linear, trainable ones included).

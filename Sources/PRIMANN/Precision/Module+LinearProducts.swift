@@ -4,7 +4,7 @@ extension Module {
     /// Sets the precision of the products of every ``Linear`` in the module tree (``Linear/bfloat16Products``):
     /// the package's counterpart of PyTorch's `torch.autocast("cpu", dtype=torch.bfloat16)` for linear layers.
     ///
-    /// With ``BFloat16Products/bfloat16`` every Linear, trainable or frozen, LoRA adapters and heads included,
+    /// With `BFloat16Products.bfloat16` every Linear, trainable or frozen, LoRA adapters and heads included,
     /// rounds its input, its weight (when stored in Float32) and, backward, its output gradient to bfloat16 and
     /// accumulates in Float32; on a CPU with native bf16 dot products they run on oneDNN's bf16 kernels, about
     /// twice Float32 GEMM throughput. Parameters, gradients and optimiser state stay Float32 (a trainable

@@ -3,7 +3,7 @@ extension Tensor {
     /// a recorded op).
     public var requiresGrad: Bool { node != nil }
 
-    /// The gradient accumulated into this leaf by ``backward(_:)``.
+    /// The gradient accumulated into this leaf by ``backward(_:)-swift.method``.
     public var grad: Tensor? { node?.grad }
 
     /// A leaf copy of this tensor (sharing storage) that collects gradients.
@@ -78,7 +78,7 @@ extension Tensor {
     /// differentiated, without building that sum. Tensors that do not require gradients are skipped.
     ///
     /// Passes over graphs that share no interior node may run at the same time on different threads
-    /// (see ``Parallel/branches(_:)``): leaves shared by both (parameters) add their gradients under a lock.
+    /// (see ``Parallel/branches(_:_:)``): leaves shared by both (parameters) add their gradients under a lock.
     public static func backward(_ roots: [(tensor: Tensor, gradient: Tensor)]) {
         let seeded = roots.compactMap { root -> (GradNode, Tensor)? in
             guard let node = root.tensor.node else { return nil }

@@ -13,7 +13,7 @@ extension Tensor {
     ///
     /// The pieces may share parameters (their gradients add up, branch by branch in index order, so the result
     /// does not depend on timing) but no other state: a module that draws
-    /// random numbers in its forward pass (``PRIMANN``'s dropout in training mode, for example) or fills a
+    /// random numbers in its forward pass (`PRIMANN`'s dropout in training mode, for example) or fills a
     /// cache must not run in two branches at once. The outputs equal those of running the pieces one after
     /// the other, and so do the gradients up to the order of floating-point additions.
     ///

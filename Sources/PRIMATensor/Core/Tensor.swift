@@ -1,7 +1,7 @@
 /// An n-dimensional, row-major Float32 array with reverse-mode automatic differentiation.
 ///
 /// `Tensor` is a value type: copies share storage until one of them is written to. A tensor that
-/// ``requiresGrad`` records the operations applied to it on a tape; ``backward(_:)`` on a scalar result
+/// ``requiresGrad`` records the operations applied to it on a tape; ``backward(_:)-swift.method`` on a scalar result
 /// accumulates ``grad`` into every leaf tensor that requires gradients.
 ///
 /// ```swift

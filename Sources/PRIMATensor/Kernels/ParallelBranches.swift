@@ -19,7 +19,9 @@ extension Parallel {
     ///
     /// Inside a parallel region, or with one worker, the branches run one after the other.
     ///
-    /// - Parameter count: the number of branches; `body` is called once for each index in `0..<count`.
+    /// - Parameters:
+    ///   - count: the number of branches.
+    ///   - body: the work of one branch, called once for each index in `0..<count`.
     /// - Returns: the branches' results, in index order.
     public static func branches<Result>(_ count: Int, _ body: (Int) -> Result) -> [Result] {
         if count <= 1 || threadCount <= 1 || isInsideParallelRegion {

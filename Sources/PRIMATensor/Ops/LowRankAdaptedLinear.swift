@@ -2,7 +2,7 @@
 /// merged weight `W' = W + s · B A`: one large product forward and one for the input's gradient, instead of
 /// the base product plus two thin ones, a scaling pass and an addition forward and again backward.
 extension Tensor {
-    /// Whether ``lowRankAdaptedLinear(_:weight:bias:down:up:scaling:)`` costs less than the base product
+    /// Whether `lowRankAdaptedLinear(_:weight:bias:down:up:scaling:)` (either weight type) costs less than the base product
     /// plus the adapter's own two products for `rows` input rows: building `W'` costs about `out · in · r`
     /// multiply-adds, the thin products it replaces about `rows · (in + out) · r`.
     public static func mergedLowRankIsCheaper(rows: Int, inFeatures: Int, outFeatures: Int) -> Bool {
