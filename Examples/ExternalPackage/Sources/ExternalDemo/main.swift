@@ -1,5 +1,5 @@
 // Uses PRIMA-Swift as another package would: tensors with autodiff, a text encoder loaded from a Hugging Face
-// folder, tokenization, a parameter looked up by its checkpoint key, bf16 mixed precision, and the evaluation metrics.
+// folder, tokenization, a parameter looked up by its checkpoint key, bf16 mixed precision, tensor memory, and the evaluation metrics.
 // Usage: external-demo <checkpoint folder with config.json, model.safetensors and tokenizer.json>
 import Foundation
 import PRIMAData
@@ -47,7 +47,17 @@ func run() throws {
     try check(stored > 0, "no frozen Linear weight was stored in bf16")
     print(String(format: "bf16: products within %.4f of Float32, weights stored in %d bytes", difference, encoder.parameterByteCount))
 
-    // 5. Metrics.
+    // 5. Tensor memory: the buffer pool's counters, a tighter cache bound, and the cache handed back.
+    try TensorMemory.setCacheHeadroom(0.1)
+    let activations = Tensor.zeros([512, 512])   // 1 MiB: a pool buffer (256 KiB and more)
+    let usage = TensorMemory.usage
+    try check(usage.liveBytes >= activations.count * 4, "a 1 MiB tensor is not counted as live: \(usage)")
+    try check(usage.liveBytes + usage.cachedBytes <= usage.mappedBoundBytes, "the pool maps more than its bound: \(usage)")
+    TensorMemory.releaseCachedBuffers()
+    try check(TensorMemory.usage.cachedBytes == 0, "cached buffers left after releaseCachedBuffers()")
+    print("memory: \(usage.liveBytes >> 10) KiB in large buffers, bound \(usage.mappedBoundBytes >> 10) KiB, cache released")
+
+    // 6. Metrics.
     let report = try ClassificationReport(labels: [0, 1, 2, 1, 0], predictions: [0, 1, 1, 1, 2], numClasses: 3)
     let auc = try ROCAUC.binary(positives: [false, true, true, false], scores: Tensor([0.1, 0.8, 0.6, 0.3]))
     try check(auc == 1, "AUC \(String(describing: auc)) of perfectly ranked scores")
