@@ -11,7 +11,7 @@ import sys
 # First match wins: (category, predicate on "dso symbol").
 CATEGORIES = [
     ("model construction (not part of the step)",
-     re.compile(r"Initializer|nextNormal|__cos_fma|__sin_fma|__ieee754_log|randomNormal|kaimingUniform|fanInUniform|WeightFiller")),
+     re.compile(r"Initiali[sz](?:er|ation)|fillUniform|nextNormal|__cos_fma|__sin_fma|__ieee754_log|randomNormal|kaimingUniform|fanInUniform|WeightFiller")),
     ("oneDNN bf16 products (JIT kernels, driver)", re.compile(r"\[JIT\]|libdnnl")),
     ("bf16 conversion (rounding activations, widening)", re.compile(r"prima_f32_to_bf16|prima_bf16_to_f32|HalfPrecision")),
     ("sgemm micro-kernel", re.compile(r"libopenblas.*sgemm_kernel")),

@@ -62,6 +62,7 @@ rows += BenchmarkRows.vision()
 rows += BenchmarkRows.text()
 rows += BenchmarkRows.fusion()
 rows += BenchmarkRows.align()
+rows += BenchmarkRows.stageThree()
 rows.append(Row(name: "tiny_add_overhead") {
     let a = random([4]), b = random([4])
     return Timing.median(minRuns: 5, inner: 10_000) { _ = a + b }

@@ -61,7 +61,7 @@ public struct AlignmentStage: FoldStage {
     /// Returns the image wrapper too: its backbone's adapters are what the later stages start from.
     func makeModel(seed: UInt64, text: TextBackbone) throws -> (model: AlignmentModel, image: PooledImageEncoder, text: PooledMetadataEncoder) {
         var rng = RandomGenerator(seed: seed)
-        let backbone = try vision.makeEncoder()
+        let backbone = vision.makeEncoder()
         try backbone.applyLoRA(lora, using: &rng)
         let image = PooledImageEncoder(backbone, pooling: settings.imagePooling)
         let metadata = PooledMetadataEncoder(text.encoder, maxLength: text.maxLength, pooling: settings.textPooling)

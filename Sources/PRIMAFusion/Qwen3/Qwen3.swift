@@ -71,13 +71,8 @@ public final class Qwen3Attention: Module {
     /// cache the new keys and values are appended to it and the queries attend over everything cached.
     func callAsFunction(_ x: Tensor, rotary: (cos: Tensor, sin: Tensor), keyPaddingMask: Tensor?,
                         cache: Qwen3KVCache?, layer: Int) -> Tensor {
-        let (b, l) = (x.shape[0], x.shape[1])
-        // [B, L, heads·D] → [B, heads, L, D]; the norms act on each head's D features.
-        let query = queryNorm(queryProjection(x).reshaped([b, l, queryHeads, headDim])).permuted([0, 2, 1, 3])
-            .applyingRotaryEmbedding(cos: rotary.cos, sin: rotary.sin)
-        let key = keyNorm(keyProjection(x).reshaped([b, l, kvHeads, headDim])).permuted([0, 2, 1, 3])
-            .applyingRotaryEmbedding(cos: rotary.cos, sin: rotary.sin)
-        let value = valueProjection(x).reshaped([b, l, kvHeads, headDim]).permuted([0, 2, 1, 3])
+        let query = queries(x, rotary: rotary)
+        let (key, value) = keysAndValues(x, rotary: rotary)
         let attended: Tensor
         if let cache {
             cache.store(layer: layer, key: key, value: value)
@@ -87,6 +82,30 @@ public final class Qwen3Attention: Module {
             attended = Tensor.scaledDotProductAttention(query: query, key: key, value: value,
                                                         keyPaddingMask: keyPaddingMask, pattern: pattern)
         }
+        return merged(attended)
+    }
+
+    // [B, L, heads·D] → [B, heads, L, D]; the norms act on each head's D features.
+
+    /// Queries `[B, Hq, L, D]` of `x` `[B, L, H]`, normed per head and rotated.
+    func queries(_ x: Tensor, rotary: (cos: Tensor, sin: Tensor)) -> Tensor {
+        let (b, l) = (x.shape[0], x.shape[1])
+        return queryNorm(queryProjection(x).reshaped([b, l, queryHeads, headDim])).permuted([0, 2, 1, 3])
+            .applyingRotaryEmbedding(cos: rotary.cos, sin: rotary.sin)
+    }
+
+    /// Keys (normed per head and rotated) and values, both `[B, Hkv, L, D]`, of `x` `[B, L, H]`.
+    func keysAndValues(_ x: Tensor, rotary: (cos: Tensor, sin: Tensor)) -> (key: Tensor, value: Tensor) {
+        let (b, l) = (x.shape[0], x.shape[1])
+        let key = keyNorm(keyProjection(x).reshaped([b, l, kvHeads, headDim])).permuted([0, 2, 1, 3])
+            .applyingRotaryEmbedding(cos: rotary.cos, sin: rotary.sin)
+        let value = valueProjection(x).reshaped([b, l, kvHeads, headDim]).permuted([0, 2, 1, 3])
+        return (key, value)
+    }
+
+    /// The heads' outputs `[B, Hq, L, D]` merged and projected back to `[B, L, H]`.
+    func merged(_ attended: Tensor) -> Tensor {
+        let (b, l) = (attended.shape[0], attended.shape[2])
         return outputProjection(attended.permuted([0, 2, 1, 3]).reshaped([b, l, queryHeads * headDim]))
     }
 }
@@ -153,10 +172,25 @@ public final class Qwen3Model: Module {
     ///   - cache: keys and values of earlier calls (inference only).
     public func callAsFunction(inputEmbeddings x: Tensor, attentionMask: Tensor? = nil, positionIDs: Tensor? = nil,
                                cache: Qwen3KVCache? = nil) -> Tensor {
+        let past = cache?.length ?? 0
+        let (rotary, newTokenMask) = prepare(x, attentionMask: attentionMask, positionIDs: positionIDs, past: past)
+        let l = x.shape[1]
+        cache?.begin(newTokens: l, attentionMask: newTokenMask)
+        var h = x
+        for layer in layers {
+            h = layer(h, rotary: rotary, keyPaddingMask: newTokenMask, cache: cache)
+        }
+        cache?.commit(newTokens: l)
+        return norm(h)
+    }
+
+    /// Checks a forward pass's inputs; returns the rotary tables `[1 or B, 1, L, D]` of the new tokens' positions
+    /// and the new tokens' padding mask `[B, L]`.
+    func prepare(_ x: Tensor, attentionMask: Tensor?, positionIDs: Tensor?, past: Int)
+        -> (rotary: (cos: Tensor, sin: Tensor), newTokenMask: Tensor?) {
         precondition(x.rank == 3 && x.shape[2] == config.hiddenSize,
                      "Qwen3: input embeddings must be [B, L, \(config.hiddenSize)], got \(x.shape)")
         let (b, l) = (x.shape[0], x.shape[1])
-        let past = cache?.length ?? 0
         var newTokenMask = attentionMask
         if let mask = attentionMask {
             precondition(mask.rank == 2 && mask.shape[0] == b && (mask.shape[1] == l || mask.shape[1] == past + l),
@@ -171,13 +205,7 @@ public final class Qwen3Model: Module {
         let rows = positions.rank == 2 ? positions.shape[0] : 1
         let rotary = (cos: tables.cos.reshaped([rows, 1, l, config.headDim]),
                       sin: tables.sin.reshaped([rows, 1, l, config.headDim]))
-        cache?.begin(newTokens: l, attentionMask: newTokenMask)
-        var h = x
-        for layer in layers {
-            h = layer(h, rotary: rotary, keyPaddingMask: newTokenMask, cache: cache)
-        }
-        cache?.commit(newTokens: l)
-        return norm(h)
+        return (rotary, newTokenMask)
     }
 }
 
@@ -281,17 +309,19 @@ public final class Qwen3ForCausalLM: Module {
     /// without a mask or for a row without tokens).
     public static func lastTokenStates(_ hidden: Tensor, attentionMask: Tensor?) -> Tensor {
         let (b, l, h) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
-        var rows = [Float](repeating: 0, count: b)
-        for i in 0..<b {
-            var last = l - 1
-            if let attentionMask {
-                var found = -1
-                for j in 0..<l where attentionMask[i, j] != 0 { found = j }
-                if found >= 0 { last = found }
-            }
-            rows[i] = Float(i * l + last)
-        }
+        let rows = lastTokenPositions(batch: b, length: l, attentionMask: attentionMask).enumerated()
+            .map { Float($0.offset * l + $0.element) }
         return hidden.reshaped([b * l, h]).indexSelect(axis: 0, indices: Tensor(rows))
+    }
+
+    /// Each row's last real position: the last where the mask is 1; `L - 1` without a mask or for a row without tokens.
+    static func lastTokenPositions(batch b: Int, length l: Int, attentionMask: Tensor?) -> [Int] {
+        (0..<b).map { i in
+            guard let attentionMask else { return l - 1 }
+            var found = -1
+            for j in 0..<l where attentionMask[i, j] != 0 { found = j }
+            return found >= 0 ? found : l - 1
+        }
     }
 
     /// Position ids `[B, L]` counted from each row's first real token (`cumsum(mask) - 1`, 0 at padding),

@@ -23,9 +23,9 @@ public struct RestrictedVocabularyClassifier: Sendable {
                        positionIDs: Tensor? = nil) -> Tensor {
         precondition(classTokenIDs.allSatisfy { $0 >= 0 && $0 < model.config.vocabSize },
                      "class token ids \(classTokenIDs) outside the vocabulary of \(model.config.vocabSize)")
-        let hidden = model(inputEmbeddings: inputEmbeddings, attentionMask: attentionMask, positionIDs: positionIDs,
-                           logits: .none).hiddenStates
-        let last = Qwen3ForCausalLM.lastTokenStates(hidden, attentionMask: attentionMask)
+        // Only the last real token is read: the last layer runs at that position alone (same numbers).
+        let last = model.lastTokenHiddenStates(inputEmbeddings: inputEmbeddings, attentionMask: attentionMask,
+                                               positionIDs: positionIDs)
         let rows = model.outputEmbedding.value.indexSelect(axis: 0, indices: Tensor(classTokenIDs.map(Float.init)))
         return Tensor.matmul(last, rows, transposeB: true)
     }
