@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // PRIMA-Swift: Pre-training with Risk-integrated Image-Metadata Alignment, in Swift.
 // Layers (dependencies point down only):
-//   PRIMAExperiments → PRIMAKnowledge → PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS, CPRIMABFloat16 (oneDNN)
+//   PRIMAExperiments → PRIMAKnowledge → PRIMAFusion → PRIMAAlign → PRIMAVision | PRIMAText → PRIMAData → PRIMANN → PRIMATensor → CPRIMAKernels, COpenBLAS, CPRIMAOneDNN (oneDNN)
 import Foundation
 import PackageDescription
 
@@ -53,10 +53,10 @@ let package = Package(
         .target(name: "CPRIMAKernels", path: "Sources/CPRIMAKernels", linkerSettings: [.linkedLibrary("m")]),
         // The native bfloat16 GEMM in C over oneDNN's matmul primitive (the system's oneDNN: Debian `libdnnl-dev`,
         // Homebrew `onednn`), which runs bf16 products natively on CPUs with AVX-512 BF16 or AMX.
-        .target(name: "CPRIMABFloat16", path: "Sources/CPRIMABFloat16", linkerSettings: [.linkedLibrary("dnnl")]),
+        .target(name: "CPRIMAOneDNN", path: "Sources/CPRIMAOneDNN", linkerSettings: [.linkedLibrary("dnnl")]),
         .target(
             name: "PRIMATensor",
-            dependencies: ["COpenBLAS", "CPRIMAKernels", "CPRIMABFloat16"],
+            dependencies: ["COpenBLAS", "CPRIMAKernels", "CPRIMAOneDNN"],
             path: "Sources/PRIMATensor"
         ),
         .target(

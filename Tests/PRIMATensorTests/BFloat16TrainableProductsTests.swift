@@ -1,4 +1,4 @@
-import CPRIMABFloat16
+import CPRIMAOneDNN
 import Foundation
 @testable import PRIMATensor
 import PRIMATestSupport

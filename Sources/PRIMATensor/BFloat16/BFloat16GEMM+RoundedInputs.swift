@@ -1,4 +1,4 @@
-import CPRIMABFloat16
+import CPRIMAOneDNN
 import Foundation
 
 /// ``BFloat16Products/bfloat16`` products: the Float32 operands rounded to bfloat16, then oneDNN's native

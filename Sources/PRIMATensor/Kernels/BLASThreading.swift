@@ -1,4 +1,5 @@
 import COpenBLAS
+import CPRIMAOneDNN
 import Foundation
 
 /// Who runs the threads of a large matrix product.
@@ -102,11 +103,31 @@ extension Tensor {
         }
     }
 
+    /// One block of a product on the calling thread, through ``SGEMMBackend/current`` (OpenBLAS under
+    /// ``BLASThreading/openBLAS`` threading, whose threads are OpenBLAS's own).
     @inlinable
     static func cblasSGEMM(m: Int, n: Int, k: Int,
                            a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                            b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
                            c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+        let backend: SGEMMBackend = BLASThreading.current == .sharedPool ? SGEMMBackend.current : .openBLAS
+        singleBlockSGEMM(backend: backend, m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
+                         b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc, alpha: alpha, beta: beta)
+    }
+
+    /// `C = alpha op(A) op(B) + beta C` by the given library on the calling thread; products smaller than
+    /// ``SGEMMBackend/oneDNNMinimumWork`` multiply-adds always by OpenBLAS.
+    @usableFromInline
+    static func singleBlockSGEMM(backend: SGEMMBackend, m: Int, n: Int, k: Int,
+                                 a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                                 b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+                                 c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+        if backend == .oneDNN, m * n * k >= SGEMMBackend.oneDNNMinimumWork,
+           prima_f32_gemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha,
+                          a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc)) == 0 {
+            return
+        }
+        // OpenBLAS, or oneDNN refused the arguments (it then wrote nothing): the same product by OpenBLAS.
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha,

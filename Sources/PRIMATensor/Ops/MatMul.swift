@@ -1,6 +1,6 @@
 import COpenBLAS
 
-/// Matrix products through `cblas_sgemm`. Transposes are passed to BLAS as flags, never copied.
+/// Matrix products through the float32 GEMM of ``SGEMMBackend`` (OpenBLAS or oneDNN). Transposes are passed to BLAS as flags, never copied.
 extension Tensor {
     /// `op(a) · op(b)` where `op` transposes the last two axes when the flag is set. Leading (batch) axes
     /// broadcast as in `torch.matmul`; 1-D operands are not promoted (use 2-D shapes).
@@ -98,7 +98,7 @@ extension Tensor {
     @inline(__always)
     static func isSmallProduct(m: Int, n: Int, k: Int) -> Bool { m * n * k <= 4096 }
 
-    /// `C = op(A) op(B)` into a dense `m × n` C: a plain loop for tiny sizes, `cblas_sgemm` otherwise.
+    /// `C = op(A) op(B)` into a dense `m × n` C: a plain loop for tiny sizes, ``sgemm(m:n:k:a:lda:transposeA:b:ldb:transposeB:c:ldc:alpha:beta:)`` otherwise.
     static func product(m: Int, n: Int, k: Int,
                         a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
@@ -130,8 +130,8 @@ extension Tensor {
         }
     }
 
-    /// Row-major `C = op(A) op(B) + beta C` through `cblas_sgemm` (split across the workers when large, see
-    /// ``BLASThreading``).
+    /// Row-major `C = alpha op(A) op(B) + beta C` through ``SGEMMBackend/current`` (split across the workers when
+    /// large, see ``BLASThreading``).
     @inlinable
     public static func sgemm(m: Int, n: Int, k: Int,
                              a: UnsafePointer<Float>, lda: Int, transposeA: Bool,

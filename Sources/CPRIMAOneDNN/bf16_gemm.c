@@ -1,15 +1,14 @@
 // Native bfloat16 GEMM through oneDNN's matmul primitive (see include/prima_bf16_gemm.h).
 //
 // Why the details below:
-// - Every call runs single-threaded: the package splits a large product into blocks across its own workers,
-//   as it does for OpenBLAS, so oneDNN's OpenMP threads are set to one on each calling thread (the OpenMP
-//   thread count is a per-thread setting). Without that, two workers would each start an OpenMP team.
+// - Every call runs single-threaded (onednn_threads.h): the package splits a large product into blocks across
+//   its own workers, as it does for OpenBLAS.
 // - Creating a matmul primitive takes far longer than a small product, so primitives are kept per shape
 //   (a model has a few dozen distinct product shapes).
 // - The scratchpad is the caller's (per thread), so one primitive can run on several threads at once.
 #include "prima_bf16_gemm.h"
+#include "onednn_threads.h"
 
-#include <dlfcn.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -40,15 +39,6 @@ static void make_engine(void) {
 int prima_bf16_gemm_is_native(void) {
     dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
     return (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16;
-}
-
-// One OpenMP thread for oneDNN on the calling thread (looked up at run time: libdnnl brings its own OpenMP).
-static void single_threaded_here(void) {
-    static __thread int done = 0;
-    if (done) return;
-    done = 1;
-    void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
-    if (set_threads) set_threads(1);
 }
 
 static dnnl_status_t create_primitive(const shape_key *key, dnnl_primitive_t *primitive, size_t *scratchpad_bytes) {
@@ -160,7 +150,7 @@ int prima_bf16_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
     if (beta != 0.0f && beta != 1.0f) return dnnl_invalid_arguments;
     pthread_once(&engine_once, make_engine);
     if (!engine) return dnnl_runtime_error;
-    single_threaded_here();
+    prima_onednn_single_threaded_here();
 
     shape_key key;
     memset(&key, 0, sizeof key);  // padding bytes take part in the comparison
