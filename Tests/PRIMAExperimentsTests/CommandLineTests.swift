@@ -42,7 +42,9 @@ struct CommandLineTests {
         let process = try process(name, arguments, cache: cache)
         // Standard output goes to a file, so that a long output can never fill a pipe while stderr is read.
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("prima-stdout-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        guard FileManager.default.createFile(atPath: outputFile.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: outputFile.path])
+        }
         defer { try? FileManager.default.removeItem(at: outputFile) }
         let output = try FileHandle(forWritingTo: outputFile)
         let errors = Pipe()

@@ -81,6 +81,16 @@ void prima_parallel_enter(void);
 /// Leaves the innermost parallel region of the calling thread.
 void prima_parallel_exit(void);
 
+/// One index of a pool region: `task(context, index)`.
+typedef void (*prima_pool_task)(void *_Nullable context, long index);
+
+/// Runs `task(context, i)` for every i in 0..<count on the calling thread and the pool's workers, and returns
+/// when all are done. The pool has `threads - 1` workers, fixed by the first call; workers spin
+/// `PRIMA_POOL_SPIN_US` microseconds (default 20) after a region before they sleep. One region runs at a
+/// time: a call made while another runs (nested, or from a second thread) runs all its indices on the calling
+/// thread. Returns the number of threads that could take part (1 when run on the caller only).
+int prima_pool_run(int threads, long count, prima_pool_task _Nonnull task, void *_Nullable context);
+
 /// float32 → bfloat16 bit patterns, round to nearest even (NaNs stay quiet NaNs).
 void prima_f32_to_bf16(const float *x, uint16_t *y, size_t n);
 /// bfloat16 bit patterns → float32 (exact).

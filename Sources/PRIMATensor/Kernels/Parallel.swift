@@ -1,8 +1,13 @@
 import CPRIMAKernels
 import Foundation
 
-/// Splits loops across cores with `DispatchQueue.concurrentPerform` once they are large enough to pay
-/// for the hand-off.
+/// Splits loops across cores once they are large enough to pay for the hand-off.
+///
+/// The workers are the package's own pool (`threadCount - 1` threads plus the caller, started on first use):
+/// after a region they spin for `PRIMA_POOL_SPIN_US` microseconds (default 20) before they sleep, because a
+/// training step runs thousands of short regions and waking a sleeping thread for each left the caller
+/// waiting (Documentation/Benchmarks.md). One region runs at a time; a region started while another runs (from
+/// inside it, or from a second thread) runs on its calling thread.
 ///
 /// The package's kernels and its matrix products share this one pool of workers: OpenBLAS is kept on one
 /// thread (see ``BLASThreading``) and each large product is split here instead. With two pools on the same
@@ -36,19 +41,26 @@ public enum Parallel {
         }
     }
 
-    /// Calls `body(chunk)` for every chunk in `0..<chunks` on the pool's workers, each marked as inside a
-    /// parallel region for the call.
-    @inlinable
+    /// Calls `body(chunk)` for every chunk in `0..<chunks` on the pool's workers and the calling thread, each
+    /// marked as inside a parallel region for the call; returns when all are done.
     public static func forEachChunk(_ chunks: Int, _ body: (Int) -> Void) {
+        guard chunks > 0 else { return }
         withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                prima_parallel_enter()
-                defer { prima_parallel_exit() }
-                box.value(chunk)
+            var region = PoolRegion(body: body)
+            withUnsafeMutablePointer(to: &region) { pointer in
+                _ = prima_pool_run(Int32(threadCount), chunks, { context, index in
+                    prima_parallel_enter()
+                    defer { prima_parallel_exit() }
+                    context!.assumingMemoryBound(to: PoolRegion.self).pointee.body(index)
+                }, pointer)
             }
         }
     }
+}
+
+/// The body of one pool region, passed to the C pool as its context pointer.
+private struct PoolRegion {
+    let body: (Int) -> Void
 }
 
 /// Moves a value the compiler cannot prove thread-safe into a `@Sendable` closure; used only where the
