@@ -12,7 +12,7 @@ import sys
 CATEGORIES = [
     ("model construction (not part of the step)",
      re.compile(r"Initiali[sz](?:er|ation)|fillUniform|nextNormal|__cos_fma|__sin_fma|__ieee754_log|randomNormal|kaimingUniform|fanInUniform|WeightFiller")),
-    ("oneDNN bf16 products (JIT kernels, driver)", re.compile(r"\[JIT\]|libdnnl")),
+    ("oneDNN products (bf16 matmul, f32 sgemm: JIT kernels, driver)", re.compile(r"\[JIT\]|libdnnl")),
     ("bf16 conversion (rounding activations, widening)", re.compile(r"prima_f32_to_bf16|prima_bf16_to_f32|HalfPrecision")),
     ("sgemm micro-kernel", re.compile(r"libopenblas.*sgemm_kernel")),
     ("sgemm packing (copy routines)", re.compile(r"libopenblas.*sgemm_\w*copy")),
@@ -27,9 +27,9 @@ CATEGORIES = [
      re.compile(r"memset|malloc|calloc|\bfree\b|_int_free|_int_malloc|cfree|clear_page|page_fault|do_anonymous_page|"
                 r"handle_mm_fault|alloc_folio|alloc_pages|munmap|mmap|zap_|free_pages|release_pages|__folio|lru|"
                 r"swift_slowAlloc|swift_slowDealloc|swift_allocObject|swift_deallocObject|uninitializedShape|zeros")),
-    ("thread hand-off / waiting (Dispatch, futex, scheduler)",
+    ("thread hand-off / waiting (pool spin, futex, scheduler)",
      re.compile(r"sched_yield|futex|dispatch|_raw_spin|finish_task_switch|schedule|pthread|__lll|syscall|"
-                r"entry_SYSCALL|do_syscall|prima_parallel")),
+                r"entry_SYSCALL|do_syscall|prima_parallel|prima_pool_run|worker_main|run_indices")),
     ("package elementwise / reduction kernels", re.compile(r"prima-bench|PRIMA|prima_")),
 ]
 

@@ -1,5 +1,4 @@
 import CPRIMAKernels
-import Dispatch
 
 extension Parallel {
     /// Runs independent pieces of work at the same time, one per worker, each on a single thread.
